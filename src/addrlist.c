@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: ISC */
+/* addrlist.c -- see addrlist.h.  Lists are short (a name rarely has more
+ * than a handful of addresses), so duplicates are found by a linear scan. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addrlist.h"
+#include "xmalloc.h"
+
+bool
+ap_addr_equal(const struct ap_addr *a, const struct ap_addr *b)
+{
+	if (a->u.sa.sa_family != b->u.sa.sa_family)
+		return (false);
+	if (a->u.sa.sa_family == AF_INET)
+		return (a->u.sin.sin_port == b->u.sin.sin_port &&
+		    a->u.sin.sin_addr.s_addr == b->u.sin.sin_addr.s_addr);
+	return (a->u.sin6.sin6_port == b->u.sin6.sin6_port &&
+	    a->u.sin6.sin6_scope_id == b->u.sin6.sin6_scope_id &&
+	    memcmp(&a->u.sin6.sin6_addr, &b->u.sin6.sin6_addr,
+	    sizeof(a->u.sin6.sin6_addr)) == 0);
+}
+
+static bool
+contains(const struct ap_addr *v, size_t n, const struct ap_addr *a)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (ap_addr_equal(&v[i], a))
+			return (true);
+	return (false);
+}
+
+bool
+ap_addrlist_add(struct ap_addrlist *l, const struct sockaddr *sa,
+    socklen_t len)
+{
+	struct ap_addr	  a;
+	struct ap_addr	**v;
+	size_t		 *n, *cap;
+
+	memset(&a, 0, sizeof(a));
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		memcpy(&a.u.sin, sa, sizeof(a.u.sin));
+		a.len = sizeof(a.u.sin);
+		v = &l->v4, n = &l->n4, cap = &l->cap4;
+	} else if (sa->sa_family == AF_INET6 &&
+	    len >= sizeof(struct sockaddr_in6)) {
+		memcpy(&a.u.sin6, sa, sizeof(a.u.sin6));
+		a.len = sizeof(a.u.sin6);
+		v = &l->v6, n = &l->n6, cap = &l->cap6;
+	} else
+		return (false);
+	if (contains(*v, *n, &a))
+		return (false);
+	if (*n == *cap) {
+		*cap = *cap == 0 ? 2 : *cap * 2;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	(*v)[(*n)++] = a;
+	return (true);
+}
+
+const struct ap_addr *
+ap_addrlist_next(struct ap_addrlist *l)
+{
+	bool	have6 = l->next6 < l->n6, have4 = l->next4 < l->n4;
+
+	/* Alternate between families, IPv6 first (RFC 8305 4); when one
+	 * family runs out, the other goes on alone. */
+	if (have6 && (!have4 || l->last_family != AF_INET6)) {
+		l->last_family = AF_INET6;
+		return (&l->v6[l->next6++]);
+	}
+	if (have4) {
+		l->last_family = AF_INET;
+		return (&l->v4[l->next4++]);
+	}
+	return (NULL);
+}
+
+void
+ap_addrlist_unget(struct ap_addrlist *l, const struct ap_addr *a)
+{
+	if (a->u.sa.sa_family == AF_INET6 && l->next6 > 0 &&
+	    a == &l->v6[l->next6 - 1]) {
+		l->next6--;
+		/* Hand the same family out again next time. */
+		l->last_family = AF_INET;
+	} else if (a->u.sa.sa_family == AF_INET && l->next4 > 0 &&
+	    a == &l->v4[l->next4 - 1]) {
+		l->next4--;
+		l->last_family = AF_INET6;
+	}
+}
+
+size_t
+ap_addrlist_count(const struct ap_addrlist *l)
+{
+	return (l->n6 + l->n4);
+}
+
+size_t
+ap_addrlist_pending(const struct ap_addrlist *l)
+{
+	return ((l->n6 - l->next6) + (l->n4 - l->next4));
+}
+
+void
+ap_addrlist_clear(struct ap_addrlist *l)
+{
+	free(l->v6);
+	free(l->v4);
+	memset(l, 0, sizeof(*l));
+}
+
+void
+ap_addr_ntop(const struct ap_addr *a, char *buf, size_t len)
+{
+	const void	*src;
+
+	if (a->u.sa.sa_family == AF_INET6)
+		src = &a->u.sin6.sin6_addr;
+	else
+		src = &a->u.sin.sin_addr;
+	if (inet_ntop(a->u.sa.sa_family, src, buf, len) == NULL && len > 0)
+		buf[0] = '\0';
+}
+
+int
+ap_addr_pton(const char *text, uint16_t port, struct ap_addr *a)
+{
+	char	buf[64];
+	size_t	len = strlen(text);
+
+	memset(a, 0, sizeof(*a));
+	if (len >= 2 && text[0] == '[' && text[len - 1] == ']') {
+		if (len - 2 >= sizeof(buf))
+			return (-1);
+		memcpy(buf, text + 1, len - 2);
+		buf[len - 2] = '\0';
+		text = buf;
+		if (inet_pton(AF_INET6, text, &a->u.sin6.sin6_addr) != 1)
+			return (-1);
+		a->u.sin6.sin6_family = AF_INET6;
+		a->len = sizeof(a->u.sin6);
+	} else if (inet_pton(AF_INET, text, &a->u.sin.sin_addr) == 1) {
+		a->u.sin.sin_family = AF_INET;
+		a->len = sizeof(a->u.sin);
+	} else if (inet_pton(AF_INET6, text, &a->u.sin6.sin6_addr) == 1) {
+		a->u.sin6.sin6_family = AF_INET6;
+		a->len = sizeof(a->u.sin6);
+	} else
+		return (-1);
+	ap_addr_set_port(a, port);
+	return (0);
+}
+
+void
+ap_addr_set_port(struct ap_addr *a, uint16_t port)
+{
+	if (a->u.sa.sa_family == AF_INET6)
+		a->u.sin6.sin6_port = htons(port);
+	else
+		a->u.sin.sin_port = htons(port);
+}

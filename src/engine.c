@@ -1,0 +1,955 @@
+/* SPDX-License-Identifier: ISC */
+/* engine.c -- see engine.h.  Each target is a small state machine:
+ *
+ *   RESOLVING --addresses--> CONNECTING --first success--> DONE (connected)
+ *   CONNECTING --failure, more addresses--> CONNECTING (next at once)
+ *   CONNECTING --attempt delay passes--> one more attempt alongside
+ *   any --deadline--> DONE (what is still running ends as ETIMEDOUT)
+ *
+ * Only target_try_next() starts attempts and only target_finish() ends a
+ * target; every event handler ends in one of the two. */
+#include "config.h"
+
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "addrlist.h"
+#include "engine.h"
+#include "probe.h"
+#include "resolve.h"
+#include "stats.h"
+#include "xmalloc.h"
+
+/* Descriptors kept back from -c for the process's own use: stdio, the
+ * event loop, the DNS socket, input and output files. */
+#define RESERVED_FDS		16
+/* Input items handled in one go before the loop gets a turn. */
+#define FILL_BATCH		256
+/* Back-pressure retry delay bounds (out of descriptors or ports). */
+#define RETRY_MIN_MS		5
+#define RETRY_MAX_MS		200
+/* Flush records at least this often even when the loop never idles. */
+#define FLUSH_EVERY_US		100000
+/* RFC 8305 3: how long an A answer waits for the AAAA one. */
+#define RESOLUTION_DELAY_MS	50
+
+/* Event priorities: socket readiness first, so a connect that completes
+ * as its deadline expires counts as connected; the output flush last, so
+ * it runs when the loop is about to wait. */
+enum { PRIO_IO, PRIO_TIMER, PRIO_FLUSH, NPRIO };
+
+enum target_state {
+	TS_RESOLVING,		/* waiting for addresses */
+	TS_CONNECTING,		/* attempts running or more to come */
+	TS_DONE
+};
+
+struct attempt_slot {
+	struct ap_probe		*probe;
+	size_t			 attempt;	/* index in t->attempts */
+};
+
+struct target {
+	struct ap_engine	*eng;
+	TAILQ_ENTRY(target)	 entry;		/* eng->inflight */
+	TAILQ_ENTRY(target)	 starved_entry;	/* eng->starved */
+	bool			 starved;
+	enum target_state	 state;
+	char			*text;
+	char			*host;
+	uint16_t		 port;
+	const char		*file;		/* borrowed from the input */
+	unsigned long		 line;
+	int64_t			 start_us;
+	int64_t			 deadline_us;
+	struct event		*deadline;
+	struct event		*stagger;	/* attempt delay */
+	bool			 stagger_running;
+	struct ap_lookup	*lookup;
+	bool			 resolved;	/* no more addresses coming */
+	int			 dns_error;
+	struct ap_addrlist	 addrs;
+	struct ap_addr		 starved_addr;	/* next to retry */
+	int			 starved_error;
+	enum ap_stage		 starved_stage;
+	struct attempt_slot	*active;
+	size_t			 nactive, capactive;
+	struct ap_attempt	*attempts;
+	size_t			 nattempts, capattempts;
+	int			 winner;	/* attempt index, -1 */
+};
+
+TAILQ_HEAD(target_list, target);
+
+struct ap_engine {
+	const struct ap_options	*opt;
+	struct ap_input		*input;
+	struct ap_writer	*writer;
+	struct ap_stats		*stats;
+	struct event_base	*base;
+	struct ap_resolver	*resolver;
+	struct ap_addr		 source;
+	bool			 have_source;
+	int			 family;
+	const struct timeval	*deadline_tv;	/* common timeout */
+	const struct timeval	*stagger_tv;	/* common timeout */
+	struct event		*input_ev;	/* input readable */
+	struct event		*fill_ev;	/* read more input soon */
+	struct event		*flush_ev;
+	struct event		*retry_ev;	/* back-pressure */
+	struct event		*sigint_ev, *sigterm_ev;
+	struct event		*stop_ev;	/* end every target */
+	struct target_list	 inflight;
+	struct target_list	 starved;
+	unsigned		 ninflight;
+	unsigned		 max_inflight;	/* -c after the fd limit */
+	unsigned		 cap;		/* lowered by back-pressure */
+	unsigned		 peak;
+	int			 retry_ms;
+	bool			 input_done;
+	bool			 stopping;	/* no more input */
+	bool			 cancelling;	/* verdicts are cancelled */
+	bool			 starved_again;	/* set by starve() */
+	int64_t			 last_flush_us;
+	struct ap_engine_tally	 tally;
+};
+
+static void	target_try_next(struct target *);
+static void	target_finish(struct target *);
+static void	engine_fill(struct ap_engine *);
+static void	engine_stop(struct ap_engine *);
+
+static int64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static void
+system_failure(struct ap_engine *eng, const char *what, int error)
+{
+	if (eng->tally.system_error == 0) {
+		eng->tally.system_error = error;
+		eng->tally.system_what = what;
+	}
+	engine_stop(eng);
+}
+
+/* ---- output ---------------------------------------------------------- */
+
+static void
+flush_output(struct ap_engine *eng)
+{
+	eng->last_flush_us = now_us();
+	if (eng->tally.output_closed || eng->writer->fp == NULL)
+		return;
+	if (fflush(eng->writer->fp) == EOF) {
+		if (errno == EPIPE) {
+			eng->tally.output_closed = true;
+			engine_stop(eng);
+		} else
+			system_failure(eng, "write", errno);
+	}
+}
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	flush_output(arg);
+}
+
+static bool
+wanted(const struct ap_engine *eng, enum ap_status status)
+{
+	if (eng->opt->quiet)
+		return (false);
+	if (eng->opt->only_alive)
+		return (status == AP_STATUS_CONNECTED);
+	if (eng->opt->only_unreachable)
+		return (status != AP_STATUS_CONNECTED);
+	return (true);
+}
+
+static void
+emit(struct ap_engine *eng, struct ap_result *r)
+{
+	r->timestamp_ms = wall_ms();
+	eng->tally.status[r->status]++;
+	eng->tally.targets++;
+	if (eng->stats != NULL)
+		ap_stats_add(eng->stats, r);
+	if (!wanted(eng, r->status) || eng->tally.output_closed ||
+	    eng->tally.system_error != 0)
+		return;
+	if (ap_writer_write(eng->writer, r) == -1) {
+		if (errno == EPIPE) {
+			eng->tally.output_closed = true;
+			engine_stop(eng);
+		} else
+			system_failure(eng, "write", errno);
+		return;
+	}
+	/* Flushed when the loop is about to wait, and at least every
+	 * FLUSH_EVERY_US when it never does. */
+	if (now_us() - eng->last_flush_us > FLUSH_EVERY_US)
+		flush_output(eng);
+	else
+		event_active(eng->flush_ev, EV_TIMEOUT, 1);
+}
+
+static void
+verbose_attempt(const struct target *t, const struct ap_attempt *a)
+{
+	if (t->eng->opt->verbose == 0)
+		return;
+	fprintf(stderr, "asyncprobe: %s [%s]:%u %s %s (%s, %lld.%03lld ms)\n",
+	    t->text, a->ip, t->port, a->error == 0 ? "connected" :
+	    ap_status_name(ap_status_from_error(a->error)),
+	    ap_errno_name(a->error), ap_stage_name(a->stage),
+	    (long long)(a->duration_us / 1000),
+	    (long long)(a->duration_us % 1000));
+}
+
+/* ---- targets --------------------------------------------------------- */
+
+static void
+target_free(struct target *t)
+{
+	size_t	i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nactive; i++)
+		ap_probe_free(t->active[i].probe);
+	ap_resolve_cancel(t->lookup);
+	if (t->deadline != NULL)
+		event_free(t->deadline);
+	if (t->stagger != NULL)
+		event_free(t->stagger);
+	ap_addrlist_clear(&t->addrs);
+	free(t->active);
+	free(t->attempts);
+	free(t->text);
+	free(t->host);
+	free(t);
+}
+
+static struct ap_attempt *
+attempt_add(struct target *t, const struct ap_addr *a)
+{
+	struct ap_attempt	*at;
+
+	if (t->nattempts == t->capattempts) {
+		t->capattempts = t->capattempts == 0 ? 2 : t->capattempts * 2;
+		t->attempts = xreallocarray(t->attempts, t->capattempts,
+		    sizeof(*t->attempts));
+	}
+	at = &t->attempts[t->nattempts++];
+	memset(at, 0, sizeof(*at));
+	ap_addr_ntop(a, at->ip, sizeof(at->ip));
+	at->family = a->u.sa.sa_family;
+	at->start_us = now_us() - t->start_us;
+	return (at);
+}
+
+static void
+active_remove(struct target *t, size_t i)
+{
+	t->active[i] = t->active[--t->nactive];
+}
+
+/* A descriptor was released: a target starved of one may go on. */
+static void
+engine_kick_starved(struct ap_engine *eng)
+{
+	if (!TAILQ_EMPTY(&eng->starved))
+		event_active(eng->retry_ev, EV_TIMEOUT, 1);
+}
+
+static void
+probe_cb(struct ap_probe *p, const struct ap_probe_outcome *o, void *arg)
+{
+	struct target		*t = arg;
+	struct ap_attempt	*at;
+	size_t			 i;
+
+	for (i = 0; i < t->nactive; i++)
+		if (t->active[i].probe == p)
+			break;
+	if (i == t->nactive)
+		abort();	/* a probe the target does not own */
+	at = &t->attempts[t->active[i].attempt];
+	at->error = o->error;
+	at->stage = o->stage;
+	at->duration_us = o->duration_us;
+	verbose_attempt(t, at);
+	active_remove(t, i);
+	ap_probe_free(p);
+	engine_kick_starved(t->eng);
+	if (o->error == 0)
+		t->winner = (int)(at - t->attempts);
+	else
+		/* RFC 8305 5: a failure starts the next attempt at once. */
+		t->stagger_running = false;
+	target_try_next(t);
+}
+
+static void
+stagger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct target	*t = arg;
+
+	(void)fd, (void)what;
+	t->stagger_running = false;
+	target_try_next(t);
+}
+
+static void
+deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct target	*t = arg;
+
+	(void)fd, (void)what;
+	target_finish(t);
+}
+
+/* The time left before the target's deadline, as a cap for one attempt
+ * when --attempt-timeout is shorter; NULL when the deadline alone rules. */
+static const struct timeval *
+attempt_timeout(const struct target *t, struct timeval *tv)
+{
+	int64_t	left = t->deadline_us - now_us();
+	int64_t	cap = (int64_t)t->eng->opt->attempt_timeout_ms * 1000;
+
+	if (cap <= 0 || cap >= left)
+		return (NULL);
+	tv->tv_sec = cap / 1000000;
+	tv->tv_usec = cap % 1000000;
+	return (tv);
+}
+
+static bool
+may_start_another(const struct target *t)
+{
+	if (t->winner >= 0 || t->starved)
+		return (false);
+	if (t->nactive == 0)
+		return (true);
+	return (!t->eng->opt->sequential && !t->stagger_running);
+}
+
+static void
+starve(struct target *t, const struct ap_addr *a, int error,
+    enum ap_stage stage)
+{
+	struct ap_engine	*eng = t->eng;
+	struct timeval		 tv;
+
+	ap_addrlist_unget(&t->addrs, a);
+	t->starved = true;
+	t->starved_addr = *a;
+	eng->starved_again = true;
+	t->starved_error = error;
+	t->starved_stage = stage;
+	TAILQ_INSERT_TAIL(&eng->starved, t, starved_entry);
+	/* Take no new targets until this one is served (SPEC 3.6: lower
+	 * the concurrency for a while); it grows back one by one. */
+	eng->cap = eng->ninflight > 1 ? eng->ninflight - 1 : 1;
+	if (!evtimer_pending(eng->retry_ev, NULL)) {
+		tv.tv_sec = 0;
+		tv.tv_usec = eng->retry_ms * 1000;
+		evtimer_add(eng->retry_ev, &tv);
+		eng->retry_ms = eng->retry_ms * 2 > RETRY_MAX_MS ?
+		    RETRY_MAX_MS : eng->retry_ms * 2;
+	}
+}
+
+static void
+target_try_next(struct target *t)
+{
+	struct ap_engine	*eng = t->eng;
+	const struct ap_addr	*a;
+	const struct ap_addr	*src;
+	struct ap_probe		*p;
+	struct ap_attempt	*at;
+	struct timeval		 tv;
+	enum ap_stage		 stage;
+	struct ap_addr		 dst;
+
+	while (may_start_another(t) && (a = ap_addrlist_next(&t->addrs))) {
+		dst = *a;
+		ap_addr_set_port(&dst, t->port);
+		src = eng->have_source ? &eng->source : NULL;
+		p = ap_probe_start(eng->base, &dst, src,
+		    attempt_timeout(t, &tv), probe_cb, t, &stage);
+		if (p == NULL) {
+			if (!ap_probe_is_backpressure(errno)) {
+				system_failure(eng, "connect", errno);
+				return;
+			}
+			starve(t, a, errno, stage);
+			break;
+		}
+		t->state = TS_CONNECTING;
+		at = attempt_add(t, a);
+		if (t->nactive == t->capactive) {
+			t->capactive = t->capactive == 0 ? 2 :
+			    t->capactive * 2;
+			t->active = xreallocarray(t->active, t->capactive,
+			    sizeof(*t->active));
+		}
+		t->active[t->nactive].probe = p;
+		t->active[t->nactive].attempt = (size_t)(at - t->attempts);
+		t->nactive++;
+		if (!eng->opt->sequential) {
+			if (t->stagger == NULL &&
+			    (t->stagger = evtimer_new(eng->base, stagger_cb,
+			    t)) == NULL) {
+				system_failure(eng, "event", ENOMEM);
+				return;
+			}
+			evtimer_add(t->stagger, eng->stagger_tv);
+			t->stagger_running = true;
+		}
+	}
+	if (t->winner >= 0 ||
+	    (t->nactive == 0 && !t->starved && t->resolved &&
+	    ap_addrlist_pending(&t->addrs) == 0))
+		target_finish(t);
+}
+
+static void
+resolved_cb(const struct ap_addr *addrs, size_t n, bool done, int error,
+    void *arg)
+{
+	struct target	*t = arg;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		ap_addrlist_add(&t->addrs, &addrs[i].u.sa, addrs[i].len);
+	if (done) {
+		t->lookup = NULL;	/* the resolver dropped it */
+		t->resolved = true;
+		t->dns_error = error;
+	}
+	target_try_next(t);
+}
+
+/* The one place a target ends: its record is written, then it is freed
+ * and the engine takes the next target from the input. */
+static void
+target_finish(struct target *t)
+{
+	struct ap_engine	*eng = t->eng;
+	struct ap_result	 r;
+	struct ap_attempt	*at;
+	int64_t			 now = now_us();
+	size_t			 i;
+	int			 best;
+
+	if (t->state == TS_DONE)
+		return;
+	t->state = TS_DONE;
+	/* Whatever is still running at the verdict: abandoned when another
+	 * address won, timed out when the deadline struck. */
+	for (i = 0; i < t->nactive; i++) {
+		at = &t->attempts[t->active[i].attempt];
+		at->error = t->winner >= 0 ? ECANCELED : ETIMEDOUT;
+		at->stage = AP_STAGE_HANDSHAKE;
+		at->duration_us = now - t->start_us - at->start_us;
+		if (t->winner < 0)
+			verbose_attempt(t, at);
+		ap_probe_free(t->active[i].probe);
+	}
+	if (t->nactive > 0)
+		engine_kick_starved(eng);
+	t->nactive = 0;
+	if (t->starved && t->winner < 0) {
+		/* Out of descriptors or ports until the very end: only now
+		 * is that a verdict (SPEC 3.6). */
+		at = attempt_add(t, &t->starved_addr);
+		at->error = t->starved_error;
+		at->stage = t->starved_stage;
+		at->duration_us = 0;
+	}
+	if (t->starved) {
+		TAILQ_REMOVE(&eng->starved, t, starved_entry);
+		t->starved = false;
+	}
+
+	memset(&r, 0, sizeof(r));
+	r.target = t->text;
+	r.host = t->host;
+	r.port = t->port;
+	r.ip = "";
+	r.rtt_us = -1;
+	r.elapsed_us = now - t->start_us;
+	r.file = t->file;
+	r.line = t->line;
+	r.attempts = t->attempts;
+	r.nattempts = t->nattempts;
+	r.addresses = (unsigned)t->nattempts;
+	if (t->winner >= 0) {
+		at = &t->attempts[t->winner];
+		r.status = AP_STATUS_CONNECTED;
+		r.ip = at->ip;
+		r.rtt_us = at->duration_us;
+		for (i = 0; i < t->nattempts; i++)
+			if (t->attempts[i].start_us <= at->start_us &&
+			    t->attempts[i].error != 0 &&
+			    t->attempts[i].error != ECANCELED)
+				r.degraded = true;
+	} else if ((best = ap_result_final_error(t->attempts,
+	    t->nattempts)) >= 0) {
+		at = &t->attempts[best];
+		r.error = at->error;
+		r.status = ap_status_from_error(at->error);
+		r.ip = at->ip;
+	} else {
+		/* No address was ever tried: the name is the problem, or
+		 * the deadline came first. */
+		r.status = AP_STATUS_UNRESOLVED;
+		r.error = t->resolved ? t->dns_error : ETIMEDOUT;
+		if (r.error == 0)
+			r.error = AP_ERR_NODATA;
+	}
+	if (eng->cancelling && t->winner < 0) {
+		r.status = AP_STATUS_CANCELLED;
+		r.error = ECANCELED;
+		r.error_text = NULL;
+	}
+	emit(eng, &r);
+
+	TAILQ_REMOVE(&eng->inflight, t, entry);
+	eng->ninflight--;
+	target_free(t);
+	/* Additive increase after back-pressure lowered the cap. */
+	if (eng->cap < eng->max_inflight && TAILQ_EMPTY(&eng->starved))
+		eng->cap++;
+	if (!eng->stopping)
+		engine_fill(eng);
+}
+
+static void
+invalid_record(struct ap_engine *eng, const struct ap_input_item *it,
+    const char *reason)
+{
+	struct ap_result	r;
+
+	fprintf(stderr, "%s:%lu: %s\n", it->file, it->line, reason);
+	memset(&r, 0, sizeof(r));
+	r.target = it->text;
+	r.host = it->host != NULL ? it->host : "";
+	r.port = it->port;
+	r.status = AP_STATUS_INVALID;
+	r.ip = "";
+	r.rtt_us = -1;
+	r.error_text = reason;
+	r.file = it->file;
+	r.line = it->line;
+	emit(eng, &r);
+}
+
+static void
+target_start(struct ap_engine *eng, const struct ap_input_item *it)
+{
+	struct target	*t;
+	struct ap_addr	 a;
+
+	if (eng->opt->numeric && !it->host_is_ip) {
+		invalid_record(eng, it, "a name, but -n/--numeric forbids "
+		    "DNS: give an address");
+		return;
+	}
+	t = xcalloc(1, sizeof(*t));
+	t->eng = eng;
+	t->text = xstrdup(it->text);
+	t->host = xstrdup(it->host);
+	t->port = it->port;
+	t->file = it->file;
+	t->line = it->line;
+	t->winner = -1;
+	t->state = TS_RESOLVING;
+	t->start_us = now_us();
+	t->deadline_us = t->start_us + (int64_t)eng->opt->timeout_ms * 1000;
+	TAILQ_INSERT_TAIL(&eng->inflight, t, entry);
+	if (++eng->ninflight > eng->peak)
+		eng->peak = eng->ninflight;
+	if ((t->deadline = evtimer_new(eng->base, deadline_cb, t)) == NULL ||
+	    event_priority_set(t->deadline, PRIO_TIMER) == -1 ||
+	    evtimer_add(t->deadline, eng->deadline_tv) == -1) {
+		system_failure(eng, "event", ENOMEM);
+		return;
+	}
+	if (it->host_is_ip) {
+		/* Numeric hosts skip every name table and DNS. */
+		if (ap_addr_pton(it->host, 0, &a) == 0 &&
+		    (eng->family == AF_UNSPEC ||
+		    eng->family == a.u.sa.sa_family))
+			ap_addrlist_add(&t->addrs, &a.u.sa, a.len);
+		else
+			t->dns_error = AP_ERR_NODATA;
+		t->resolved = true;
+	} else if (ap_resolver_static(eng->resolver, it->host, &t->addrs)) {
+		t->resolved = true;
+		if (ap_addrlist_count(&t->addrs) == 0)
+			t->dns_error = AP_ERR_NODATA;
+	} else {
+		t->lookup = ap_resolve_start(eng->resolver, it->host,
+		    resolved_cb, t);
+		if (t->lookup == NULL) {
+			system_failure(eng, "DNS client", errno);
+			return;
+		}
+		return;
+	}
+	target_try_next(t);
+}
+
+static void
+input_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	engine_fill(arg);
+}
+
+/* Take targets from the input while there is room for them. */
+static void
+engine_fill(struct ap_engine *eng)
+{
+	struct ap_input_item	it;
+	int			n;
+
+	for (n = 0; n < FILL_BATCH; n++) {
+		if (eng->input_done || eng->stopping ||
+		    eng->ninflight >= eng->cap)
+			break;
+		switch (ap_input_next(eng->input, &it)) {
+		case AP_INPUT_TARGET:
+			target_start(eng, &it);
+			break;
+		case AP_INPUT_INVALID:
+			invalid_record(eng, &it, it.reason);
+			break;
+		case AP_INPUT_FILE_ERROR:
+			fprintf(stderr, "asyncprobe: %s\n", it.reason);
+			eng->tally.file_errors++;
+			break;
+		case AP_INPUT_AGAIN:
+			if (eng->input_ev == NULL) {
+				eng->input_ev = event_new(eng->base,
+				    ap_input_fd(eng->input), EV_READ,
+				    input_cb, eng);
+				if (eng->input_ev == NULL) {
+					system_failure(eng, "event", ENOMEM);
+					return;
+				}
+			}
+			event_add(eng->input_ev, NULL);
+			return;
+		case AP_INPUT_EOF:
+			eng->input_done = true;
+			break;
+		}
+	}
+	if (n == FILL_BATCH)
+		/* Let ready sockets have the loop, then read on. */
+		event_active(eng->fill_ev, EV_TIMEOUT, 1);
+	if (eng->input_done && eng->ninflight == 0)
+		event_base_loopexit(eng->base, NULL);
+}
+
+static void
+fill_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	engine_fill(arg);
+}
+
+static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ap_engine	*eng = arg;
+	struct target		*t;
+
+	(void)fd, (void)what;
+	/* Serve starved targets in arrival order; one that starves again
+	 * goes back to the end and re-arms the backoff timer. */
+	while ((t = TAILQ_FIRST(&eng->starved)) != NULL) {
+		TAILQ_REMOVE(&eng->starved, t, starved_entry);
+		t->starved = false;
+		eng->starved_again = false;
+		target_try_next(t);	/* may end and free t */
+		if (eng->starved_again)	/* still out: wait */
+			return;
+	}
+	eng->retry_ms = RETRY_MIN_MS;
+	evtimer_del(eng->retry_ev);
+	engine_fill(eng);
+}
+
+/* End every target in flight as cancelled (written after a signal, only
+ * counted after an output failure). */
+static void
+cancel_all(struct ap_engine *eng)
+{
+	struct target	*t;
+
+	eng->stopping = true;
+	eng->cancelling = true;
+	while ((t = TAILQ_FIRST(&eng->inflight)) != NULL)
+		target_finish(t);
+	event_base_loopexit(eng->base, NULL);
+}
+
+static void
+stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	cancel_all(arg);
+}
+
+/* Stop taking input and end the run.  Called from deep inside a target's
+ * own handling (a write error), so the targets are ended from the loop. */
+static void
+engine_stop(struct ap_engine *eng)
+{
+	if (eng->stopping)
+		return;
+	eng->stopping = true;
+	event_active(eng->stop_ev, EV_TIMEOUT, 1);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct ap_engine	*eng = arg;
+
+	(void)what;
+	if (eng->tally.signal == 0)
+		eng->tally.signal = (int)sig;
+	cancel_all(eng);
+}
+
+/* ---- setup ----------------------------------------------------------- */
+
+/* Raise the soft descriptor limit to the hard one and keep -c under it
+ * (SPEC 1), leaving room for the process's own descriptors. */
+static unsigned
+concurrency_limit(int wanted_c)
+{
+	struct rlimit	rl;
+	rlim_t		room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return ((unsigned)wanted_c);
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	room = rl.rlim_cur > 2 * RESERVED_FDS ? rl.rlim_cur - RESERVED_FDS :
+	    rl.rlim_cur / 2;
+	if (room < 1)
+		room = 1;
+	if ((rlim_t)wanted_c > room)
+		return ((unsigned)room);
+	return ((unsigned)wanted_c);
+}
+
+static int
+make_common_timeout(struct ap_engine *eng, int ms, const struct timeval **out)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	/* Every target shares the same durations, so libevent keeps their
+	 * timers in O(1) queues instead of its heap. */
+	*out = event_base_init_common_timeout(eng->base, &tv);
+	return (*out == NULL ? -1 : 0);
+}
+
+struct ap_engine *
+ap_engine_new(const struct ap_options *opt, struct ap_input *input,
+    struct ap_writer *writer, struct ap_stats *stats, char *errbuf,
+    size_t errlen)
+{
+	struct ap_engine		*eng = xcalloc(1, sizeof(*eng));
+	struct ap_resolver_config	 rc;
+	int				 i, delay;
+
+	eng->opt = opt;
+	eng->input = input;
+	eng->writer = writer;
+	eng->stats = stats;
+	eng->family = opt->family;
+	eng->retry_ms = RETRY_MIN_MS;
+	TAILQ_INIT(&eng->inflight);
+	TAILQ_INIT(&eng->starved);
+	eng->max_inflight = concurrency_limit(opt->concurrency);
+	eng->cap = eng->max_inflight;
+	eng->last_flush_us = now_us();
+
+	if (opt->source != NULL) {
+		if (ap_addr_pton(opt->source, 0, &eng->source) == -1) {
+			snprintf(errbuf, errlen, "invalid value '%s' for "
+			    "-S/--source: not an IPv4 or IPv6 address",
+			    opt->source);
+			goto fail;
+		}
+		eng->have_source = true;
+		/* Only addresses of the source's family can be reached. */
+		if (eng->family == AF_UNSPEC)
+			eng->family = eng->source.u.sa.sa_family;
+	}
+
+	if ((eng->base = event_base_new()) == NULL ||
+	    event_base_priority_init(eng->base, NPRIO) == -1) {
+		snprintf(errbuf, errlen, "cannot create the event loop");
+		goto fail;
+	}
+	delay = opt->attempt_delay_ms;
+	if (delay < AP_ATTEMPT_DELAY_MIN_MS)
+		delay = AP_ATTEMPT_DELAY_MIN_MS;
+	if (delay > AP_ATTEMPT_DELAY_MAX_MS)
+		delay = AP_ATTEMPT_DELAY_MAX_MS;
+	if (make_common_timeout(eng, opt->timeout_ms, &eng->deadline_tv) ||
+	    make_common_timeout(eng, delay, &eng->stagger_tv)) {
+		snprintf(errbuf, errlen, "cannot create timers");
+		goto fail;
+	}
+
+	memset(&rc, 0, sizeof(rc));
+	rc.family = eng->family;
+	rc.hosts_file = opt->hosts_file;
+	rc.nameservers = opt->resolvers;
+	rc.nnameservers = opt->nresolvers;
+	rc.resolution_delay_ms = RESOLUTION_DELAY_MS;
+	if ((eng->resolver = ap_resolver_new(eng->base, &rc, errbuf,
+	    errlen)) == NULL)
+		goto fail;
+	for (i = 0; i < opt->npins; i++) {
+		char	reason[AP_ERRBUF_LEN];
+
+		if (ap_resolver_pin(eng->resolver, opt->pins[i].host,
+		    opt->pins[i].addrs, reason, sizeof(reason)) == -1) {
+			snprintf(errbuf, errlen, "invalid value '%s:%s' for "
+			    "--resolve: %s", opt->pins[i].host,
+			    opt->pins[i].addrs, reason);
+			goto fail;
+		}
+	}
+
+	eng->fill_ev = event_new(eng->base, -1, 0, fill_cb, eng);
+	eng->flush_ev = event_new(eng->base, -1, 0, flush_cb, eng);
+	eng->retry_ev = evtimer_new(eng->base, retry_cb, eng);
+	eng->stop_ev = event_new(eng->base, -1, 0, stop_cb, eng);
+	eng->sigint_ev = evsignal_new(eng->base, SIGINT, signal_cb, eng);
+	eng->sigterm_ev = evsignal_new(eng->base, SIGTERM, signal_cb, eng);
+	if (eng->fill_ev == NULL || eng->flush_ev == NULL ||
+	    eng->retry_ev == NULL || eng->stop_ev == NULL ||
+	    eng->sigint_ev == NULL ||
+	    eng->sigterm_ev == NULL ||
+	    event_priority_set(eng->flush_ev, PRIO_FLUSH) == -1 ||
+	    event_priority_set(eng->fill_ev, PRIO_FLUSH) == -1 ||
+	    event_add(eng->sigint_ev, NULL) == -1 ||
+	    event_add(eng->sigterm_ev, NULL) == -1) {
+		snprintf(errbuf, errlen, "cannot create events");
+		goto fail;
+	}
+	return (eng);
+fail:
+	ap_engine_free(eng);
+	return (NULL);
+}
+
+const struct ap_engine_tally *
+ap_engine_run(struct ap_engine *eng)
+{
+	if (ap_writer_begin(eng->writer) == -1) {
+		if (errno == EPIPE)
+			eng->tally.output_closed = true;
+		else
+			system_failure(eng, "write", errno);
+		return (&eng->tally);
+	}
+	engine_fill(eng);
+	if (!eng->stopping && !(eng->input_done && eng->ninflight == 0) &&
+	    event_base_dispatch(eng->base) == -1)
+		system_failure(eng, "event loop", errno);
+	if (eng->ninflight > 0)		/* loop ended early: never lose one */
+		cancel_all(eng);
+	if (!eng->tally.output_closed && eng->tally.system_error == 0 &&
+	    ap_writer_end(eng->writer) == -1) {
+		if (errno == EPIPE)
+			eng->tally.output_closed = true;
+		else
+			system_failure(eng, "write", errno);
+	}
+	return (&eng->tally);
+}
+
+unsigned
+ap_engine_peak_inflight(const struct ap_engine *eng)
+{
+	return (eng->peak);
+}
+
+unsigned
+ap_engine_concurrency(const struct ap_engine *eng)
+{
+	return (eng->max_inflight);
+}
+
+void
+ap_engine_free(struct ap_engine *eng)
+{
+	struct target	*t;
+
+	if (eng == NULL)
+		return;
+	eng->stopping = true;
+	while ((t = TAILQ_FIRST(&eng->inflight)) != NULL) {
+		TAILQ_REMOVE(&eng->inflight, t, entry);
+		target_free(t);
+	}
+	if (eng->input_ev != NULL)
+		event_free(eng->input_ev);
+	if (eng->fill_ev != NULL)
+		event_free(eng->fill_ev);
+	if (eng->flush_ev != NULL)
+		event_free(eng->flush_ev);
+	if (eng->retry_ev != NULL)
+		event_free(eng->retry_ev);
+	if (eng->stop_ev != NULL)
+		event_free(eng->stop_ev);
+	if (eng->sigint_ev != NULL)
+		event_free(eng->sigint_ev);
+	if (eng->sigterm_ev != NULL)
+		event_free(eng->sigterm_ev);
+	ap_resolver_free(eng->resolver);
+	if (eng->base != NULL)
+		event_base_free(eng->base);
+	free(eng);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: ISC */
+/* engine.h -- the scan: pulls targets from the input as capacity frees
+ * up, resolves them, races their addresses, and writes one record per
+ * target through the writer.  One event loop; all run state hangs off
+ * struct ap_engine, so several engines could run side by side. */
+#ifndef AP_ENGINE_H
+#define AP_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "input.h"
+#include "output.h"
+#include "result.h"
+
+struct ap_engine;
+struct ap_stats;
+
+/* What main.c needs to choose the exit status (SPEC 6). */
+struct ap_engine_tally {
+	uint64_t	 status[AP_STATUS_COUNT];	/* records per status */
+	uint64_t	 targets;			/* records in all */
+	uint64_t	 file_errors;			/* unreadable inputs */
+	int		 signal;			/* SIGINT, SIGTERM, 0 */
+	bool		 output_closed;			/* EPIPE: quiet end */
+	int		 system_error;			/* errno; 0 if none */
+	const char	*system_what;			/* what failed */
+};
+
+/* All pointers are borrowed and must outlive the engine; stats may be
+ * NULL.  NULL with a reason in errbuf on a bad configuration (a hosts
+ * file that can't be read, a bad --resolve or --source) or when the event
+ * loop can't be made. */
+struct ap_engine *ap_engine_new(const struct ap_options *, struct ap_input *,
+		    struct ap_writer *, struct ap_stats *, char *errbuf,
+		    size_t errlen);
+/* Run until every target read has its record, a signal arrives, or the
+ * output fails.  Returns the tally (valid until ap_engine_free()). */
+const struct ap_engine_tally *ap_engine_run(struct ap_engine *);
+void		 ap_engine_free(struct ap_engine *);	/* NULL ok */
+/* Peak number of targets in flight, and the concurrency actually used
+ * after the descriptor limit capped -c. */
+unsigned	 ap_engine_peak_inflight(const struct ap_engine *);
+unsigned	 ap_engine_concurrency(const struct ap_engine *);
+
+#endif

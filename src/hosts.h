@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: ISC */
+/* hosts.h -- static name tables: a hosts(5) file and --resolve pins.  Names
+ * compare without regard to case.  No libevent, no DNS. */
+#ifndef AP_HOSTS_H
+#define AP_HOSTS_H
+
+#include <stddef.h>
+
+#include "addrlist.h"
+
+struct ap_hosts;
+
+struct ap_hosts	*ap_hosts_new(void);
+void		 ap_hosts_free(struct ap_hosts *);	/* NULL ok */
+/* Read a hosts(5) file: "ADDR NAME [ALIAS...]", '#' comments; lines that
+ * do not parse are skipped, as the C library does.  -1 with errno when
+ * the file cannot be read. */
+int		 ap_hosts_load(struct ap_hosts *, const char *path);
+/* Add "ADDR[,ADDR...]" (each IPv4 or IPv6, bare or bracketed) to name.
+ * -1 with a reason in errbuf when an address does not parse. */
+int		 ap_hosts_add_list(struct ap_hosts *, const char *name,
+		    const char *addrs, char *errbuf, size_t errlen);
+/* The addresses of name (port 0) in file order, or NULL with *n = 0. */
+const struct ap_addr *ap_hosts_lookup(const struct ap_hosts *,
+		    const char *name, size_t *n);
+
+#endif

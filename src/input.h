@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: ISC */
+/* input.h -- streams targets out of a list of files (or stdin) one at a
+ * time, as the engine asks for them.  Lines are read through a fixed
+ * buffer, so neither a huge line nor a huge file grows memory, and a pipe
+ * that has nothing to say is never waited on: the caller is told to poll. */
+#ifndef AP_INPUT_H
+#define AP_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "result.h"
+#include "target.h"
+
+struct ap_input;
+
+enum ap_input_rc {
+	AP_INPUT_TARGET,	/* item describes one host:port to probe */
+	AP_INPUT_INVALID,	/* item describes one invalid line */
+	AP_INPUT_AGAIN,		/* nothing buffered; poll ap_input_fd() */
+	AP_INPUT_FILE_ERROR,	/* a file could not be opened or read:
+				   message in item->reason; go on */
+	AP_INPUT_EOF		/* every file done */
+};
+
+/* Everything is borrowed and valid until the next ap_input_next(). */
+struct ap_input_item {
+	const char	*text;		/* the line as written (trimmed) */
+	const char	*host;
+	bool		 host_is_ip;
+	uint16_t	 port;
+	const char	*file;		/* "-" for stdin */
+	unsigned long	 line;		/* 1-based */
+	const char	*reason;	/* INVALID, FILE_ERROR: why */
+	uint64_t	 index;		/* 0-based count of items handed out */
+};
+
+/* paths: NULL-terminated; empty means stdin.  defports: -p list or NULL
+ * (borrowed; must outlive the input).  NULL + errno on allocation
+ * failure only; unreadable files are reported by ap_input_next(). */
+struct ap_input	*ap_input_new(char *const *paths,
+		    const struct ap_portlist *defports);
+void		 ap_input_free(struct ap_input *);	/* NULL ok */
+enum ap_input_rc ap_input_next(struct ap_input *, struct ap_input_item *);
+/* The descriptor to wait on for EV_READ after AP_INPUT_AGAIN. */
+int		 ap_input_fd(const struct ap_input *);
+
+#endif

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: ISC */
+/* main.c -- glue: options -> input -> engine -> writer; the tally becomes
+ * the exit status (SPEC 6).  The only file that exits. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "engine.h"
+#include "input.h"
+#include "output.h"
+#include "stats.h"
+#include "xmalloc.h"
+
+#define EXIT_DOWN	1
+#define EXIT_UNRESOLVED	2
+#define EXIT_USAGE	3
+#define EXIT_SYSTEM	4
+
+/* -o FILE is written to a temporary file beside it and renamed into place
+ * at the end, so a reader never sees half a file and a failed run leaves
+ * the old one alone. */
+struct output_file {
+	char	*path;
+	char	*tmp;
+	FILE	*fp;
+};
+
+static int
+output_open(struct output_file *of, const char *path)
+{
+	int	fd;
+
+	of->path = xstrdup(path);
+	if (asprintf(&of->tmp, "%s.XXXXXX", path) == -1) {
+		of->tmp = NULL;
+		return (-1);
+	}
+	if ((fd = mkstemp(of->tmp)) == -1)
+		return (-1);
+	if ((of->fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(of->tmp);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+output_commit(struct output_file *of)
+{
+	int	rc = 0;
+
+	if (fflush(of->fp) == EOF || fsync(fileno(of->fp)) == -1)
+		rc = -1;
+	if (fclose(of->fp) == EOF)
+		rc = -1;
+	of->fp = NULL;
+	if (rc == 0 && rename(of->tmp, of->path) == -1)
+		rc = -1;
+	if (rc == -1)
+		unlink(of->tmp);
+	return (rc);
+}
+
+static void
+output_abandon(struct output_file *of)
+{
+	if (of->fp != NULL) {
+		fclose(of->fp);
+		of->fp = NULL;
+		unlink(of->tmp);
+	}
+	free(of->tmp);
+	free(of->path);
+}
+
+static const char *
+format_name(enum ap_format f)
+{
+	switch (f) {
+	case AP_FORMAT_CSV:
+		return ("csv");
+	case AP_FORMAT_JSON:
+		return ("json");
+	case AP_FORMAT_TEXT:
+	default:
+		return ("text");
+	}
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/* SPEC 6: the highest code that applies wins; a signal's over all. */
+static int
+exit_status(const struct ap_engine_tally *t)
+{
+	int	code = 0;
+
+	if (t->system_error != 0)
+		return (EXIT_SYSTEM);
+	if (t->signal != 0)
+		return (128 + t->signal);
+	if (t->status[AP_STATUS_CONNECTED] < t->targets)
+		code = EXIT_DOWN;
+	if (t->status[AP_STATUS_UNRESOLVED] > 0)
+		code = EXIT_UNRESOLVED;
+	if (t->status[AP_STATUS_INVALID] > 0 || t->file_errors > 0)
+		code = EXIT_USAGE;
+	return (code);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ap_options		 opt;
+	struct output_file		 of;
+	struct ap_writer		 writer;
+	struct ap_input			*input = NULL;
+	struct ap_stats			*stats = NULL;
+	struct ap_engine		*eng = NULL;
+	const struct ap_engine_tally	*tally = NULL;
+	char				 errbuf[AP_ERRBUF_LEN * 2];
+	int64_t				 start_us = now_us();
+	int				 code;
+
+	/* A closed pipe is an EPIPE to handle, not a death. */
+	signal(SIGPIPE, SIG_IGN);
+	memset(&of, 0, sizeof(of));
+
+	switch (ap_cli_parse(argc, argv, &opt, errbuf, sizeof(errbuf))) {
+	case AP_CLI_HELP:
+		ap_cli_usage(stdout);
+		ap_options_free(&opt);
+		return (fflush(stdout) == EOF ? EXIT_SYSTEM : 0);
+	case AP_CLI_VERSION:
+		ap_cli_version(stdout);
+		ap_options_free(&opt);
+		return (fflush(stdout) == EOF ? EXIT_SYSTEM : 0);
+	case AP_CLI_ERROR:
+		fprintf(stderr, "asyncprobe: %s\n"
+		    "Try 'asyncprobe --help' for more information.\n", errbuf);
+		ap_options_free(&opt);
+		return (EXIT_USAGE);
+	case AP_CLI_OK:
+		break;
+	}
+
+	memset(&writer, 0, sizeof(writer));
+	writer.ops = ap_output_find(format_name(opt.format));
+	writer.verbose = opt.verbose;
+	if (opt.output != NULL) {
+		if (output_open(&of, opt.output) == -1) {
+			fprintf(stderr, "asyncprobe: %s: %s\n", opt.output,
+			    strerror(errno));
+			output_abandon(&of);
+			ap_options_free(&opt);
+			return (EXIT_USAGE);
+		}
+		writer.fp = of.fp;
+	} else {
+		writer.fp = stdout;
+		/* Whole records leave in big writes; the engine flushes
+		 * whenever its loop is about to wait. */
+		if (!isatty(STDOUT_FILENO))
+			setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	}
+
+	if ((input = ap_input_new(opt.files,
+	    opt.ports.count > 0 ? &opt.ports : NULL)) == NULL) {
+		fprintf(stderr, "asyncprobe: %s\n", strerror(errno));
+		code = EXIT_SYSTEM;
+		goto out;
+	}
+	if (opt.stats)
+		stats = ap_stats_new();
+	if ((eng = ap_engine_new(&opt, input, &writer, stats, errbuf,
+	    sizeof(errbuf))) == NULL) {
+		fprintf(stderr, "asyncprobe: %s\n", errbuf);
+		code = EXIT_USAGE;
+		goto out;
+	}
+
+	tally = ap_engine_run(eng);
+	code = exit_status(tally);
+	if (tally->system_error != 0)
+		fprintf(stderr, "asyncprobe: %s: %s\n", tally->system_what,
+		    strerror(tally->system_error));
+	if (opt.output != NULL && tally->system_error == 0) {
+		if (output_commit(&of) == -1) {
+			fprintf(stderr, "asyncprobe: %s: %s\n", opt.output,
+			    strerror(errno));
+			code = EXIT_SYSTEM;
+		}
+	} else if (opt.output == NULL && !tally->output_closed &&
+	    tally->system_error == 0 && fflush(stdout) == EOF &&
+	    errno != EPIPE) {
+		fprintf(stderr, "asyncprobe: write: %s\n", strerror(errno));
+		code = EXIT_SYSTEM;
+	}
+	if (stats != NULL)
+		ap_stats_print(stats, stderr, now_us() - start_us,
+		    ap_engine_peak_inflight(eng));
+out:
+	ap_engine_free(eng);
+	ap_stats_free(stats);
+	ap_input_free(input);
+	output_abandon(&of);
+	ap_options_free(&opt);
+	/* stdout may be a closed pipe: nothing more to say there. */
+	if (fclose(stdout) == EOF && errno != EPIPE && code < EXIT_SYSTEM &&
+	    (tally == NULL || !tally->output_closed))
+		code = EXIT_SYSTEM;
+	return (code);
+}

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: ISC */
+/* probe.c -- see probe.h.  The socket is made and connect() called here,
+ * not by bufferevent_socket_connect(): that function loses the errno of a
+ * connect() that fails at once and then calls no callback at all.  The
+ * bufferevent is handed the socket already connecting and reports the
+ * handshake's end (BEV_EVENT_CONNECTED, or BEV_EVENT_ERROR with the
+ * socket error set, or BEV_EVENT_TIMEOUT). */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "probe.h"
+#include "xmalloc.h"
+
+struct ap_probe {
+	struct bufferevent	*bev;		/* NULL: failed at once */
+	struct event		*report;	/* immediate failure, deferred */
+	int			 fd;
+	int64_t			 start_us;
+	struct ap_probe_outcome	 outcome;
+	ap_probe_cb		*cb;
+	void			*arg;
+};
+
+static int64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+bool
+ap_probe_is_backpressure(int error)
+{
+	return (error == EMFILE || error == ENFILE || error == ENOBUFS ||
+	    error == ENOMEM || error == EADDRNOTAVAIL);
+}
+
+static void
+finish(struct ap_probe *p, int error, enum ap_stage stage)
+{
+	p->outcome.error = error;
+	p->outcome.stage = stage;
+	p->outcome.duration_us = now_us() - p->start_us;
+	p->cb(p, &p->outcome, p->arg);
+}
+
+static void
+event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct ap_probe	*p = arg;
+	int		 error;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
+		finish(p, 0, AP_STAGE_HANDSHAKE);
+	} else if (what & BEV_EVENT_TIMEOUT) {
+		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
+		finish(p, ETIMEDOUT, AP_STAGE_HANDSHAKE);
+	} else {
+		/* libevent has just read SO_ERROR into errno. */
+		error = EVUTIL_SOCKET_ERROR();
+		if (error == 0)
+			error = ECONNREFUSED;
+		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
+		finish(p, error, AP_STAGE_HANDSHAKE);
+	}
+}
+
+static void
+report_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ap_probe	*p = arg;
+
+	(void)fd, (void)what;
+	finish(p, p->outcome.error, p->outcome.stage);
+}
+
+/* A connect() that failed at once still ends through the loop, so the
+ * engine has one path for every outcome. */
+static struct ap_probe *
+report_later(struct event_base *base, struct ap_probe *p, int error,
+    enum ap_stage stage)
+{
+	if (p->fd != -1) {
+		close(p->fd);
+		p->fd = -1;
+	}
+	p->outcome.error = error;
+	p->outcome.stage = stage;
+	if ((p->report = evtimer_new(base, report_cb, p)) == NULL) {
+		free(p);
+		errno = ENOMEM;
+		return (NULL);
+	}
+	event_active(p->report, EV_TIMEOUT, 1);
+	return (p);
+}
+
+struct ap_probe *
+ap_probe_start(struct event_base *base, const struct ap_addr *dst,
+    const struct ap_addr *src, const struct timeval *timeout,
+    ap_probe_cb *cb, void *arg, enum ap_stage *stage)
+{
+	struct ap_probe	*p;
+	int		 save_errno;
+
+	p = xcalloc(1, sizeof(*p));
+	p->cb = cb;
+	p->arg = arg;
+	p->start_us = now_us();
+	*stage = AP_STAGE_SOCKET;
+	p->fd = socket(dst->u.sa.sa_family,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd == -1) {
+		if (ap_probe_is_backpressure(errno))
+			goto fail;
+		return (report_later(base, p, errno, AP_STAGE_SOCKET));
+	}
+	if (src != NULL) {
+		*stage = AP_STAGE_BIND;
+		/* Only the address is fixed; the kernel picks the port. */
+		if (bind(p->fd, &src->u.sa, src->len) == -1) {
+			if (errno == ENOBUFS || errno == ENOMEM)
+				goto fail;
+			return (report_later(base, p, errno,
+			    AP_STAGE_BIND));
+		}
+	}
+	*stage = AP_STAGE_CONNECT;
+	if (connect(p->fd, &dst->u.sa, dst->len) == -1 &&
+	    errno != EINPROGRESS) {
+		if (ap_probe_is_backpressure(errno))
+			goto fail;
+		return (report_later(base, p, errno,
+		    ap_stage_of_connect_error(errno)));
+	}
+	/* Connected at once or in progress: either way the socket becomes
+	 * writable and libevent reads SO_ERROR to tell which. */
+	/* The bufferevent closes the socket itself, after libevent has
+	 * forgotten it: closing it here could let a new socket reuse the
+	 * number while a stale registration still hides it from epoll. */
+	p->bev = bufferevent_socket_new(base, p->fd, BEV_OPT_CLOSE_ON_FREE);
+	if (p->bev == NULL)
+		goto fail;
+	bufferevent_setcb(p->bev, NULL, NULL, event_cb, p);
+	/* Readiness outranks timers (priority 0 is the most urgent): a
+	 * connect that completes as its deadline expires has connected.
+	 * Fails harmlessly on a base with one priority. */
+	bufferevent_priority_set(p->bev, 0);
+	if (timeout != NULL)
+		bufferevent_set_timeouts(p->bev, NULL, timeout);
+	if (bufferevent_socket_connect(p->bev, NULL, 0) == -1) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	*stage = AP_STAGE_HANDSHAKE;
+	return (p);
+fail:
+	save_errno = errno;
+	if (p->bev != NULL)
+		bufferevent_free(p->bev);	/* closes p->fd */
+	else if (p->fd != -1)
+		close(p->fd);
+	free(p);
+	errno = save_errno;
+	return (NULL);
+}
+
+void
+ap_probe_free(struct ap_probe *p)
+{
+	struct linger	lg = { 1, 0 };
+
+	if (p == NULL)
+		return;
+	if (p->report != NULL)
+		event_free(p->report);
+	if (p->bev != NULL) {
+		/* A reset, not a FIN: the peer learns at once, and neither
+		 * side keeps a TIME_WAIT entry (nmap, zmap do the same). */
+		setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		bufferevent_free(p->bev);	/* closes p->fd */
+	} else if (p->fd != -1)
+		close(p->fd);
+	free(p);
+}

@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: ISC */
+/* resolve.c -- see resolve.h.  A name in flight is a struct name shared by
+ * every lookup that asked for it; it owns the two evdns requests and the
+ * addresses gathered so far, and hands each lookup what it has not seen. */
+#include "config.h"
+
+#include <sys/queue.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include "hosts.h"
+#include "resolve.h"
+#include "result.h"
+#include "xmalloc.h"
+
+struct name;
+
+struct ap_lookup {
+	struct name		*name;
+	TAILQ_ENTRY(ap_lookup)	 entry;
+	size_t			 delivered;	/* addrs already handed out */
+	ap_resolve_cb		*cb;
+	void			*arg;
+};
+
+/* One DNS question in flight (AAAA or A) for a name. */
+struct query {
+	struct name		*name;
+	struct evdns_request	*req;		/* NULL once answered */
+	int			 family;
+	bool			 done;
+	int			 error;		/* AP_ERR_*, ETIMEDOUT; 0 */
+};
+
+struct name {
+	struct ap_resolver	*res;
+	struct name		*next;		/* hash chain */
+	char			*host;
+	struct query		 q6, q4;
+	struct ap_addr		*addrs;		/* arrival order */
+	size_t			 naddrs;
+	size_t			 visible;	/* released to lookups */
+	struct event		*hold;		/* resolution delay; deliver */
+	TAILQ_HEAD(, ap_lookup)	 lookups;
+	unsigned		 busy;		/* inside deliver(): no free */
+};
+
+struct ap_resolver {
+	struct event_base	*base;
+	struct evdns_base	*dns;		/* made on first use */
+	struct ap_resolver_config cfg;
+	struct ap_hosts		*pins;
+	struct ap_hosts		*hosts;
+	struct name		**buckets;
+	size_t			 nbuckets;	/* a power of two */
+	size_t			 nnames;
+	unsigned long		 queries;
+};
+
+static void	name_maybe_free(struct name *);
+
+static uint32_t
+hash_name(const char *s)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		h = (h ^ c) * 16777619u;
+	}
+	return (h);
+}
+
+struct ap_resolver *
+ap_resolver_new(struct event_base *base, const struct ap_resolver_config *cfg,
+    char *errbuf, size_t errlen)
+{
+	struct ap_resolver	*r = xcalloc(1, sizeof(*r));
+
+	r->base = base;
+	r->cfg = *cfg;
+	r->pins = ap_hosts_new();
+	r->nbuckets = 256;
+	r->buckets = xcalloc(r->nbuckets, sizeof(*r->buckets));
+	if (cfg->hosts_file != NULL) {
+		r->hosts = ap_hosts_new();
+		if (ap_hosts_load(r->hosts, cfg->hosts_file) == -1) {
+			snprintf(errbuf, errlen, "%s: %s", cfg->hosts_file,
+			    strerror(errno));
+			ap_resolver_free(r);
+			return (NULL);
+		}
+	}
+	return (r);
+}
+
+void
+ap_resolver_free(struct ap_resolver *r)
+{
+	if (r == NULL)
+		return;
+	/* Every lookup has been cancelled by now, so no name is left but
+	 * those whose cancelled requests evdns has still to call back for;
+	 * freeing the DNS base with fail_requests set runs those now. */
+	if (r->dns != NULL)
+		evdns_base_free(r->dns, 1);
+	ap_hosts_free(r->pins);
+	ap_hosts_free(r->hosts);
+	free(r->buckets);
+	free(r);
+}
+
+int
+ap_resolver_pin(struct ap_resolver *r, const char *name, const char *addrs,
+    char *errbuf, size_t errlen)
+{
+	return (ap_hosts_add_list(r->pins, name, addrs, errbuf, errlen));
+}
+
+bool
+ap_resolver_static(struct ap_resolver *r, const char *name,
+    struct ap_addrlist *l)
+{
+	const struct ap_addr	*a;
+	size_t			 n = 0, i;
+
+	/* Pins hide the hosts file entirely for their names (curl). */
+	if ((a = ap_hosts_lookup(r->pins, name, &n)) == NULL &&
+	    r->hosts != NULL)
+		a = ap_hosts_lookup(r->hosts, name, &n);
+	if (a == NULL)
+		return (false);
+	for (i = 0; i < n; i++)
+		if (r->cfg.family == AF_UNSPEC ||
+		    r->cfg.family == a[i].u.sa.sa_family)
+			ap_addrlist_add(l, &a[i].u.sa, a[i].len);
+	return (true);
+}
+
+unsigned long
+ap_resolver_queries(const struct ap_resolver *r)
+{
+	return (r->queries);
+}
+
+static int
+dns_setup(struct ap_resolver *r)
+{
+	int	i, flags = EVDNS_BASE_DISABLE_WHEN_INACTIVE;
+
+	if (r->cfg.nnameservers == 0)
+		flags |= EVDNS_BASE_INITIALIZE_NAMESERVERS;
+	if ((r->dns = evdns_base_new(r->base, flags)) == NULL)
+		return (-1);
+	for (i = 0; i < r->cfg.nnameservers; i++) {
+		if (evdns_base_nameserver_ip_add(r->dns,
+		    r->cfg.nameservers[i]) != 0) {
+			errno = EINVAL;
+			return (-1);
+		}
+	}
+	/* evdns allows only 64 questions in flight by default: far too few
+	 * for a scanner; the per-target deadline bounds every question. */
+	evdns_base_set_option(r->dns, "max-inflight:", "4096");
+	evdns_base_set_option(r->dns, "timeout:", "2");
+	evdns_base_set_option(r->dns, "attempts:", "2");
+	return (0);
+}
+
+static bool
+name_done(const struct name *n)
+{
+	return (n->q6.done && n->q4.done);
+}
+
+/* Why a name has no address: the most telling of its two answers.  An
+ * NXDOMAIN is about the name itself; a family with no data is normal. */
+static int
+name_error(const struct name *n)
+{
+	static const int order[] = { AP_ERR_NXDOMAIN, AP_ERR_SERVFAIL,
+	    ETIMEDOUT, AP_ERR_DNS, AP_ERR_NODATA };
+	size_t	i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (n->q6.error == order[i] || n->q4.error == order[i])
+			return (order[i]);
+	return (AP_ERR_NODATA);
+}
+
+/* Hand every lookup the addresses it has not had yet. */
+static void
+deliver(struct name *n)
+{
+	struct ap_lookup	*l, *next;
+	bool			 done = name_done(n) && n->visible == n->naddrs;
+	int			 error = n->naddrs == 0 ? name_error(n) : 0;
+	size_t			 from;
+
+	n->busy++;
+	for (l = TAILQ_FIRST(&n->lookups); l != NULL; l = next) {
+		/* The callback may cancel this lookup (never another one:
+		 * each target cancels only its own), so step first. */
+		next = TAILQ_NEXT(l, entry);
+		if (l->delivered == n->visible && !done)
+			continue;
+		from = l->delivered;
+		l->delivered = n->visible;
+		if (done)
+			TAILQ_REMOVE(&n->lookups, l, entry);
+		l->cb(n->addrs + from, n->visible - from, done, error,
+		    l->arg);
+		if (done)
+			free(l);
+	}
+	n->busy--;
+	name_maybe_free(n);
+}
+
+static void
+hold_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct name	*n = arg;
+
+	(void)fd, (void)what;
+	/* The resolution delay is over, or a new lookup joined: release
+	 * what there is (RFC 8305 3: go on with the A answer alone). */
+	n->visible = n->naddrs;
+	deliver(n);
+}
+
+static int
+dns_error(int result, int count)
+{
+	switch (result) {
+	case DNS_ERR_NONE:
+		return (count > 0 ? 0 : AP_ERR_NODATA);
+	case DNS_ERR_NODATA:
+		return (AP_ERR_NODATA);
+	case DNS_ERR_NOTEXIST:
+		return (AP_ERR_NXDOMAIN);
+	case DNS_ERR_SERVERFAILED:
+		return (AP_ERR_SERVFAIL);
+	case DNS_ERR_TIMEOUT:
+		return (ETIMEDOUT);
+	default:
+		return (AP_ERR_DNS);
+	}
+}
+
+static void
+answer_cb(int result, char type, int count, int ttl, void *addresses,
+    void *arg)
+{
+	struct query	*q = arg;
+	struct name	*n = q->name;
+	struct ap_addr	 a;
+	int		 i;
+
+	(void)ttl;
+	q->req = NULL;
+	q->done = true;
+	q->error = dns_error(result, count);
+	if (result == DNS_ERR_CANCEL || result == DNS_ERR_SHUTDOWN) {
+		name_maybe_free(n);
+		return;
+	}
+	if (result == DNS_ERR_NONE && count > 0 &&
+	    ((type == DNS_IPv4_A && q->family == AF_INET) ||
+	    (type == DNS_IPv6_AAAA && q->family == AF_INET6))) {
+		for (i = 0; i < count; i++) {
+			memset(&a, 0, sizeof(a));
+			if (q->family == AF_INET) {
+				a.u.sin.sin_family = AF_INET;
+				memcpy(&a.u.sin.sin_addr,
+				    (char *)addresses + 4 * i, 4);
+				a.len = sizeof(a.u.sin);
+			} else {
+				a.u.sin6.sin6_family = AF_INET6;
+				memcpy(&a.u.sin6.sin6_addr,
+				    (char *)addresses + 16 * i, 16);
+				a.len = sizeof(a.u.sin6);
+			}
+			n->addrs = xreallocarray(n->addrs, n->naddrs + 1,
+			    sizeof(*n->addrs));
+			n->addrs[n->naddrs++] = a;
+		}
+	}
+	if (q->family == AF_INET && !n->q6.done && n->naddrs > 0) {
+		/* A came first: give AAAA the resolution delay. */
+		struct timeval tv = { 0, n->res->cfg.resolution_delay_ms *
+		    1000 };
+
+		evtimer_add(n->hold, &tv);
+		return;
+	}
+	evtimer_del(n->hold);
+	n->visible = n->naddrs;
+	deliver(n);
+}
+
+static void
+query_start(struct name *n, struct query *q, int family)
+{
+	struct ap_resolver	*r = n->res;
+
+	q->name = n;
+	q->family = family;
+	if (r->cfg.family != AF_UNSPEC && r->cfg.family != family) {
+		/* Filtered at query time (-4/-6): never asked. */
+		q->done = true;
+		q->error = AP_ERR_NODATA;
+		return;
+	}
+	r->queries++;
+	if (family == AF_INET6)
+		q->req = evdns_base_resolve_ipv6(r->dns, n->host, 0,
+		    answer_cb, q);
+	else
+		q->req = evdns_base_resolve_ipv4(r->dns, n->host, 0,
+		    answer_cb, q);
+	if (q->req == NULL) {
+		q->done = true;
+		q->error = AP_ERR_DNS;
+	}
+}
+
+static struct name *
+name_find(struct ap_resolver *r, const char *host, size_t *bucket)
+{
+	struct name	*n;
+
+	*bucket = hash_name(host) & (r->nbuckets - 1);
+	for (n = r->buckets[*bucket]; n != NULL; n = n->next)
+		if (strcasecmp(n->host, host) == 0)
+			return (n);
+	return (NULL);
+}
+
+static void
+name_unlink(struct name *n)
+{
+	struct ap_resolver	*r = n->res;
+	struct name		**pp;
+	size_t			 b;
+
+	if (name_find(r, n->host, &b) == NULL)
+		return;
+	for (pp = &r->buckets[b]; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == n) {
+			*pp = n->next;
+			r->nnames--;
+			return;
+		}
+	}
+}
+
+/* Drop a name nobody waits for.  Its questions still in flight are
+ * cancelled first; evdns calls back for them later, and the last of those
+ * callbacks frees it. */
+static void
+name_maybe_free(struct name *n)
+{
+	if (n->busy > 0 || !TAILQ_EMPTY(&n->lookups))
+		return;
+	name_unlink(n);
+	if (n->q6.req != NULL || n->q4.req != NULL) {
+		if (n->q6.req != NULL && !n->q6.done) {
+			evdns_cancel_request(n->res->dns, n->q6.req);
+			n->q6.done = true;
+		}
+		if (n->q4.req != NULL && !n->q4.done) {
+			evdns_cancel_request(n->res->dns, n->q4.req);
+			n->q4.done = true;
+		}
+		return;
+	}
+	if (n->hold != NULL)
+		event_free(n->hold);
+	free(n->addrs);
+	free(n->host);
+	free(n);
+}
+
+struct ap_lookup *
+ap_resolve_start(struct ap_resolver *r, const char *host, ap_resolve_cb *cb,
+    void *arg)
+{
+	struct ap_lookup	*l;
+	struct name		*n;
+	size_t			 b;
+
+	if (r->dns == NULL && dns_setup(r) == -1) {
+		if (r->dns != NULL) {
+			evdns_base_free(r->dns, 0);
+			r->dns = NULL;
+		}
+		return (NULL);
+	}
+	l = xcalloc(1, sizeof(*l));
+	l->cb = cb;
+	l->arg = arg;
+	if ((n = name_find(r, host, &b)) == NULL) {
+		n = xcalloc(1, sizeof(*n));
+		n->res = r;
+		n->host = xstrdup(host);
+		TAILQ_INIT(&n->lookups);
+		if ((n->hold = evtimer_new(r->base, hold_cb, n)) == NULL) {
+			free(n->host);
+			free(n);
+			free(l);
+			return (NULL);
+		}
+		n->next = r->buckets[b];
+		r->buckets[b] = n;
+		r->nnames++;
+		l->name = n;
+		TAILQ_INSERT_TAIL(&n->lookups, l, entry);
+		query_start(n, &n->q6, AF_INET6);
+		query_start(n, &n->q4, AF_INET);
+		if (name_done(n))	/* both filtered or failed to send */
+			event_active(n->hold, EV_TIMEOUT, 1);
+		return (l);
+	}
+	l->name = n;
+	TAILQ_INSERT_TAIL(&n->lookups, l, entry);
+	/* A latecomer gets what the name already has from the loop, not
+	 * from inside this call; inside the resolution delay it waits. */
+	if (n->visible > 0 || (name_done(n) && n->visible == n->naddrs))
+		event_active(n->hold, EV_TIMEOUT, 1);
+	return (l);
+}
+
+void
+ap_resolve_cancel(struct ap_lookup *l)
+{
+	struct name	*n;
+
+	if (l == NULL)
+		return;
+	n = l->name;
+	TAILQ_REMOVE(&n->lookups, l, entry);
+	free(l);
+	name_maybe_free(n);
+}

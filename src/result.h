@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: ISC */
+/* result.h -- the shared vocabulary: statuses, connect stages, error codes,
+ * one attempt and one record, and the final prioritized error (SPEC 4).
+ * Pure: no libevent, no I/O, so every rule here is unit tested alone. */
+#ifndef AP_RESULT_H
+#define AP_RESULT_H
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ap_status {
+	AP_STATUS_CONNECTED,
+	AP_STATUS_REFUSED,
+	AP_STATUS_TIMEOUT,
+	AP_STATUS_UNREACHABLE,
+	AP_STATUS_DENIED,
+	AP_STATUS_UNRESOLVED,
+	AP_STATUS_MISMATCH,
+	AP_STATUS_ERROR,
+	AP_STATUS_INVALID,
+	AP_STATUS_CANCELLED,
+	AP_STATUS_COUNT
+};
+
+/* How far one attempt got towards the target; a larger value got further
+ * (SPEC 4: handshake > connect > bind > socket > resolve). */
+enum ap_stage {
+	AP_STAGE_NONE,		/* no attempt at all */
+	AP_STAGE_RESOLVE,
+	AP_STAGE_SOCKET,
+	AP_STAGE_BIND,
+	AP_STAGE_CONNECT,	/* connect() refused locally, nothing sent */
+	AP_STAGE_HANDSHAKE	/* the SYN left */
+};
+
+/* DNS outcomes share the errno namespace of records; they sit far above
+ * any system errno so the two never collide. */
+#define AP_ERR_NXDOMAIN		100001
+#define AP_ERR_NODATA		100002
+#define AP_ERR_SERVFAIL		100003
+#define AP_ERR_DNS		100004	/* other resolver failure */
+
+#define AP_IPSTR_LEN		46	/* INET6_ADDRSTRLEN */
+#define AP_ERRBUF_LEN		256
+
+/* One connect attempt to one address, as kept for json and -v. */
+struct ap_attempt {
+	char		 ip[AP_IPSTR_LEN];	/* numeric address */
+	int		 family;		/* AF_INET or AF_INET6 */
+	int		 error;			/* errno; 0 when connected */
+	enum ap_stage	 stage;			/* furthest stage reached */
+	int64_t		 start_us;		/* since target start */
+	int64_t		 duration_us;		/* start to outcome */
+};
+
+/* One record (SPEC 5).  Every pointer is borrowed from the engine's target
+ * and valid only inside the writer's write(). */
+struct ap_result {
+	const char		*target;	/* the line as written */
+	const char		*host;
+	unsigned		 port;
+	enum ap_status		 status;
+	const char		*ip;		/* winner or final error's; "" */
+	int64_t			 rtt_us;	/* winning connect; -1 if none */
+	int64_t			 elapsed_us;	/* target start to verdict */
+	int			 error;		/* errno or AP_ERR_*; 0 if none */
+	const char		*error_text;	/* overrides the errno's text */
+	unsigned		 addresses;	/* how many were tried */
+	bool			 degraded;	/* an earlier address failed */
+	const char		*file;		/* input name, "-" for stdin */
+	unsigned long		 line;		/* 1-based */
+	const char		*banner;	/* NULL: none */
+	size_t			 banner_len;
+	int64_t			 timestamp_ms;	/* verdict, Unix epoch, UTC */
+	const struct ap_attempt	*attempts;
+	size_t			 nattempts;
+};
+
+const char	*ap_status_name(enum ap_status);
+/* AP_STATUS_COUNT when name is not a status word. */
+enum ap_status	 ap_status_from_name(const char *);
+const char	*ap_stage_name(enum ap_stage);
+/* "ECONNREFUSED", "NXDOMAIN", ...; "" for 0; "E<number>" if unknown. */
+const char	*ap_errno_name(int error);
+/* Human text for an errno or AP_ERR_* code; "" for 0. */
+const char	*ap_error_text(int error);
+/* The status a final error means (SPEC 4 table). */
+enum ap_status	 ap_status_from_error(int error);
+/* Stage an error from a synchronous connect() belongs to: a refusal or
+ * reset means the SYN left (handshake); anything else was local. */
+enum ap_stage	 ap_stage_of_connect_error(int error);
+
+/* The final prioritized error: the index of the attempt that got furthest
+ * (stage, then the order SPEC 4 gives within the stage, then the attempt
+ * started first).  Ignores successful attempts; -1 when none failed.
+ * The answer depends only on the set of attempts, not on their order
+ * (ties fall to start_us, then to the address text). */
+int		 ap_result_final_error(const struct ap_attempt *, size_t n);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: ISC */
+/* target.h -- one input line to a host and a list of ports (SPEC 2), and
+ * the port-list grammar shared with -p.  Pure: no I/O beyond the services
+ * database (getservbyname), no libevent. */
+#ifndef AP_TARGET_H
+#define AP_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AP_LINE_MAX		1024	/* longer lines are invalid */
+#define AP_PORTS_MAX		65536	/* ports one line may expand to */
+
+struct ap_port_range {
+	uint16_t	 lo, hi;		/* inclusive, lo <= hi, lo >= 1 */
+};
+
+struct ap_portlist {
+	struct ap_port_range	*ranges;
+	size_t			 nranges;
+	size_t			 count;		/* ports in all ranges */
+};
+
+/* "22", "22,80", "8000-8010", "ssh", "22,http,9000-9001".  0 or -1 with a
+ * reason in errbuf ("port 0 out of range 1-65535", "unknown service
+ * 'foo'").  On success pl owns fresh memory: ap_portlist_free(). */
+int	 ap_portlist_parse(const char *, struct ap_portlist *, char *errbuf,
+	    size_t errlen);
+void	 ap_portlist_free(struct ap_portlist *);	/* NULL ok */
+/* The i-th port, 0 <= i < count, in the order written. */
+uint16_t ap_portlist_get(const struct ap_portlist *, size_t i);
+
+/* One parsed line. */
+struct ap_line {
+	char			*text;		/* trimmed, comment removed */
+	char			*host;		/* brackets removed */
+	bool			 host_is_ip;	/* numeric IPv4 or IPv6 */
+	struct ap_portlist	 ports;		/* empty: use the -p default */
+};
+
+enum ap_line_rc {
+	AP_LINE_OK = 0,
+	AP_LINE_SKIP = 1,	/* blank or comment only */
+	AP_LINE_INVALID = -1	/* reason in errbuf; text still set */
+};
+
+/* Parse one line of len bytes (no newline; may contain NULs, which make it
+ * invalid).  defports is the -p list, or NULL: a line without a port then
+ * is invalid.  On OK and INVALID, out->text is set (escaped if it held
+ * bytes unfit to print) and out must be released with ap_line_free().
+ * With AP_LINE_OK and ports.count == 0 the caller uses defports. */
+enum ap_line_rc	ap_line_parse(const char *line, size_t len,
+		    const struct ap_portlist *defports, struct ap_line *out,
+		    char *errbuf, size_t errlen);
+void		ap_line_free(struct ap_line *);	/* NULL ok */
+
+/* A host as DNS or an address literal may have it: 1-253 bytes of
+ * letters, digits, '-', '.', '_' (or an IPv6 literal).  Used by the line
+ * parser and --resolve. */
+bool		ap_host_valid(const char *);
+
+#endif
