@@ -224,12 +224,20 @@ verbose_attempt(const struct target *t, const struct ap_attempt *a)
 {
 	if (t->eng->opt->verbose == 0)
 		return;
-	fprintf(stderr, "asyncprobe: %s [%s]:%u %s %s (%s, %lld.%03lld ms)\n",
-	    t->text, a->ip, t->port, a->error == 0 ? "connected" :
-	    ap_status_name(ap_status_from_error(a->error)),
-	    ap_errno_name(a->error), ap_stage_name(a->stage),
-	    (long long)(a->duration_us / 1000),
-	    (long long)(a->duration_us % 1000));
+	/* One line per attempt: which address, what came of it, how far
+	 * it got, and when. */
+	if (a->error == 0)
+		fprintf(stderr, "asyncprobe: %s: %s port %u: connected in "
+		    "%lld.%03lld ms\n", t->text, a->ip, t->port,
+		    (long long)(a->duration_us / 1000),
+		    (long long)(a->duration_us % 1000));
+	else
+		fprintf(stderr, "asyncprobe: %s: %s port %u: %s (%s, %s) "
+		    "after %lld.%03lld ms\n", t->text, a->ip, t->port,
+		    ap_status_name(ap_status_from_error(a->error)),
+		    ap_errno_name(a->error), ap_stage_name(a->stage),
+		    (long long)(a->duration_us / 1000),
+		    (long long)(a->duration_us % 1000));
 }
 
 /* ---- targets --------------------------------------------------------- */
@@ -387,6 +395,24 @@ starve(struct target *t, const struct ap_addr *a, int error,
 }
 
 static void
+abandon_oldest(struct target *t)
+{
+	struct ap_attempt	*at;
+	size_t			 i, oldest = 0;
+
+	for (i = 1; i < t->nactive; i++)
+		if (t->active[i].attempt < t->active[oldest].attempt)
+			oldest = i;
+	at = &t->attempts[t->active[oldest].attempt];
+	at->error = ETIMEDOUT;
+	at->stage = AP_STAGE_HANDSHAKE;
+	at->duration_us = now_us() - t->start_us - at->start_us;
+	verbose_attempt(t, at);
+	ap_probe_free(t->active[oldest].probe);
+	active_remove(t, oldest);
+}
+
+static void
 target_try_next(struct target *t)
 {
 	struct ap_engine	*eng = t->eng;
@@ -410,6 +436,12 @@ target_try_next(struct target *t)
 				return;
 			}
 			starve(t, a, errno, stage);
+			/* A target racing stalled addresses must not hold
+			 * descriptors the others wait for: out of them, it
+			 * gives up its oldest attempt for the next address,
+			 * as --attempt-timeout would have. */
+			if (t->nactive > 0)
+				abandon_oldest(t);
 			break;
 		}
 		t->state = TS_CONNECTING;

@@ -40,6 +40,9 @@ int	ap_writer_end(struct ap_writer *);
 void	ap_format_timestamp(int64_t ms, char *buf, size_t len);
 /* Microseconds as milliseconds with 3 decimals: "12.345". */
 void	ap_format_ms(int64_t us, char *buf, size_t len);
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when the bytes
+ * there are not valid UTF-8 (overlong, surrogate, truncated). */
+size_t	ap_output_utf8_len(const char *s, size_t len);
 
 extern const struct ap_writer_ops ap_output_text;
 extern const struct ap_writer_ops ap_output_csv;

@@ -1,0 +1,29 @@
+#!/bin/sh
+# deps.sh -- install what building and testing asyncprobe needs, only what
+# is missing, from Debian's packages.  Safe to run again; a no-op when all
+# is there.  Needs root (or sudo) only when something must be installed.
+set -eu
+
+PKGS="build-essential autoconf automake pkgconf libevent-dev check python3
+iproute2 util-linux jq"
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps.sh: installing:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO=sudo
+else
+	echo "deps.sh: need root to install:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

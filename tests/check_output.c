@@ -1,0 +1,829 @@
+/* SPDX-License-Identifier: ISC */
+/* check_output.c -- every writer into open_memstream() against golden
+ * strings (records of each kind, escaping, the CSV header, text alignment,
+ * -v attempts), the shared formatters, the -s summary, and write errors
+ * reported as -1. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "output.h"
+#include "result.h"
+#include "stats.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Records: one of each kind, then the awkward bytes. */
+
+static const struct ap_attempt att_connected[] = {
+	{ "127.0.0.1", AF_INET, 0, AP_STAGE_HANDSHAKE, 0, 123 }
+};
+static const struct ap_attempt att_refused[] = {
+	{ "::1", AF_INET6, ECONNREFUSED, AP_STAGE_HANDSHAKE, 0, 80 },
+	{ "127.0.0.1", AF_INET, ECONNREFUSED, AP_STAGE_HANDSHAKE, 250000,
+	    1234 }
+};
+static const struct ap_attempt att_degraded[] = {
+	{ "2001:db8::1", AF_INET6, ENETUNREACH, AP_STAGE_CONNECT, 0, 15 },
+	{ "127.0.0.1", AF_INET, 0, AP_STAGE_HANDSHAKE, 20, 45 }
+};
+
+static const struct ap_result rec[] = {
+	/* 0: connected */
+	{ "localhost:22", "localhost", 22, AP_STATUS_CONNECTED, "127.0.0.1",
+	    123, 4567, 0, NULL, 1, false, "targets.txt", 3, NULL, 0,
+	    1795508724123LL, att_connected, 1 },
+	/* 1: refused on both addresses */
+	{ "db:5432", "db", 5432, AP_STATUS_REFUSED, "::1", -1, 251234,
+	    ECONNREFUSED, NULL, 2, false, "targets.txt", 4, NULL, 0,
+	    1795508724124LL, att_refused, 2 },
+	/* 2: unresolved */
+	{ "nosuch.test:80", "nosuch.test", 80, AP_STATUS_UNRESOLVED, "", -1,
+	    12000, AP_ERR_NXDOMAIN, NULL, 0, false, "-", 5, NULL, 0,
+	    1795508724125LL, NULL, 0 },
+	/* 3: invalid: no host, no port, the parser's reason */
+	{ "web:99999", NULL, 0, AP_STATUS_INVALID, "", -1, 0, 0,
+	    "port out of range", 0, false, "-", 7, NULL, 0, 0, NULL, 0 },
+	/* 4: degraded, a banner with CRLF, a file name needing quotes */
+	{ "[2001:db8::1]:22 ", "mail", 25, AP_STATUS_CONNECTED, "127.0.0.1",
+	    45, 65, 0, NULL, 2, true, "my targets, \"v2\".txt", 9,
+	    "220 mail ESMTP\r\n", 16, 1795508724999LL, att_degraded, 2 },
+	/* 5: , " CR LF TAB ESC DEL \, UTF-8 kept, invalid UTF-8 (lone
+	 * 0xff, truncated 0xc3, a surrogate), NEL, RLO; NUL in the banner */
+	{ "a,b \"q\"\r\n\t\x1b[31m\x7f\\ \xc3\xa9\xe6\x97\xa5 \xff\xc3 "
+	    "\xed\xa0\x80\xc2\x85\xe2\x80\xae", "h\xc3\xa9", 1,
+	    AP_STATUS_ERROR, "", -1, 1, EADDRINUSE, NULL, 1, false, "-", 10,
+	    "x\0y\xf0\x9f\x98\x80", 7, 1795508724123LL, NULL, 0 },
+};
+#define NREC	NELEM(rec)
+
+/* Goldens: checked by eye and by Python csv/json readers. */
+
+static const char *const golden_csv[NREC] = {
+	/* 0 */
+	"localhost:22,localhost,22,connected,127.0.0.1,"
+	"0.123,4.567,,,1,false,targets.txt:3,,2026-11-24T08:25:24.123Z"
+	",127.0.0.1=ok\r\n",
+	/* 1 */
+	"db:5432,db,5432,refused,::1,,251.234,ECONNREFUSED,"
+	"Connection refused,2,false,targets.txt:4,"
+	",2026-11-24T08:25:24.124Z,::1=ECONNREFUSED;127.0.0.1=ECONNREF"
+	"USED\r\n",
+	/* 2 */
+	"nosuch.test:80,nosuch.test,80,unresolved,"
+	",,12.000,NXDOMAIN,name does not exist,0,false,"
+	"-:5,,2026-11-24T08:25:24.125Z,\r\n",
+	/* 3 */
+	"web:99999,,,invalid,,,0.000,,port out of range,"
+	"0,false,-:7,,1970-01-01T00:00:00.000Z,\r\n",
+	/* 4 */
+	"\"[2001:db8::1]:22 \",mail,25,connected,127.0.0.1,"
+	"0.045,0.065,,,2,true,\"my targets, \"\"v2\"\".txt:9\","
+	"\"220 mail ESMTP\r\n\",2026-11-24T08:25:24.999Z,"
+	"2001:db8::1=ENETUNREACH;127.0.0.1=ok\r\n",
+	/* 5 */
+	"\"a,b \"\"q\"\"\r\n\t\x1b[31m\x7f\\ \xc3\xa9\xe6\x97\xa5 "
+	"\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+	"\xc2\x85\xe2\x80\xae\",h\xc3\xa9,1,error,"
+	",,0.001,EADDRINUSE,Address already in use,"
+	"1,false,-:10,x\xef\xbf\xbdy\xf0\x9f\x98\x80,"
+	"2026-11-24T08:25:24.123Z,\r\n",
+};
+
+static const char *const golden_json[NREC] = {
+	/* 0 */
+	"{\"target\":\"localhost:22\",\"host\":\"localhost\","
+	"\"port\":22,\"status\":\"connected\",\"ip\":\"127.0.0.1\","
+	"\"rtt_ms\":0.123,\"elapsed_ms\":4.567,\"errno\":null,"
+	"\"error\":null,\"addresses\":1,\"degraded\":false,"
+	"\"line\":\"targets.txt:3\",\"banner\":null,"
+	"\"timestamp\":\"2026-11-24T08:25:24.123Z\","
+	"\"attempts\":[{\"ip\":\"127.0.0.1\",\"errno\":null,"
+	"\"stage\":\"handshake\",\"ms\":0.123}]}\n",
+	/* 1 */
+	"{\"target\":\"db:5432\",\"host\":\"db\",\"port\":5432,"
+	"\"status\":\"refused\",\"ip\":\"::1\",\"rtt_ms\":null,"
+	"\"elapsed_ms\":251.234,\"errno\":\"ECONNREFUSED\","
+	"\"error\":\"Connection refused\",\"addresses\":2,"
+	"\"degraded\":false,\"line\":\"targets.txt:4\","
+	"\"banner\":null,\"timestamp\":\"2026-11-24T08:25:24.124Z\","
+	"\"attempts\":[{\"ip\":\"::1\",\"errno\":\"ECONNREFUSED\","
+	"\"stage\":\"handshake\",\"ms\":0.080},{\"ip\":\"127.0.0.1\","
+	"\"errno\":\"ECONNREFUSED\",\"stage\":\"handshake\","
+	"\"ms\":1.234}]}\n",
+	/* 2 */
+	"{\"target\":\"nosuch.test:80\",\"host\":\"nosuch.test\","
+	"\"port\":80,\"status\":\"unresolved\",\"ip\":null,"
+	"\"rtt_ms\":null,\"elapsed_ms\":12.000,\"errno\":\"NXDOMAIN\","
+	"\"error\":\"name does not exist\",\"addresses\":0,"
+	"\"degraded\":false,\"line\":\"-:5\",\"banner\":null,"
+	"\"timestamp\":\"2026-11-24T08:25:24.125Z\","
+	"\"attempts\":[]}\n",
+	/* 3 */
+	"{\"target\":\"web:99999\",\"host\":null,\"port\":null,"
+	"\"status\":\"invalid\",\"ip\":null,\"rtt_ms\":null,"
+	"\"elapsed_ms\":0.000,\"errno\":null,\"error\":\"port out "
+	"of range\",\"addresses\":0,\"degraded\":false,"
+	"\"line\":\"-:7\",\"banner\":null,\"timestamp\":\"1970-01-01T0"
+	"0:00:00.000Z\",\"attempts\":[]}\n",
+	/* 4 */
+	"{\"target\":\"[2001:db8::1]:22 \",\"host\":\"mail\","
+	"\"port\":25,\"status\":\"connected\",\"ip\":\"127.0.0.1\","
+	"\"rtt_ms\":0.045,\"elapsed_ms\":0.065,\"errno\":null,"
+	"\"error\":null,\"addresses\":2,\"degraded\":true,"
+	"\"line\":\"my targets, \\\"v2\\\".txt:9\","
+	"\"banner\":\"220 mail ESMTP\\r\\n\",\"timestamp\":\"2026-11-2"
+	"4T08:25:24.999Z\",\"attempts\":[{\"ip\":\"2001:db8::1\","
+	"\"errno\":\"ENETUNREACH\",\"stage\":\"connect\","
+	"\"ms\":0.015},{\"ip\":\"127.0.0.1\",\"errno\":null,"
+	"\"stage\":\"handshake\",\"ms\":0.045}]}\n",
+	/* 5 */
+	"{\"target\":\"a,b \\\"q\\\"\\r\\n\\t\\u001b[31m\\u007f\\\\ "
+	"\xc3\xa9\xe6\x97\xa5 \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\\u0"
+	"085\xe2\x80\xae\",\"host\":\"h\xc3\xa9\","
+	"\"port\":1,\"status\":\"error\",\"ip\":null,"
+	"\"rtt_ms\":null,\"elapsed_ms\":0.001,\"errno\":\"EADDRINUSE\""
+	",\"error\":\"Address already in use\",\"addresses\":1,"
+	"\"degraded\":false,\"line\":\"-:10\",\"banner\":\"x\\u0000y\xf0"
+	"\x9f\x98\x80\",\"timestamp\":\"2026-11-24T08:25:24.123Z\","
+	"\"attempts\":[]}\n",
+};
+
+static const char *const golden_text[NREC] = {
+	/* 0 */
+	"localhost:22                     connected   127.0.0.1 "
+	"                                  0.123\n",
+	/* 1 */
+	"db:5432                          refused     ::1      "
+	"                                       -  ECONNREFUSED: "
+	"Connection refused\n",
+	/* 2 */
+	"nosuch.test:80                   unresolved  -        "
+	"                                       -  NXDOMAIN: name "
+	"does not exist\n",
+	/* 3 */
+	"web:99999                        invalid     -        "
+	"                                       -  port out of "
+	"range\n",
+	/* 4 */
+	"[2001:db8::1]:22                 connected   127.0.0.1 "
+	"                                  0.045  degraded; banner: "
+	"220 mail ESMTP\\x0d\\x0a\n",
+	/* 5 */
+	"a,b \"q\"\\x0d\\x0a\\x09\\x1b[31m\\x7f\\\\ \xc3\xa9\xe6\x97\xa5"
+	" \\xff\\xc3 \\xed\\xa0\\x80\\xc2\\x85\\xe2\\x80\\xae error "
+	"      -                                               "
+	"-  EADDRINUSE: Address already in use; banner: x\\x00y\xf0\x9f"
+	"\x98\x80\n",
+};
+
+static const char *const golden_text_v[NREC] = {
+	/* 0 */
+	"localhost:22                     connected   127.0.0.1 "
+	"                                  0.123\n    attempt 127.0.0."
+	"1 ok handshake 0.123 ms\n",
+	/* 1 */
+	"db:5432                          refused     ::1      "
+	"                                       -  ECONNREFUSED: "
+	"Connection refused\n    attempt ::1 ECONNREFUSED handshake "
+	"0.080 ms\n    attempt 127.0.0.1 ECONNREFUSED handshake "
+	"1.234 ms\n",
+	/* 2 */
+	"nosuch.test:80                   unresolved  -        "
+	"                                       -  NXDOMAIN: name "
+	"does not exist\n",
+	/* 3 */
+	"web:99999                        invalid     -        "
+	"                                       -  port out of "
+	"range\n",
+	/* 4 */
+	"[2001:db8::1]:22                 connected   127.0.0.1 "
+	"                                  0.045  degraded; banner: "
+	"220 mail ESMTP\\x0d\\x0a\n    attempt 2001:db8::1 ENETUNREACH"
+	" connect 0.015 ms\n    attempt 127.0.0.1 ok handshake "
+	"0.045 ms\n",
+	/* 5 */
+	"a,b \"q\"\\x0d\\x0a\\x09\\x1b[31m\\x7f\\\\ \xc3\xa9\xe6\x97\xa5"
+	" \\xff\\xc3 \\xed\\xa0\\x80\\xc2\\x85\\xe2\\x80\\xae error "
+	"      -                                               "
+	"-  EADDRINUSE: Address already in use; banner: x\\x00y\xf0\x9f"
+	"\x98\x80\n",
+};
+
+/* Helpers */
+
+/* Run a writer over records into memory; the caller frees the text. */
+static char *
+render(const char *format, int verbose, bool begin, const struct ap_result *r,
+    size_t n, size_t *lenp)
+{
+	struct ap_writer	 w;
+	char			*buf = NULL;
+	size_t			 len = 0, i;
+	FILE			*fp;
+
+	ck_assert_ptr_nonnull(fp = open_memstream(&buf, &len));
+	memset(&w, 0, sizeof(w));
+	ck_assert_ptr_nonnull(w.ops = ap_output_find(format));
+	w.fp = fp;
+	w.verbose = verbose;
+	if (begin)
+		ck_assert_int_eq(ap_writer_begin(&w), 0);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(ap_writer_write(&w, &r[i]), 0);
+	ck_assert_int_eq(ap_writer_end(&w), 0);
+	ck_assert_int_eq(fclose(fp), 0);
+	if (lenp != NULL)
+		*lenp = len;
+	return (buf);
+}
+
+/* Compare with a golden, byte for byte (goldens hold no NUL). */
+static void
+assert_golden(const char *format, int verbose, size_t i, const char *want)
+{
+	char	*got;
+	size_t	 len;
+
+	got = render(format, verbose, false, &rec[i], 1, &len);
+	ck_assert_msg(len == strlen(want) && memcmp(got, want, len) == 0,
+	    "%s record %zu:\n got: %s\nwant: %s", format, i, got, want);
+	free(got);
+}
+
+/* Registry and shared formatters */
+
+START_TEST(test_registry)
+{
+	ck_assert_ptr_eq(ap_output_find("text"), &ap_output_text);
+	ck_assert_ptr_eq(ap_output_find("csv"), &ap_output_csv);
+	ck_assert_ptr_eq(ap_output_find("json"), &ap_output_json);
+	ck_assert_str_eq(ap_output_text.name, "text");
+	ck_assert_str_eq(ap_output_csv.name, "csv");
+	ck_assert_str_eq(ap_output_json.name, "json");
+	ck_assert_ptr_null(ap_output_find("xml"));
+	ck_assert_ptr_null(ap_output_find("JSON"));
+	ck_assert_ptr_null(ap_output_find(""));
+	ck_assert_ptr_null(ap_output_find(NULL));
+	ck_assert_str_eq(ap_output_list(), "text, csv, json");
+}
+END_TEST
+
+static const struct ms_case {
+	int64_t		 us;
+	const char	*want;
+} ms_cases[] = {
+	{ 0, "0.000" }, { 1, "0.001" }, { 999, "0.999" }, { 1000, "1.000" },
+	{ 1234567, "1234.567" }, { -1, "-0.001" }, { -1500, "-1.500" },
+	{ INT64_MAX, "9223372036854775.807" },
+	{ INT64_MIN, "-9223372036854775.808" },
+};
+
+START_TEST(test_format_ms)
+{
+	char	 buf[32];
+
+	ap_format_ms(ms_cases[_i].us, buf, sizeof(buf));
+	ck_assert_str_eq(buf, ms_cases[_i].want);
+}
+END_TEST
+
+static const struct ts_case {
+	int64_t		 ms;
+	const char	*want;
+} ts_cases[] = {
+	{ 0, "1970-01-01T00:00:00.000Z" },
+	{ 1795508724123LL, "2026-11-24T08:25:24.123Z" },
+	{ 951782400000LL, "2000-02-29T00:00:00.000Z" },
+	{ 999, "1970-01-01T00:00:00.999Z" },
+	{ -1, "1969-12-31T23:59:59.999Z" },
+};
+
+START_TEST(test_format_timestamp)
+{
+	char	 buf[64];
+
+	ap_format_timestamp(ts_cases[_i].ms, buf, sizeof(buf));
+	ck_assert_str_eq(buf, ts_cases[_i].want);
+}
+END_TEST
+
+START_TEST(test_format_truncates)
+{
+	char	 buf[6];
+
+	ap_format_ms(1234567, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "1234.");
+	ap_format_timestamp(0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "1970-");
+}
+END_TEST
+
+/* Golden records */
+
+START_TEST(test_csv_header)
+{
+	char	*got;
+
+	got = render("csv", 0, true, NULL, 0, NULL);
+	ck_assert_str_eq(got, "target,host,port,status,ip,rtt_ms,elapsed_ms,"
+	    "errno,error,addresses,degraded,line,banner,timestamp,"
+	    "attempts\r\n");
+	free(got);
+}
+END_TEST
+
+START_TEST(test_golden_csv)
+{
+	assert_golden("csv", 0, _i, golden_csv[_i]);
+}
+END_TEST
+
+START_TEST(test_golden_json)
+{
+	assert_golden("json", 0, _i, golden_json[_i]);
+}
+END_TEST
+
+START_TEST(test_golden_text)
+{
+	assert_golden("text", 0, _i, golden_text[_i]);
+}
+END_TEST
+
+START_TEST(test_golden_text_verbose)
+{
+	assert_golden("text", 1, _i, golden_text_v[_i]);
+}
+END_TEST
+
+START_TEST(test_json_no_header)
+{
+	char	*got;
+
+	got = render("json", 0, true, NULL, 0, NULL);
+	ck_assert_str_eq(got, "");
+	free(got);
+}
+END_TEST
+
+/*
+ * The text columns line up: every field of rows 0 to 4 starts where its
+ * header does (row 5's escaped target is wider than its column).
+ */
+START_TEST(test_text_alignment)
+{
+	static const char *const heads[] = { "STATUS", "IP", "RTT_MS" };
+	char	*got, *line[6], *p, *save = NULL;
+	size_t	 i, n = 0, hcol;
+
+	got = render("text", 0, true, rec, 5, NULL);
+	for (p = strtok_r(got, "\n", &save); p != NULL && n < NELEM(line);
+	    p = strtok_r(NULL, "\n", &save))
+		line[n++] = p;
+	ck_assert_uint_eq(n, 6);
+	ck_assert_ptr_eq(strstr(line[0], "TARGET"), line[0]);
+	for (i = 0; i < NELEM(heads); i++) {
+		hcol = (size_t)(strstr(line[0], heads[i]) - line[0]);
+		ck_assert_uint_eq(hcol, i == 0 ? 33 : i == 1 ? 45 : 88);
+	}
+	for (i = 1; i < n; i++) {
+		/* Status at 33, ip at 45, rtt right-aligned to end at 93. */
+		ck_assert_msg(line[i][32] == ' ' && line[i][33] != ' ',
+		    "row %zu: %s", i, line[i]);
+		ck_assert_msg(line[i][44] == ' ' && line[i][45] != ' ',
+		    "row %zu: %s", i, line[i]);
+		ck_assert_msg(line[i][93] != ' ' && (line[i][94] == '\0' ||
+		    line[i][94] == ' '), "row %zu: %s", i, line[i]);
+	}
+	ck_assert_int_eq(line[0][93], 'S');	/* "RTT_MS" ends at 93 */
+	free(got);
+}
+END_TEST
+
+/* Escaping, one value at a time: the target field of each format. */
+
+static const struct esc_case {
+	const char	*in;
+	const char	*json;		/* the JSON string, quotes included */
+	const char	*csv;		/* the CSV field */
+	const char	*text;		/* the text column, unpadded */
+} esc_cases[] = {
+	{ "plain:80", "\"plain:80\"", "plain:80", "plain:80" },
+	{ "a,b", "\"a,b\"", "\"a,b\"", "a,b" },
+	{ "say \"hi\"", "\"say \\\"hi\\\"\"", "\"say \"\"hi\"\"\"",
+	    "say \"hi\"" },
+	{ "cr\rlf\n", "\"cr\\rlf\\n\"", "\"cr\rlf\n\"", "cr\\x0dlf\\x0a" },
+	{ "tab\there", "\"tab\\there\"", "tab\there", "tab\\x09here" },
+	{ "\x01\x1b\x7f\b\f", "\"\\u0001\\u001b\\u007f\\b\\f\"",
+	    "\x01\x1b\x7f\b\f", "\\x01\\x1b\\x7f\\x08\\x0c" },
+	{ "back\\slash", "\"back\\\\slash\"", "back\\slash",
+	    "back\\\\slash" },
+	{ " lead", "\" lead\"", "\" lead\"", " lead" },
+	{ "trail\t", "\"trail\\t\"", "\"trail\t\"", "trail\\x09" },
+	{ "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80",
+	    "\"caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80\"",
+	    "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80",
+	    "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80" },
+	{ "\xff", "\"\\ufffd\"", "\xef\xbf\xbd", "\\xff" },
+	{ "x\xc3", "\"x\\ufffd\"", "x\xef\xbf\xbd", "x\\xc3" },
+	{ "\xe6\x97", "\"\\ufffd\\ufffd\"", "\xef\xbf\xbd\xef\xbf\xbd",
+	    "\\xe6\\x97" },
+	{ "\xc0\xaf", "\"\\ufffd\\ufffd\"", "\xef\xbf\xbd\xef\xbf\xbd",
+	    "\\xc0\\xaf" },				/* overlong "/" */
+	{ "\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"",
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", "\\xe0\\x80\\xaf" },
+	{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"",
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", "\\xed\\xa0\\x80" },
+	{ "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"",
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+	    "\\xf4\\x90\\x80\\x80" },			/* past U+10FFFF */
+	{ "\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\"", "\xf4\x8f\xbf\xbf",
+	    "\xf4\x8f\xbf\xbf" },			/* U+10FFFF */
+	{ "\xc2\x85", "\"\\u0085\"", "\xc2\x85",
+	    "\\xc2\\x85" },				/* NEL */
+	{ "\xc2\xa0", "\"\xc2\xa0\"", "\xc2\xa0", "\xc2\xa0" },	/* NBSP */
+	{ "\xe2\x80\xae", "\"\xe2\x80\xae\"", "\xe2\x80\xae",
+	    "\\xe2\\x80\\xae" },			/* RLO */
+	{ "", "\"\"", "", "-" },
+};
+
+START_TEST(test_escape)
+{
+	const struct esc_case	*c = &esc_cases[_i];
+	struct ap_result	 r = rec[3];
+	char			*got, *want;
+	size_t			 len, i, cols;
+
+	r.target = c->in;
+
+	got = render("json", 0, false, &r, 1, NULL);
+	ck_assert_int_ge(asprintf(&want, "{\"target\":%s,\"host\":null,",
+	    c->json), 0);
+	ck_assert_msg(strncmp(got, want, strlen(want)) == 0,
+	    "json %d: %s", _i, got);
+	free(want);
+	free(got);
+
+	got = render("csv", 0, false, &r, 1, NULL);
+	ck_assert_int_ge(asprintf(&want, "%s,,,invalid,", c->csv), 0);
+	ck_assert_msg(strncmp(got, want, strlen(want)) == 0,
+	    "csv %d: %s", _i, got);
+	free(want);
+	free(got);
+
+	/* Padded to 32 columns, one per character: escapes count in full. */
+	got = render("text", 0, false, &r, 1, NULL);
+	len = strlen(c->text);
+	for (i = 0, cols = 0; i < len; i++)
+		cols += ((unsigned char)c->text[i] & 0xc0) != 0x80;
+	ck_assert_int_ge(asprintf(&want, "%s%*s invalid ", c->text,
+	    cols < 32 ? (int)(32 - cols) : 0, ""), 0);
+	ck_assert_msg(strncmp(got, want, strlen(want)) == 0,
+	    "text %d: %s", _i, got);
+	free(want);
+	free(got);
+}
+END_TEST
+
+/* The banner is bytes with a length: NUL and everything after it count. */
+START_TEST(test_banner_bytes)
+{
+	struct ap_result	 r = rec[0];
+	char			*got;
+
+	r.banner = "a\0b\"";
+	r.banner_len = 4;
+	got = render("json", 0, false, &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(got, ",\"banner\":\"a\\u0000b\\\"\","));
+	free(got);
+	got = render("csv", 0, false, &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(got, ",\"a\xef\xbf\xbd" "b\"\"\","));
+	free(got);
+	r.banner_len = 0;
+	got = render("json", 0, false, &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(got, ",\"banner\":\"\","));
+	free(got);
+}
+END_TEST
+
+/* error_text wins over the errno's text, in every format. */
+START_TEST(test_error_text_override)
+{
+	struct ap_result	 r = rec[1];
+	char			*got;
+
+	r.error_text = "reset by 10.0.0.1, twice";
+	got = render("json", 0, false, &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(got, "\"errno\":\"ECONNREFUSED\","
+	    "\"error\":\"reset by 10.0.0.1, twice\""));
+	free(got);
+	got = render("csv", 0, false, &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(got, ",ECONNREFUSED,\"reset by "
+	    "10.0.0.1, twice\","));
+	free(got);
+	got = render("text", 0, false, &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(got, "  ECONNREFUSED: reset by "
+	    "10.0.0.1, twice\n"));
+	free(got);
+}
+END_TEST
+
+/* Write errors */
+
+/*
+ * A full disk (/dev/full) shows at end() at the latest; a reader that went
+ * away (a pipe closed at the other end) at the first write.
+ */
+START_TEST(test_dev_full)
+{
+	struct ap_writer	 w;
+	const char		*formats[] = { "text", "csv", "json" };
+
+	memset(&w, 0, sizeof(w));
+	w.ops = ap_output_find(formats[_i]);
+	if ((w.fp = fopen("/dev/full", "w")) == NULL) {
+		fprintf(stderr, "no /dev/full: skipped\n");
+		return;
+	}
+	ck_assert_int_eq(ap_writer_begin(&w), 0);	/* still buffered */
+	ck_assert_int_eq(ap_writer_write(&w, &rec[1]), 0);
+	ck_assert_int_eq(ap_writer_end(&w), -1);
+	fclose(w.fp);
+}
+END_TEST
+
+START_TEST(test_closed_pipe)
+{
+	struct ap_writer	 w;
+	const char		*formats[] = { "text", "csv", "json" };
+	int			 fd[2];
+
+	signal(SIGPIPE, SIG_IGN);
+	ck_assert_int_eq(pipe(fd), 0);
+	close(fd[0]);
+	memset(&w, 0, sizeof(w));
+	w.ops = ap_output_find(formats[_i]);
+	ck_assert_ptr_nonnull(w.fp = fdopen(fd[1], "w"));
+	setvbuf(w.fp, NULL, _IONBF, 0);
+	ck_assert_int_eq(ap_writer_write(&w, &rec[0]), -1);
+	ck_assert_int_eq(ap_writer_end(&w), -1);
+	fclose(w.fp);
+}
+END_TEST
+
+START_TEST(test_end_ok)
+{
+	struct ap_writer	 w;
+	char			*buf = NULL;
+	size_t			 len = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.ops = &ap_output_csv;
+	ck_assert_ptr_nonnull(w.fp = open_memstream(&buf, &len));
+	ck_assert_int_eq(ap_writer_begin(&w), 0);
+	ck_assert_int_eq(ap_writer_end(&w), 0);
+	/* end() flushed: the header is visible before fclose(). */
+	ck_assert_uint_gt(len, 0);
+	fclose(w.fp);
+	free(buf);
+}
+END_TEST
+
+/* Stats */
+
+static struct ap_stats *
+stats_example(void)
+{
+	static const int64_t	 rtts[] = { 300, 45, 210, 80, 60, 150, 90, 70 };
+	struct ap_stats		*st;
+	struct ap_result	 r;
+	size_t			 i;
+
+	st = ap_stats_new();
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < NELEM(rtts); i++) {
+		r.status = AP_STATUS_CONNECTED;
+		r.rtt_us = rtts[i];
+		r.addresses = i < 2 ? 2 : 1;
+		r.degraded = i == 0;
+		ap_stats_add(st, &r);
+	}
+	r.rtt_us = -1;
+	r.degraded = false;
+	r.addresses = 2;
+	r.status = AP_STATUS_REFUSED;
+	ap_stats_add(st, &r);
+	ap_stats_add(st, &r);
+	r.status = AP_STATUS_TIMEOUT;
+	r.addresses = 1;
+	ap_stats_add(st, &r);
+	r.status = AP_STATUS_INVALID;
+	r.addresses = 0;
+	ap_stats_add(st, &r);
+	return (st);
+}
+
+static char *
+stats_render(const struct ap_stats *st, int64_t elapsed_us, unsigned peak)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	ck_assert_ptr_nonnull(fp = open_memstream(&buf, &len));
+	ck_assert_int_eq(ap_stats_print(st, fp, elapsed_us, peak), 0);
+	fclose(fp);
+	return (buf);
+}
+
+START_TEST(test_stats_golden)
+{
+	struct ap_stats	*st = stats_example();
+	char		*got;
+
+	ck_assert_uint_eq(st->targets, 12);
+	ck_assert_uint_eq(st->status[AP_STATUS_CONNECTED], 8);
+	ck_assert_uint_eq(st->nrtt, 8);
+	got = stats_render(st, 1204000, 12);
+	ck_assert_str_eq(got, "asyncprobe: 12 targets in 1.204 s (9.97/s): "
+	    "8 connected, 2 refused, 1 timeout, 1 invalid; 1 degraded; "
+	    "15 addresses tried; rtt min/median/p95/max "
+	    "0.045/0.080/0.300/0.300 ms; peak 12 in flight\n");
+	free(got);
+	ap_stats_free(st);
+}
+END_TEST
+
+START_TEST(test_stats_empty)
+{
+	struct ap_stats	*st = ap_stats_new();
+	char		*got;
+
+	got = stats_render(st, 0, 0);
+	ck_assert_str_eq(got, "asyncprobe: 0 targets in 0.000 s; "
+	    "0 degraded; 0 addresses tried; peak 0 in flight\n");
+	free(got);
+	ck_assert_int_eq(ap_stats_rtt_percentile(st, 50), -1);
+	ap_stats_free(st);
+	ap_stats_free(NULL);
+}
+END_TEST
+
+START_TEST(test_stats_one)
+{
+	struct ap_stats		*st = ap_stats_new();
+	struct ap_result	 r = rec[1];
+	char			*got;
+
+	ap_stats_add(st, &r);
+	got = stats_render(st, 2500, 1);
+	ck_assert_str_eq(got, "asyncprobe: 1 target in 0.002 s (400.00/s): "
+	    "1 refused; 0 degraded; 2 addresses tried; peak 1 in flight\n");
+	free(got);
+	ap_stats_free(st);
+}
+END_TEST
+
+/* Nearest rank over 1..20 ms, added in a scrambled order. */
+static const struct pct_case {
+	unsigned	 pct;
+	int64_t		 want;
+} pct_cases[] = {
+	{ 0, 1000 }, { 1, 1000 }, { 5, 1000 }, { 6, 2000 }, { 50, 10000 },
+	{ 51, 11000 }, { 90, 18000 }, { 95, 19000 }, { 96, 20000 },
+	{ 100, 20000 }, { 200, 20000 },
+};
+
+START_TEST(test_stats_percentile)
+{
+	struct ap_stats		*st = ap_stats_new();
+	struct ap_result	 r;
+	unsigned		 i;
+
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < 20; i++) {
+		r.rtt_us = (int64_t)((i * 7) % 20 + 1) * 1000;
+		ap_stats_add(st, &r);
+	}
+	ck_assert_int_eq(ap_stats_rtt_percentile(st, pct_cases[_i].pct),
+	    pct_cases[_i].want);
+	ap_stats_free(st);
+}
+END_TEST
+
+START_TEST(test_stats_merge)
+{
+	struct ap_stats	*a = stats_example(), *b = stats_example();
+	struct ap_stats	*sum = ap_stats_new();
+	char		*got;
+
+	ap_stats_merge(sum, a);
+	ap_stats_merge(sum, b);
+	ck_assert_uint_eq(sum->targets, 24);
+	ck_assert_uint_eq(sum->status[AP_STATUS_REFUSED], 4);
+	ck_assert_uint_eq(sum->degraded, 2);
+	ck_assert_uint_eq(sum->addresses, 30);
+	ck_assert_uint_eq(sum->nrtt, 16);
+	got = stats_render(sum, 2000000, 3);
+	ck_assert_str_eq(got, "asyncprobe: 24 targets in 2.000 s (12.00/s): "
+	    "16 connected, 4 refused, 2 timeout, 2 invalid; 2 degraded; "
+	    "30 addresses tried; rtt min/median/p95/max "
+	    "0.045/0.080/0.300/0.300 ms; peak 3 in flight\n");
+	free(got);
+	ap_stats_free(a);
+	ap_stats_free(b);
+	ap_stats_free(sum);
+}
+END_TEST
+
+/* Many samples: the array grows and every rtt is kept. */
+START_TEST(test_stats_many)
+{
+	struct ap_stats		*st = ap_stats_new();
+	struct ap_result	 r;
+	int64_t			 i;
+
+	memset(&r, 0, sizeof(r));
+	for (i = 10000; i >= 1; i--) {
+		r.rtt_us = i;
+		ap_stats_add(st, &r);
+	}
+	ck_assert_uint_eq(st->nrtt, 10000);
+	ck_assert_int_eq(ap_stats_rtt_percentile(st, 0), 1);
+	ck_assert_int_eq(ap_stats_rtt_percentile(st, 50), 5000);
+	ck_assert_int_eq(ap_stats_rtt_percentile(st, 95), 9500);
+	ck_assert_int_eq(ap_stats_rtt_percentile(st, 100), 10000);
+	ap_stats_free(st);
+}
+END_TEST
+
+static Suite *
+output_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("output");
+
+	tc = tcase_create("registry");
+	tcase_add_test(tc, test_registry);
+	tcase_add_loop_test(tc, test_format_ms, 0, NELEM(ms_cases));
+	tcase_add_loop_test(tc, test_format_timestamp, 0, NELEM(ts_cases));
+	tcase_add_test(tc, test_format_truncates);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("golden");
+	tcase_add_test(tc, test_csv_header);
+	tcase_add_test(tc, test_json_no_header);
+	tcase_add_loop_test(tc, test_golden_csv, 0, NREC);
+	tcase_add_loop_test(tc, test_golden_json, 0, NREC);
+	tcase_add_loop_test(tc, test_golden_text, 0, NREC);
+	tcase_add_loop_test(tc, test_golden_text_verbose, 0, NREC);
+	tcase_add_test(tc, test_text_alignment);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("escaping");
+	tcase_add_loop_test(tc, test_escape, 0, NELEM(esc_cases));
+	tcase_add_test(tc, test_banner_bytes);
+	tcase_add_test(tc, test_error_text_override);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_loop_test(tc, test_dev_full, 0, 3);
+	tcase_add_loop_test(tc, test_closed_pipe, 0, 3);
+	tcase_add_test(tc, test_end_ok);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stats");
+	tcase_add_test(tc, test_stats_golden);
+	tcase_add_test(tc, test_stats_empty);
+	tcase_add_test(tc, test_stats_one);
+	tcase_add_loop_test(tc, test_stats_percentile, 0, NELEM(pct_cases));
+	tcase_add_test(tc, test_stats_merge);
+	tcase_add_test(tc, test_stats_many);
+	suite_add_tcase(s, tc);
+
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(output_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

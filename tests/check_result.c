@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: ISC */
+/* check_result.c -- the shared vocabulary (names, errno texts, status of an
+ * error) and the final prioritized error of SPEC 4, including that its
+ * verdict does not depend on the order of the attempts. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "result.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define MAXATT		5
+
+/* Names */
+
+static const char *const statuses[] = {
+	"connected", "refused", "timeout", "unreachable", "denied",
+	"unresolved", "mismatch", "error", "invalid", "cancelled"
+};
+
+START_TEST(test_status_names)
+{
+	ck_assert_uint_eq(NELEM(statuses), AP_STATUS_COUNT);
+	ck_assert_str_eq(ap_status_name((enum ap_status)_i), statuses[_i]);
+	ck_assert_int_eq(ap_status_from_name(statuses[_i]), _i);
+}
+END_TEST
+
+START_TEST(test_status_unknown)
+{
+	ck_assert_int_eq(ap_status_from_name("open"), AP_STATUS_COUNT);
+	ck_assert_int_eq(ap_status_from_name("Connected"), AP_STATUS_COUNT);
+	ck_assert_int_eq(ap_status_from_name(""), AP_STATUS_COUNT);
+	ck_assert_int_eq(ap_status_from_name(NULL), AP_STATUS_COUNT);
+	ck_assert_str_eq(ap_status_name(AP_STATUS_COUNT), "error");
+}
+END_TEST
+
+START_TEST(test_stage_names)
+{
+	ck_assert_str_eq(ap_stage_name(AP_STAGE_NONE), "");
+	ck_assert_str_eq(ap_stage_name(AP_STAGE_RESOLVE), "resolve");
+	ck_assert_str_eq(ap_stage_name(AP_STAGE_SOCKET), "socket");
+	ck_assert_str_eq(ap_stage_name(AP_STAGE_BIND), "bind");
+	ck_assert_str_eq(ap_stage_name(AP_STAGE_CONNECT), "connect");
+	ck_assert_str_eq(ap_stage_name(AP_STAGE_HANDSHAKE), "handshake");
+	ck_assert_str_eq(ap_stage_name((enum ap_stage)42), "");
+}
+END_TEST
+
+static const struct errno_case {
+	int		 error;
+	const char	*name;
+	const char	*text;		/* NULL: not checked (libc's words) */
+	enum ap_status	 status;
+} errno_cases[] = {
+	{ 0, "", "", AP_STATUS_CONNECTED },
+	{ ECONNREFUSED, "ECONNREFUSED", "Connection refused",
+	    AP_STATUS_REFUSED },
+	{ ECONNRESET, "ECONNRESET", NULL, AP_STATUS_REFUSED },
+	{ ETIMEDOUT, "ETIMEDOUT", "Connection timed out", AP_STATUS_TIMEOUT },
+	{ EHOSTUNREACH, "EHOSTUNREACH", NULL, AP_STATUS_UNREACHABLE },
+	{ ENETUNREACH, "ENETUNREACH", NULL, AP_STATUS_UNREACHABLE },
+	{ EACCES, "EACCES", NULL, AP_STATUS_DENIED },
+	{ EPERM, "EPERM", NULL, AP_STATUS_DENIED },
+	{ EADDRNOTAVAIL, "EADDRNOTAVAIL", NULL, AP_STATUS_ERROR },
+	{ EADDRINUSE, "EADDRINUSE", NULL, AP_STATUS_ERROR },
+	{ EINVAL, "EINVAL", NULL, AP_STATUS_ERROR },
+	{ EMFILE, "EMFILE", NULL, AP_STATUS_ERROR },
+	{ ENFILE, "ENFILE", NULL, AP_STATUS_ERROR },
+	{ ENOBUFS, "ENOBUFS", NULL, AP_STATUS_ERROR },
+	{ ENOMEM, "ENOMEM", NULL, AP_STATUS_ERROR },
+	{ EAFNOSUPPORT, "EAFNOSUPPORT", NULL, AP_STATUS_ERROR },
+	{ EPROTONOSUPPORT, "EPROTONOSUPPORT", NULL, AP_STATUS_ERROR },
+	{ ENETDOWN, "ENETDOWN", NULL, AP_STATUS_ERROR },
+	{ EHOSTDOWN, "EHOSTDOWN", NULL, AP_STATUS_ERROR },
+	{ EPIPE, "EPIPE", NULL, AP_STATUS_ERROR },
+	{ EINPROGRESS, "EINPROGRESS", NULL, AP_STATUS_ERROR },
+	{ EALREADY, "EALREADY", NULL, AP_STATUS_ERROR },
+	{ EISCONN, "EISCONN", NULL, AP_STATUS_ERROR },
+	{ ENOTCONN, "ENOTCONN", NULL, AP_STATUS_ERROR },
+	{ EAGAIN, "EAGAIN", NULL, AP_STATUS_ERROR },
+	{ ECANCELED, "ECANCELED", NULL, AP_STATUS_CANCELLED },
+	{ AP_ERR_NXDOMAIN, "NXDOMAIN", "name does not exist",
+	    AP_STATUS_UNRESOLVED },
+	{ AP_ERR_NODATA, "NODATA",
+	    "name has no address of the requested family",
+	    AP_STATUS_UNRESOLVED },
+	{ AP_ERR_SERVFAIL, "SERVFAIL", "DNS server failure",
+	    AP_STATUS_UNRESOLVED },
+	{ AP_ERR_DNS, "DNSERROR", "DNS resolution failed",
+	    AP_STATUS_UNRESOLVED },
+	{ 99999, "E99999", NULL, AP_STATUS_ERROR },
+	{ -7, "E-7", NULL, AP_STATUS_ERROR },
+	{ AP_ERR_DNS + 1, "E100005", NULL, AP_STATUS_ERROR }
+};
+
+START_TEST(test_errno_table)
+{
+	const struct errno_case	*c = &errno_cases[_i];
+	const char		*text;
+
+	ck_assert_str_eq(ap_errno_name(c->error), c->name);
+	ck_assert_int_eq(ap_status_from_error(c->error), c->status);
+	text = ap_error_text(c->error);
+	ck_assert_ptr_nonnull(text);
+	if (c->text != NULL)
+		ck_assert_str_eq(text, c->text);
+	else
+		ck_assert_int_gt(strlen(text), 0);
+}
+END_TEST
+
+/* Unknown codes get distinct names even when asked for back to back. */
+START_TEST(test_errno_unknown_buffers)
+{
+	char	 a[32];
+
+	strcpy(a, ap_errno_name(123456));
+	ck_assert_str_eq(ap_errno_name(654321), "E654321");
+	ck_assert_str_eq(a, "E123456");
+	ck_assert_ptr_nonnull(strstr(ap_error_text(123456), "123456"));
+}
+END_TEST
+
+START_TEST(test_stage_of_connect_error)
+{
+	ck_assert_int_eq(ap_stage_of_connect_error(ECONNREFUSED),
+	    AP_STAGE_HANDSHAKE);
+	ck_assert_int_eq(ap_stage_of_connect_error(ECONNRESET),
+	    AP_STAGE_HANDSHAKE);
+	ck_assert_int_eq(ap_stage_of_connect_error(ETIMEDOUT),
+	    AP_STAGE_HANDSHAKE);
+	ck_assert_int_eq(ap_stage_of_connect_error(EHOSTUNREACH),
+	    AP_STAGE_CONNECT);
+	ck_assert_int_eq(ap_stage_of_connect_error(ENETUNREACH),
+	    AP_STAGE_CONNECT);
+	ck_assert_int_eq(ap_stage_of_connect_error(EACCES), AP_STAGE_CONNECT);
+	ck_assert_int_eq(ap_stage_of_connect_error(EADDRNOTAVAIL),
+	    AP_STAGE_CONNECT);
+}
+END_TEST
+
+/* Final prioritized error */
+
+struct att {
+	const char	*ip;
+	int		 error;
+	enum ap_stage	 stage;
+	int64_t		 start_us;
+};
+
+static void
+fill(struct ap_attempt *dst, const struct att *src, size_t n)
+{
+	size_t	 i;
+
+	memset(dst, 0, n * sizeof(*dst));
+	for (i = 0; i < n; i++) {
+		strncpy(dst[i].ip, src[i].ip, sizeof(dst[i].ip) - 1);
+		dst[i].family = strchr(src[i].ip, ':') ? AF_INET6 : AF_INET;
+		dst[i].error = src[i].error;
+		dst[i].stage = src[i].stage;
+		dst[i].start_us = src[i].start_us;
+		dst[i].duration_us = 1000 + 10 * (int64_t)i;
+	}
+}
+
+#define HS	AP_STAGE_HANDSHAKE
+#define CO	AP_STAGE_CONNECT
+#define BI	AP_STAGE_BIND
+#define SO	AP_STAGE_SOCKET
+#define RE	AP_STAGE_RESOLVE
+
+/*
+ * winner indexes a[]; -1 when no attempt failed.  Orders are chosen so a
+ * rule that is missing would pick another attempt: the better error starts
+ * later and has the larger address.
+ */
+static const struct prio_case {
+	const char	*name;
+	size_t		 n;
+	struct att	 a[MAXATT];
+	int		 winner;
+} prio_cases[] = {
+	{ "empty", 0, { { "", 0, 0, 0 } }, -1 },
+	{ "all connected", 2, {
+	    { "::1", 0, HS, 0 }, { "127.0.0.1", 0, HS, 5 } }, -1 },
+	{ "success ignored", 2, {
+	    { "::1", 0, HS, 0 }, { "127.0.0.9", ETIMEDOUT, HS, 5 } }, 1 },
+	{ "handshake > connect", 2, {
+	    { "10.0.0.1", EACCES, CO, 0 },
+	    { "10.0.0.2", ETIMEDOUT, HS, 9 } }, 1 },
+	{ "connect > bind", 2, {
+	    { "10.0.0.1", EADDRINUSE, BI, 0 },
+	    { "10.0.0.2", EINVAL, CO, 9 } }, 1 },
+	{ "bind > socket", 2, {
+	    { "10.0.0.1", EMFILE, SO, 0 },
+	    { "10.0.0.2", EADDRINUSE, BI, 9 } }, 1 },
+	{ "socket > resolve", 2, {
+	    { "", AP_ERR_NXDOMAIN, RE, 0 },
+	    { "10.0.0.2", EMFILE, SO, 9 } }, 1 },
+	{ "resolve > none", 2, {
+	    { "10.0.0.1", EINVAL, AP_STAGE_NONE, 0 },
+	    { "", AP_ERR_SERVFAIL, RE, 9 } }, 1 },
+	{ "bind: first started", 2, {
+	    { "10.0.0.2", EADDRNOTAVAIL, BI, 7 },
+	    { "10.0.0.1", EADDRINUSE, BI, 3 } }, 1 },
+	{ "socket: first started", 2, {
+	    { "10.0.0.1", EMFILE, SO, 7 },
+	    { "10.0.0.2", EAFNOSUPPORT, SO, 3 } }, 1 },
+	{ "resolve: first started", 2, {
+	    { "", AP_ERR_NXDOMAIN, RE, 7 },
+	    { "", AP_ERR_NODATA, RE, 3 } }, 1 },
+	{ "tie: smaller address", 3, {
+	    { "127.0.0.3", ECONNREFUSED, HS, 5 },
+	    { "127.0.0.2", ECONNREFUSED, HS, 5 },
+	    { "127.0.0.1", ECONNREFUSED, HS, 5 } }, 2 },
+	{ "tie: reset = refused, smaller address", 2, {
+	    { "127.0.0.2", ECONNRESET, HS, 5 },
+	    { "127.0.0.1", ECONNREFUSED, HS, 5 } }, 1 },
+	{ "tie: same address, smaller errno", 2, {
+	    { "127.0.0.1", EADDRINUSE, BI, 5 },
+	    { "127.0.0.1", EINVAL, BI, 5 } }, EINVAL < EADDRINUSE ? 1 : 0 },
+	{ "dual stack refused vs timeout", 4, {
+	    { "2001:db8::1", ETIMEDOUT, HS, 0 },
+	    { "192.0.2.1", ETIMEDOUT, HS, 250 },
+	    { "2001:db8::2", ECONNREFUSED, HS, 500 },
+	    { "192.0.2.2", ENETUNREACH, CO, 750 } }, 2 },
+	{ "five: denied wins locally", 5, {
+	    { "2001:db8::1", ENETUNREACH, CO, 0 },
+	    { "192.0.2.1", EHOSTUNREACH, CO, 250 },
+	    { "2001:db8::2", EADDRNOTAVAIL, CO, 500 },
+	    { "192.0.2.2", EPERM, CO, 750 },
+	    { "2001:db8::3", EADDRINUSE, BI, 1000 } }, 3 },
+	{ "five: one handshake beats all", 5, {
+	    { "2001:db8::1", EACCES, CO, 0 },
+	    { "192.0.2.1", EPERM, CO, 1 },
+	    { "2001:db8::2", EMFILE, SO, 2 },
+	    { "192.0.2.2", EINVAL, HS, 3 },
+	    { "::1", 0, HS, 4 } }, 3 },
+	{ "five: equal ranks, first started", 5, {
+	    { "192.0.2.5", EHOSTUNREACH, HS, 40 },
+	    { "192.0.2.4", ENETUNREACH, HS, 30 },
+	    { "192.0.2.3", ETIMEDOUT, HS, 0 },
+	    { "192.0.2.2", ENETUNREACH, HS, 20 },
+	    { "192.0.2.1", EHOSTUNREACH, HS, 10 } }, 4 },
+};
+
+static void
+assert_same(const struct ap_attempt *got, const struct att *want)
+{
+	ck_assert_str_eq(got->ip, want->ip);
+	ck_assert_int_eq(got->error, want->error);
+	ck_assert_int_eq(got->stage, want->stage);
+	ck_assert_int_eq(got->start_us, want->start_us);
+}
+
+START_TEST(test_prio_table)
+{
+	const struct prio_case	*c = &prio_cases[_i];
+	struct ap_attempt	 a[MAXATT];
+
+	fill(a, c->a, c->n);
+	ck_assert_msg(ap_result_final_error(c->n ? a : NULL, c->n) ==
+	    (c->n ? c->winner : -1), "%s", c->name);
+	ck_assert_int_eq(ap_result_final_error(a, c->n), c->winner);
+}
+END_TEST
+
+/* Next lexicographic permutation of p[0..n), 0 after the last. */
+static int
+next_perm(size_t *p, size_t n)
+{
+	size_t	 i, j, t;
+
+	if (n < 2)
+		return (0);
+	i = n - 1;
+	while (i > 0 && p[i - 1] >= p[i])
+		i--;
+	if (i == 0)
+		return (0);
+	j = n - 1;
+	while (p[j] <= p[i - 1])
+		j--;
+	t = p[i - 1], p[i - 1] = p[j], p[j] = t;
+	for (j = n - 1; i < j; i++, j--)
+		t = p[i], p[i] = p[j], p[j] = t;
+	return (1);
+}
+
+START_TEST(test_prio_permutations)
+{
+	const struct prio_case	*c = &prio_cases[_i];
+	struct ap_attempt	 base[MAXATT], a[MAXATT];
+	size_t			 p[MAXATT], i, count = 0, expect = 1;
+	int			 w;
+
+	fill(base, c->a, c->n);
+	for (i = 0; i < c->n; i++) {
+		p[i] = i;
+		expect *= i + 1;
+	}
+	do {
+		for (i = 0; i < c->n; i++)
+			a[i] = base[p[i]];
+		w = ap_result_final_error(a, c->n);
+		if (c->winner == -1)
+			ck_assert_msg(w == -1, "%s: got %d", c->name, w);
+		else {
+			ck_assert_msg(w >= 0 && (size_t)w < c->n, "%s",
+			    c->name);
+			assert_same(&a[w], &c->a[c->winner]);
+		}
+		count++;
+	} while (next_perm(p, c->n));
+	ck_assert_uint_eq(count, expect);
+}
+END_TEST
+
+/*
+ * Every ordered pair inside a stage.  Each row of a stage lists errors of
+ * one rank, best rank first; the last row holds "anything else".
+ */
+#define NRANK	5
+#define NPER	3
+static const struct stage_order {
+	enum ap_stage	 stage;
+	int		 rank[NRANK][NPER];	/* 0 ends a row */
+} orders[] = {
+	{ HS, { { ECONNREFUSED, ECONNRESET }, { EHOSTUNREACH, ENETUNREACH },
+	    { ETIMEDOUT }, { EINVAL, EADDRINUSE, ENOBUFS } } },
+	{ CO, { { EACCES, EPERM }, { EADDRNOTAVAIL }, { EHOSTUNREACH },
+	    { ENETUNREACH }, { EINVAL, ECONNREFUSED, ETIMEDOUT } } },
+	{ BI, { { EADDRINUSE, EADDRNOTAVAIL, EACCES } } },
+	{ SO, { { EMFILE, ENFILE, EAFNOSUPPORT } } },
+	{ RE, { { AP_ERR_NXDOMAIN, AP_ERR_NODATA, AP_ERR_SERVFAIL } } },
+};
+
+static int
+pair_winner(enum ap_stage stage, int e1, int64_t s1, int e2, int64_t s2)
+{
+	struct ap_attempt	 a[2];
+
+	memset(a, 0, sizeof(a));
+	/* The second attempt has the larger address in every pair. */
+	strcpy(a[0].ip, "192.0.2.1");
+	strcpy(a[1].ip, "192.0.2.2");
+	a[0].error = e1, a[0].stage = stage, a[0].start_us = s1;
+	a[1].error = e2, a[1].stage = stage, a[1].start_us = s2;
+	return (ap_result_final_error(a, 2));
+}
+
+START_TEST(test_prio_pairs)
+{
+	const struct stage_order	*o = &orders[_i];
+	size_t				 r1, r2, i1, i2, pairs = 0;
+	int				 e1, e2;
+
+	for (r1 = 0; r1 < NRANK; r1++)
+	for (i1 = 0; i1 < NPER && (e1 = o->rank[r1][i1]) != 0; i1++)
+	for (r2 = 0; r2 < NRANK; r2++)
+	for (i2 = 0; i2 < NPER && (e2 = o->rank[r2][i2]) != 0; i2++) {
+		if (r1 < r2) {
+			/* e1 ranks higher: it wins at either index, even
+			 * when it started later with the larger address. */
+			ck_assert_msg(pair_winner(o->stage, e2, 0, e1, 9) == 1,
+			    "%s: %s should beat %s", ap_stage_name(o->stage),
+			    ap_errno_name(e1), ap_errno_name(e2));
+			ck_assert_int_eq(pair_winner(o->stage, e1, 9, e2, 0),
+			    0);
+		} else if (r1 == r2) {
+			/* Equal rank: the attempt started first. */
+			ck_assert_msg(pair_winner(o->stage, e1, 9, e2, 0) == 1,
+			    "%s: %s vs %s not by start",
+			    ap_stage_name(o->stage), ap_errno_name(e1),
+			    ap_errno_name(e2));
+			ck_assert_int_eq(pair_winner(o->stage, e1, 0, e2, 9),
+			    0);
+		}
+		pairs++;
+	}
+	ck_assert_uint_gt(pairs, 1);
+}
+END_TEST
+
+/* Any failure in a further stage beats any failure in a nearer one. */
+START_TEST(test_prio_stages)
+{
+	struct ap_attempt	 a[2];
+	size_t			 s1, s2, r1, r2;
+	int			 e1, e2, w;
+
+	for (s1 = 0; s1 < NELEM(orders); s1++)
+	for (s2 = 0; s2 < NELEM(orders); s2++) {
+		if (orders[s1].stage <= orders[s2].stage)
+			continue;
+		for (r1 = 0; r1 < NRANK; r1++)
+		for (r2 = 0; r2 < NRANK; r2++) {
+			/* The weakest of the further stage, the strongest of
+			 * the nearer one, started first. */
+			if ((e1 = orders[s1].rank[r1][0]) == 0 ||
+			    (e2 = orders[s2].rank[r2][0]) == 0)
+				continue;
+			memset(a, 0, sizeof(a));
+			strcpy(a[0].ip, "192.0.2.1");
+			strcpy(a[1].ip, "192.0.2.2");
+			a[0].error = e2, a[0].stage = orders[s2].stage;
+			a[1].error = e1, a[1].stage = orders[s1].stage;
+			a[1].start_us = 100;
+			w = ap_result_final_error(a, 2);
+			ck_assert_msg(w == 1, "%s %s vs %s %s",
+			    ap_stage_name(a[1].stage), ap_errno_name(e1),
+			    ap_stage_name(a[0].stage), ap_errno_name(e2));
+		}
+	}
+}
+END_TEST
+
+static Suite *
+result_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("result");
+
+	tc = tcase_create("names");
+	tcase_add_loop_test(tc, test_status_names, 0, NELEM(statuses));
+	tcase_add_test(tc, test_status_unknown);
+	tcase_add_test(tc, test_stage_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_loop_test(tc, test_errno_table, 0, NELEM(errno_cases));
+	tcase_add_test(tc, test_errno_unknown_buffers);
+	tcase_add_test(tc, test_stage_of_connect_error);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("final_error");
+	tcase_add_loop_test(tc, test_prio_table, 0, NELEM(prio_cases));
+	tcase_add_loop_test(tc, test_prio_permutations, 0, NELEM(prio_cases));
+	tcase_add_loop_test(tc, test_prio_pairs, 0, NELEM(orders));
+	tcase_add_test(tc, test_prio_stages);
+	suite_add_tcase(s, tc);
+
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(result_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
