@@ -314,9 +314,9 @@ probe_cb(struct ap_probe *p, const struct ap_probe_outcome *o, void *arg)
 	at->duration_us = o->duration_us;
 	verbose_attempt(t, at);
 	active_remove(t, i);
-	ap_probe_free(p);
+	ap_probe_free(p);		/* o goes with it */
 	engine_kick_starved(t->eng);
-	if (o->error == 0)
+	if (at->error == 0)
 		t->winner = (int)(at - t->attempts);
 	else
 		/* RFC 8305 5: a failure starts the next attempt at once. */

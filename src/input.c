@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: ISC */
+/* input.c -- streams targets out of files with read(2) through one fixed
+ * buffer.  A line is kept only up to AP_LINE_MAX (+ CR + 1) bytes: the
+ * rest of a longer one is dropped as it streams past, so memory stays the
+ * same whatever the input holds.  Descriptors that may block (pipes,
+ * terminals, sockets) are polled with a zero timeout before each read. */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "input.h"
+#include "xmalloc.h"
+
+#define INPUT_BUFSZ	(64 * 1024)
+/* Enough of a line to tell it is too long, even with a CR at the end. */
+#define LINE_KEEP	(AP_LINE_MAX + 2)
+
+struct ap_input {
+	char			**paths;	/* copies; "-" is stdin */
+	size_t			  npaths;
+	size_t			  next;		/* next path to open */
+	const struct ap_portlist *defports;	/* borrowed */
+
+	int			  fd;		/* -1: none open */
+	bool			  fd_regular;	/* read without poll */
+	bool			  fd_eof;	/* read(2) returned 0 */
+	const char		 *file;		/* paths[next - 1] */
+	unsigned long		  lineno;
+
+	char			  buf[INPUT_BUFSZ];
+	size_t			  bpos, bend;
+
+	char			  line[LINE_KEEP];
+	size_t			  linelen;	/* bytes kept in line */
+	bool			  partial;	/* bytes seen since newline */
+
+	struct ap_line		  cur;		/* handed out, borrowed */
+	bool			  expanding;	/* cur has ports to go */
+	const struct ap_portlist *cur_ports;	/* cur.ports or defports */
+	size_t			  cur_range;
+	uint32_t		  cur_port;	/* next port in the range */
+
+	char			 *msg;		/* FILE_ERROR reason */
+	char			  reason[AP_ERRBUF_LEN];
+	uint64_t		  index;
+	bool			  done;
+};
+
+struct ap_input *
+ap_input_new(char *const *paths, const struct ap_portlist *defports)
+{
+	struct ap_input	*in;
+	size_t		 i, n;
+
+	for (n = 0; paths != NULL && paths[n] != NULL; n++)
+		;
+	in = xcalloc(1, sizeof(*in));
+	in->npaths = n == 0 ? 1 : n;
+	in->paths = xcalloc(in->npaths, sizeof(*in->paths));
+	for (i = 0; i < in->npaths; i++)
+		in->paths[i] = xstrdup(n == 0 ? "-" : paths[i]);
+	in->defports = defports;
+	in->fd = -1;
+	return (in);
+}
+
+static void
+close_current(struct ap_input *in)
+{
+	if (in->fd != -1 && in->fd != STDIN_FILENO)
+		close(in->fd);
+	in->fd = -1;
+	in->fd_eof = false;
+	in->bpos = in->bend = 0;
+	in->linelen = 0;
+	in->partial = false;
+}
+
+void
+ap_input_free(struct ap_input *in)
+{
+	size_t	i;
+
+	if (in == NULL)
+		return;
+	close_current(in);
+	ap_line_free(&in->cur);
+	for (i = 0; i < in->npaths; i++)
+		free(in->paths[i]);
+	free(in->paths);
+	free(in->msg);
+	free(in);
+}
+
+int
+ap_input_fd(const struct ap_input *in)
+{
+	return (in->fd);
+}
+
+/* Report a file that cannot be read; the caller goes on with the next. */
+static enum ap_input_rc
+file_error(struct ap_input *in, const char *path, int error,
+    struct ap_input_item *item)
+{
+	const char	*text = strerror(error);
+	size_t		 len;
+
+	free(in->msg);
+	len = strlen(path) + strlen(text) + 3;
+	in->msg = xmalloc(len);
+	snprintf(in->msg, len, "%s: %s", path, text);
+	memset(item, 0, sizeof(*item));
+	item->text = "";
+	item->host = "";
+	item->file = path;
+	item->reason = in->msg;
+	item->index = in->index;
+	return (AP_INPUT_FILE_ERROR);
+}
+
+/* Open the next path.  0 when one is open, else FILE_ERROR or EOF. */
+static int
+open_next(struct ap_input *in, struct ap_input_item *item,
+    enum ap_input_rc *rc)
+{
+	struct stat	 st;
+	const char	*path;
+	int		 fd, error;
+
+	if (in->next == in->npaths) {
+		in->done = true;
+		*rc = AP_INPUT_EOF;
+		return (-1);
+	}
+	path = in->paths[in->next++];
+	in->lineno = 0;
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) == -1) {
+		*rc = file_error(in, path, errno, item);
+		return (-1);
+	}
+	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+		error = S_ISDIR(st.st_mode) ? EISDIR : errno;
+		if (fd != STDIN_FILENO)
+			close(fd);
+		*rc = file_error(in, path, error, item);
+		return (-1);
+	}
+	in->fd = fd;
+	in->fd_regular = S_ISREG(st.st_mode);
+	in->fd_eof = false;
+	in->file = path;
+	return (0);
+}
+
+/* Hand out the next port of cur. */
+static enum ap_input_rc
+emit_target(struct ap_input *in, struct ap_input_item *item)
+{
+	const struct ap_port_range	*r;
+
+	r = &in->cur_ports->ranges[in->cur_range];
+	memset(item, 0, sizeof(*item));
+	item->text = in->cur.text;
+	item->host = in->cur.host;
+	item->host_is_ip = in->cur.host_is_ip;
+	item->port = (uint16_t)in->cur_port;
+	item->file = in->file;
+	item->line = in->lineno;
+	item->reason = "";
+	item->index = in->index++;
+	if (in->cur_port < r->hi)
+		in->cur_port++;
+	else if (++in->cur_range < in->cur_ports->nranges)
+		in->cur_port = in->cur_ports->ranges[in->cur_range].lo;
+	else
+		in->expanding = false;
+	return (AP_INPUT_TARGET);
+}
+
+/* A whole line is in in->line: parse it.  0 when it was skipped. */
+static int
+finish_line(struct ap_input *in, struct ap_input_item *item,
+    enum ap_input_rc *rc)
+{
+	enum ap_line_rc	lrc;
+
+	in->lineno++;
+	ap_line_free(&in->cur);
+	lrc = ap_line_parse(in->line, in->linelen, in->defports, &in->cur,
+	    in->reason, sizeof(in->reason));
+	in->linelen = 0;
+	in->partial = false;
+	switch (lrc) {
+	case AP_LINE_SKIP:
+		return (0);
+	case AP_LINE_INVALID:
+		memset(item, 0, sizeof(*item));
+		item->text = in->cur.text != NULL ? in->cur.text : "";
+		item->host = in->cur.host != NULL ? in->cur.host : "";
+		item->file = in->file;
+		item->line = in->lineno;
+		item->reason = in->reason;
+		item->index = in->index++;
+		*rc = AP_INPUT_INVALID;
+		return (1);
+	case AP_LINE_OK:
+		break;
+	}
+	in->cur_ports = in->cur.ports.count > 0 ? &in->cur.ports :
+	    in->defports;
+	in->cur_range = 0;
+	in->cur_port = in->cur_ports->ranges[0].lo;
+	in->expanding = true;
+	*rc = emit_target(in, item);
+	return (1);
+}
+
+/* Move buffered bytes into the line; 1 when a newline ended it. */
+static int
+take_bytes(struct ap_input *in)
+{
+	const char	*p = in->buf + in->bpos, *nl;
+	size_t		 avail = in->bend - in->bpos, n, keep;
+
+	nl = memchr(p, '\n', avail);
+	n = nl != NULL ? (size_t)(nl - p) : avail;
+	keep = LINE_KEEP - in->linelen;
+	if (keep > n)
+		keep = n;
+	memcpy(in->line + in->linelen, p, keep);
+	in->linelen += keep;
+	if (n > 0)
+		in->partial = true;
+	in->bpos += n + (nl != NULL);
+	return (nl != NULL);
+}
+
+enum ap_input_rc
+ap_input_next(struct ap_input *in, struct ap_input_item *item)
+{
+	struct pollfd		pfd;
+	enum ap_input_rc	rc;
+	ssize_t			n;
+	int			error;
+
+	for (;;) {
+		if (in->done)
+			return (AP_INPUT_EOF);
+		if (in->expanding)
+			return (emit_target(in, item));
+		while (in->bpos < in->bend) {
+			if (take_bytes(in) && finish_line(in, item, &rc))
+				return (rc);
+		}
+		if (in->fd == -1) {
+			if (open_next(in, item, &rc) == -1)
+				return (rc);
+			continue;
+		}
+		if (in->fd_eof) {
+			/* The last line needs no newline. */
+			if (in->partial && finish_line(in, item, &rc))
+				return (rc);
+			close_current(in);
+			continue;
+		}
+		if (!in->fd_regular) {
+			pfd.fd = in->fd;
+			pfd.events = POLLIN;
+			pfd.revents = 0;
+			switch (poll(&pfd, 1, 0)) {
+			case 0:
+				return (AP_INPUT_AGAIN);
+			case -1:
+				if (errno == EINTR || errno == EAGAIN)
+					return (AP_INPUT_AGAIN);
+				break;	/* let read(2) say what is wrong */
+			default:
+				break;
+			}
+		}
+		n = read(in->fd, in->buf, sizeof(in->buf));
+		if (n > 0) {
+			in->bpos = 0;
+			in->bend = (size_t)n;
+		} else if (n == 0)
+			in->fd_eof = true;
+		else if (errno == EINTR)
+			continue;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return (AP_INPUT_AGAIN);
+		else {
+			error = errno;
+			close_current(in);
+			return (file_error(in, in->file, error, item));
+		}
+	}
+}

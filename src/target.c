@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: ISC */
+/* target.c -- the input grammar of SPEC 2: one line to a host and a list
+ * of ports, and the port lists shared with -p.  Every reason handed back
+ * is safe to print: bytes from the input are escaped first. */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "target.h"
+#include "xmalloc.h"
+
+#define HOST_MAX	253	/* longest DNS name in text form */
+#define TEXT_SHOW	200	/* escaped text is cut here, then "..." */
+#define REASON_SHOW	40	/* input quoted inside a reason */
+
+static void
+seterr(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (errbuf == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static bool
+is_blank(int c)
+{
+	return (c == ' ' || c == '\t' || c == '\r');
+}
+
+/*
+ * Length of the valid, printable UTF-8 sequence at s (at most len bytes),
+ * or 0 if the byte at s is unfit for a terminal: C0 and C1 controls, DEL,
+ * NUL, stray continuation bytes, overlong forms, surrogates, values past
+ * U+10FFFF.  A tab passes: it is a separator people write.
+ */
+static size_t
+utf8_fit(const unsigned char *s, size_t len)
+{
+	uint32_t	cp;
+	size_t		n, i;
+
+	if (s[0] == '\t' || (s[0] >= 0x20 && s[0] < 0x7f))
+		return (1);
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return (0);
+	if (s[0] < 0xe0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] < 0xf0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else {
+		n = 4;
+		cp = s[0] & 0x07;
+	}
+	if (n > len)
+		return (0);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return (0);
+	if (cp >= 0x80 && cp <= 0x9f)	/* C1 controls: CSI is 0x9b */
+		return (0);
+	return (n);
+}
+
+static bool
+text_fit(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, n;
+
+	for (i = 0; i < len; i += n) {
+		if ((n = utf8_fit(p + i, len - i)) == 0)
+			return (false);
+	}
+	return (true);
+}
+
+/*
+ * Write an escaped copy of s[0..len) into dst: unfit bytes as \xHH and the
+ * backslash as \\, so the copy cannot be mistaken for the bytes it shows.
+ * At most show bytes of output before "..." is appended.
+ */
+static void
+escape_into(char *dst, size_t dstlen, const char *s, size_t len, size_t show)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, n, o = 0;
+
+	if (dstlen < show + 4)
+		show = dstlen > 4 ? dstlen - 4 : 0;
+	for (i = 0; i < len; i += n) {
+		if ((n = utf8_fit(p + i, len - i)) == 0 || p[i] == '\\') {
+			n = 1;
+			if (o + 4 > show)
+				break;
+			if (p[i] == '\\')
+				o += (size_t)snprintf(dst + o, dstlen - o,
+				    "\\\\");
+			else
+				o += (size_t)snprintf(dst + o, dstlen - o,
+				    "\\x%02X", p[i]);
+			continue;
+		}
+		if (o + n > show)
+			break;
+		memcpy(dst + o, p + i, n);
+		o += n;
+	}
+	if (i < len && dstlen >= 4) {
+		memcpy(dst + o, "...", 3);
+		o += 3;
+	}
+	if (dstlen > 0)
+		dst[o < dstlen ? o : dstlen - 1] = '\0';
+}
+
+/* The text a record shows for a line: as is when it is fit to print and
+ * short, else escaped and cut. */
+static char *
+make_text(const char *s, size_t len)
+{
+	char	*t;
+	size_t	 tlen;
+
+	if (len <= AP_LINE_MAX && text_fit(s, len))
+		return (xstrndup(s, len));
+	tlen = TEXT_SHOW + 4;
+	t = xmalloc(tlen);
+	escape_into(t, tlen, s, len, TEXT_SHOW);
+	return (t);
+}
+
+/* Quote input inside a reason: escaped and short. */
+static const char *
+quote(char *dst, size_t dstlen, const char *s, size_t len)
+{
+	escape_into(dst, dstlen, s, len, REASON_SHOW);
+	return (dst);
+}
+
+static bool
+is_ip6(const char *s)
+{
+	struct in6_addr	a6;
+
+	return (inet_pton(AF_INET6, s, &a6) == 1);
+}
+
+static bool
+is_ip(const char *s)
+{
+	struct in_addr	a4;
+
+	return (inet_pton(AF_INET, s, &a4) == 1 || is_ip6(s));
+}
+
+bool
+ap_host_valid(const char *host)
+{
+	size_t	i, len;
+
+	if (host == NULL || (len = strlen(host)) == 0)
+		return (false);
+	if (strchr(host, ':') != NULL)
+		return (len < INET6_ADDRSTRLEN && is_ip6(host));
+	if (len > HOST_MAX)
+		return (false);
+	for (i = 0; i < len; i++) {
+		if (!((host[i] >= 'a' && host[i] <= 'z') ||
+		    (host[i] >= 'A' && host[i] <= 'Z') ||
+		    (host[i] >= '0' && host[i] <= '9') ||
+		    host[i] == '-' || host[i] == '.' || host[i] == '_'))
+			return (false);
+	}
+	return (true);
+}
+
+/* Port lists. */
+
+static void
+portlist_add(struct ap_portlist *pl, size_t *cap, uint16_t lo, uint16_t hi)
+{
+	if (pl->nranges == *cap) {
+		*cap = *cap == 0 ? 4 : *cap * 2;
+		pl->ranges = xreallocarray(pl->ranges, *cap,
+		    sizeof(*pl->ranges));
+	}
+	pl->ranges[pl->nranges].lo = lo;
+	pl->ranges[pl->nranges].hi = hi;
+	pl->nranges++;
+	pl->count += (size_t)hi - lo + 1;
+}
+
+/* Decimal digits only, at most 9 of them (so no overflow); -1 if not. */
+static long
+parse_num(const char *s, size_t len)
+{
+	long	v = 0;
+	size_t	i;
+
+	if (len == 0 || len > 9)
+		return (-1);
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (-1);
+		v = v * 10 + (s[i] - '0');
+	}
+	return (v);
+}
+
+static bool
+all_digits(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (false);
+	}
+	return (len > 0);
+}
+
+/* One number of an element: digits in 1..65535.  Long digit strings are
+ * out of range, not malformed. */
+static int
+parse_port(const char *s, size_t len, uint16_t *out, char *errbuf,
+    size_t errlen)
+{
+	char	q[REASON_SHOW + 8];
+	long	v;
+
+	if (!all_digits(s, len)) {
+		seterr(errbuf, errlen, "bad port '%s'", quote(q, sizeof(q),
+		    s, len));
+		return (-1);
+	}
+	v = parse_num(s, len);
+	if (v < 1 || v > 65535) {
+		seterr(errbuf, errlen, "port %s out of range 1-65535",
+		    quote(q, sizeof(q), s, len));
+		return (-1);
+	}
+	*out = (uint16_t)v;
+	return (0);
+}
+
+/* A service name: what /etc/services spells, nothing a terminal minds. */
+static bool
+service_chars(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '-' || s[i] == '_' || s[i] == '.' || s[i] == '+' ||
+		    s[i] == '/'))
+			return (false);
+	}
+	return (len > 0);
+}
+
+/* One element: "22", "8000-8010" or a service name. */
+static int
+parse_element(const char *s, size_t len, struct ap_portlist *pl, size_t *cap,
+    char *errbuf, size_t errlen)
+{
+	char		 q[REASON_SHOW + 8], name[64];
+	struct servent	*se;
+	const char	*dash;
+	size_t		 nlo, nhi;
+	uint16_t	 lo, hi;
+
+	if (s[0] >= '0' && s[0] <= '9') {
+		/* Numbers: a service name never starts with a digit here. */
+		if ((dash = memchr(s, '-', len)) == NULL) {
+			if (parse_port(s, len, &lo, errbuf, errlen) == -1)
+				return (-1);
+			hi = lo;
+		} else {
+			nlo = (size_t)(dash - s);
+			nhi = len - nlo - 1;
+			if (!all_digits(s, nlo) || !all_digits(dash + 1, nhi)) {
+				seterr(errbuf, errlen, "bad port range '%s'",
+				    quote(q, sizeof(q), s, len));
+				return (-1);
+			}
+			if (parse_port(s, nlo, &lo, errbuf, errlen) == -1 ||
+			    parse_port(dash + 1, nhi, &hi, errbuf,
+			    errlen) == -1)
+				return (-1);
+			if (lo > hi) {
+				seterr(errbuf, errlen, "reversed range %s",
+				    quote(q, sizeof(q), s, len));
+				return (-1);
+			}
+		}
+	} else {
+		if (!service_chars(s, len) || len >= sizeof(name)) {
+			seterr(errbuf, errlen, "bad port '%s'",
+			    quote(q, sizeof(q), s, len));
+			return (-1);
+		}
+		memcpy(name, s, len);
+		name[len] = '\0';
+		/* Not thread safe; the input is read by one thread. */
+		if ((se = getservbyname(name, "tcp")) == NULL ||
+		    ntohs((uint16_t)se->s_port) == 0) {
+			seterr(errbuf, errlen, "unknown service '%s'", name);
+			return (-1);
+		}
+		lo = hi = ntohs((uint16_t)se->s_port);
+	}
+	if (pl->count + ((size_t)hi - lo + 1) > AP_PORTS_MAX) {
+		seterr(errbuf, errlen, "more than %d ports", AP_PORTS_MAX);
+		return (-1);
+	}
+	portlist_add(pl, cap, lo, hi);
+	return (0);
+}
+
+/* Parse len bytes (not NUL-terminated) of a port list. */
+static int
+portlist_parse_len(const char *s, size_t len, struct ap_portlist *pl,
+    char *errbuf, size_t errlen)
+{
+	char		 q[REASON_SHOW + 8];
+	const char	*end = s + len, *p, *comma, *b, *e;
+	size_t		 cap = 0;
+
+	memset(pl, 0, sizeof(*pl));
+	for (b = s; b < end && is_blank(*b); b++)
+		;
+	if (b == end) {
+		seterr(errbuf, errlen, "missing port");
+		return (-1);
+	}
+	for (p = s; p <= end; p = comma + 1) {
+		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
+			comma = end;
+		/* Blanks around an element are allowed: "22, 80". */
+		for (b = p; b < comma && is_blank(*b); b++)
+			;
+		for (e = comma; e > b && is_blank(e[-1]); e--)
+			;
+		if (b == e) {
+			seterr(errbuf, errlen, "empty element in port list "
+			    "'%s'", quote(q, sizeof(q), s, len));
+			goto fail;
+		}
+		if (parse_element(b, (size_t)(e - b), pl, &cap, errbuf,
+		    errlen) == -1)
+			goto fail;
+	}
+	return (0);
+fail:
+	ap_portlist_free(pl);
+	return (-1);
+}
+
+int
+ap_portlist_parse(const char *s, struct ap_portlist *pl, char *errbuf,
+    size_t errlen)
+{
+	return (portlist_parse_len(s, strlen(s), pl, errbuf, errlen));
+}
+
+void
+ap_portlist_free(struct ap_portlist *pl)
+{
+	if (pl == NULL)
+		return;
+	free(pl->ranges);
+	memset(pl, 0, sizeof(*pl));
+}
+
+uint16_t
+ap_portlist_get(const struct ap_portlist *pl, size_t i)
+{
+	size_t	r, n;
+
+	for (r = 0; r < pl->nranges; r++) {
+		n = (size_t)pl->ranges[r].hi - pl->ranges[r].lo + 1;
+		if (i < n)
+			return ((uint16_t)(pl->ranges[r].lo + i));
+		i -= n;
+	}
+	return (0);
+}
+
+/* Lines. */
+
+/* Where the comment starts: a '#' first or after a blank; else len. */
+static size_t
+comment_start(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '#' && (i == 0 || s[i - 1] == ' ' ||
+		    s[i - 1] == '\t'))
+			return (i);
+	}
+	return (len);
+}
+
+/* Check host (len bytes, NUL-free) and store it in out. */
+static int
+set_host(struct ap_line *out, const char *h, size_t len, bool bracketed,
+    char *errbuf, size_t errlen)
+{
+	char	q[REASON_SHOW + 8];
+	size_t	i;
+
+	if (len == 0) {
+		seterr(errbuf, errlen, "empty host");
+		return (-1);
+	}
+	for (i = 0; i < len; i++) {
+		if (!((h[i] >= 'a' && h[i] <= 'z') ||
+		    (h[i] >= 'A' && h[i] <= 'Z') ||
+		    (h[i] >= '0' && h[i] <= '9') ||
+		    h[i] == '-' || h[i] == '.' || h[i] == '_' || h[i] == ':')) {
+			seterr(errbuf, errlen, "bad character in host");
+			return (-1);
+		}
+	}
+	out->host = xstrndup(h, len);
+	if (bracketed || memchr(h, ':', len) != NULL) {
+		if (!is_ip6(out->host)) {
+			seterr(errbuf, errlen, bracketed ?
+			    "bad IPv6 address '%s' in brackets" :
+			    "IPv6 address with a port must be bracketed: "
+			    "[::1]:443", quote(q, sizeof(q), h, len));
+			return (-1);
+		}
+	} else if (len > HOST_MAX) {
+		seterr(errbuf, errlen, "host longer than %d bytes", HOST_MAX);
+		return (-1);
+	}
+	out->host_is_ip = is_ip(out->host);
+	return (0);
+}
+
+/* Split a content (trimmed, comment removed, non-empty) into host and
+ * port text.  *port is NULL when the line names no port. */
+static int
+split_line(struct ap_line *out, const char *s, size_t len, const char **port,
+    size_t *portlen, char *errbuf, size_t errlen)
+{
+	const char	*end = s + len, *p, *close, *ws, *colon;
+	size_t		 nopen = 0, nclose = 0, ncolon = 0, i;
+
+	*port = NULL;
+	*portlen = 0;
+	for (i = 0; i < len; i++) {
+		nopen += s[i] == '[';
+		nclose += s[i] == ']';
+		ncolon += s[i] == ':';
+	}
+	if (nopen != nclose || nopen > 1) {
+		seterr(errbuf, errlen, "unbalanced brackets");
+		return (-1);
+	}
+	if (nopen == 1) {
+		close = memchr(s, ']', len);
+		if (s[0] != '[') {
+			seterr(errbuf, errlen, "brackets only go around an "
+			    "IPv6 address: [::1]:443");
+			return (-1);
+		}
+		if (set_host(out, s + 1, (size_t)(close - s - 1), true, errbuf,
+		    errlen) == -1)
+			return (-1);
+		p = close + 1;
+		if (p == end)
+			return (0);
+		if (*p != ':' && *p != ' ' && *p != '\t') {
+			seterr(errbuf, errlen, "expected ':PORT' after ']'");
+			return (-1);
+		}
+		for (p++; p < end && (*p == ' ' || *p == '\t'); p++)
+			;
+		*port = p;
+		*portlen = (size_t)(end - p);
+		return (0);
+	}
+
+	/*
+	 * "host:port" when the only colon comes before any blank (the port
+	 * list may hold blanks: "h:22, 80"); else "host port", where the
+	 * host may be bare IPv6.
+	 */
+	for (ws = s; ws < end && *ws != ' ' && *ws != '\t'; ws++)
+		;
+	colon = memchr(s, ':', len);
+	if (ws < end && (ncolon != 1 || colon > ws)) {
+		if (set_host(out, s, (size_t)(ws - s), false, errbuf,
+		    errlen) == -1)
+			return (-1);
+		for (p = ws; p < end && (*p == ' ' || *p == '\t'); p++)
+			;
+		*port = p;
+		*portlen = (size_t)(end - p);
+		return (0);
+	}
+
+	/* Two or more colons: a bare IPv6 literal, never host:port. */
+	if (ncolon != 1)
+		return (set_host(out, s, len, false, errbuf, errlen));
+	if (set_host(out, s, (size_t)(colon - s), false, errbuf,
+	    errlen) == -1)
+		return (-1);
+	*port = colon + 1;
+	*portlen = (size_t)(end - colon - 1);
+	return (0);
+}
+
+enum ap_line_rc
+ap_line_parse(const char *line, size_t len, const struct ap_portlist *defports,
+    struct ap_line *out, char *errbuf, size_t errlen)
+{
+	const char	*s = line, *port;
+	size_t		 n = len, portlen;
+
+	memset(out, 0, sizeof(*out));
+	seterr(errbuf, errlen, "%s", "");
+
+	/* One CR of a CRLF line does not count against the limit. */
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	if (n > AP_LINE_MAX) {
+		out->text = make_text(s, n);
+		seterr(errbuf, errlen, "line longer than %d bytes",
+		    AP_LINE_MAX);
+		return (AP_LINE_INVALID);
+	}
+	while (n > 0 && is_blank(s[0])) {
+		s++;
+		n--;
+	}
+	while (n > 0 && is_blank(s[n - 1]))
+		n--;
+	/* Before comments: a NUL anywhere means this is no text file. */
+	if (memchr(s, '\0', n) != NULL) {
+		out->text = make_text(s, n);
+		seterr(errbuf, errlen, "NUL byte in line");
+		return (AP_LINE_INVALID);
+	}
+	n = comment_start(s, n);
+	while (n > 0 && is_blank(s[n - 1]))
+		n--;
+	if (n == 0)
+		return (AP_LINE_SKIP);
+	out->text = make_text(s, n);
+
+	if (split_line(out, s, n, &port, &portlen, errbuf, errlen) == -1)
+		return (AP_LINE_INVALID);
+	if (port == NULL) {
+		if (defports == NULL || defports->count == 0) {
+			seterr(errbuf, errlen, "missing port (no -p given)");
+			return (AP_LINE_INVALID);
+		}
+		return (AP_LINE_OK);
+	}
+	if (portlist_parse_len(port, portlen, &out->ports, errbuf,
+	    errlen) == -1)
+		return (AP_LINE_INVALID);
+	return (AP_LINE_OK);
+}
+
+void
+ap_line_free(struct ap_line *l)
+{
+	if (l == NULL)
+		return;
+	free(l->text);
+	free(l->host);
+	ap_portlist_free(&l->ports);
+	memset(l, 0, sizeof(*l));
+}

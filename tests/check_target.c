@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: ISC */
+/* check_target.c -- the SPEC 2 grammar: every line form, every reason a
+ * line is refused, the escaped text of unprintable lines, port lists. */
+#include "config.h"
+
+#include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "result.h"
+#include "target.h"
+
+#define OK	AP_LINE_OK
+#define SKIP	AP_LINE_SKIP
+#define BAD	AP_LINE_INVALID
+
+/* "22,80" for short lists, "first..last(count)" for long ones. */
+static void
+ports_str(const struct ap_portlist *pl, char *buf, size_t len)
+{
+	size_t	i, o = 0;
+
+	buf[0] = '\0';
+	if (pl->count > 16) {
+		snprintf(buf, len, "%u..%u(%zu)", ap_portlist_get(pl, 0),
+		    ap_portlist_get(pl, pl->count - 1), pl->count);
+		return;
+	}
+	for (i = 0; i < pl->count && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? "," : "",
+		    ap_portlist_get(pl, i));
+}
+
+static const struct line_case {
+	const char	*line;
+	size_t		 len;		/* 0: strlen(line) */
+	const char	*defports;	/* -p, or NULL */
+	int		 rc;
+	const char	*host;		/* OK: expected host */
+	bool		 is_ip;
+	const char	*ports;		/* OK: ports_str(), "" for none */
+	const char	*reason;	/* BAD: exact reason */
+	const char	*text;		/* NULL: same as line */
+} line_cases[] = {
+	/* the forms of SPEC 2 */
+	{ "example.org:443", 0, NULL, OK, "example.org", false, "443", NULL,
+	    NULL },
+	{ "example.org 443", 0, NULL, OK, "example.org", false, "443", NULL,
+	    NULL },
+	{ "example.org\t443", 0, NULL, OK, "example.org", false, "443", NULL,
+	    NULL },
+	{ "example.org \t 443", 0, NULL, OK, "example.org", false, "443", NULL,
+	    NULL },
+	{ "db1:5432,6432", 0, NULL, OK, "db1", false, "5432,6432", NULL,
+	    NULL },
+	{ "web:8000-8003", 0, NULL, OK, "web", false, "8000,8001,8002,8003",
+	    NULL, NULL },
+	{ "mail:ssh", 0, NULL, OK, "mail", false, "22", NULL, NULL },
+	{ "www:http", 0, NULL, OK, "www", false, "80", NULL, NULL },
+	{ "www:http-alt", 0, NULL, OK, "www", false, "8080", NULL, NULL },
+	{ "h:22,http,9000-9001", 0, NULL, OK, "h", false, "22,80,9000,9001",
+	    NULL, NULL },
+	{ "h 22,80", 0, NULL, OK, "h", false, "22,80", NULL, NULL },
+	{ "h:22, 80", 0, NULL, OK, "h", false, "22,80", NULL, NULL },
+	{ "[2001:db8::1]:22", 0, NULL, OK, "2001:db8::1", true, "22", NULL,
+	    NULL },
+	{ "[::1]:22,80", 0, NULL, OK, "::1", true, "22,80", NULL, NULL },
+	{ "[::1] 443", 0, NULL, OK, "::1", true, "443", NULL, NULL },
+	{ "::1 443", 0, NULL, OK, "::1", true, "443", NULL, NULL },
+	{ "[::1]", 0, "22", OK, "::1", true, "", NULL, NULL },
+	{ "::1", 0, "22", OK, "::1", true, "", NULL, NULL },
+	{ "2001:db8::1", 0, "22", OK, "2001:db8::1", true, "", NULL, NULL },
+	{ "::1:443", 0, "22", OK, "::1:443", true, "", NULL, NULL },
+	{ "host", 0, "22", OK, "host", false, "", NULL, NULL },
+	{ "host:80", 0, "22", OK, "host", false, "80", NULL, NULL },
+	{ "127.0.0.1:80", 0, NULL, OK, "127.0.0.1", true, "80", NULL, NULL },
+	{ "127.0.0.1", 0, "1", OK, "127.0.0.1", true, "", NULL, NULL },
+	{ "127.0.0", 0, "1", OK, "127.0.0", false, "", NULL, NULL },
+	{ "a_b-c.Example.:1", 0, NULL, OK, "a_b-c.Example.", false, "1",
+	    NULL, NULL },
+	{ "h:1", 0, NULL, OK, "h", false, "1", NULL, NULL },
+	{ "h:65535", 0, NULL, OK, "h", false, "65535", NULL, NULL },
+	{ "h:0022", 0, NULL, OK, "h", false, "22", NULL, NULL },
+	{ "h:1-65535", 0, NULL, OK, "h", false, "1..65535(65535)", NULL,
+	    NULL },
+	{ "h:1-65535,7", 0, NULL, OK, "h", false, "1..7(65536)", NULL, NULL },
+	{ "h:5-5", 0, NULL, OK, "h", false, "5", NULL, NULL },
+	/* blanks, CRLF, comments */
+	{ "  example.org:443  ", 0, NULL, OK, "example.org", false, "443",
+	    NULL, "example.org:443" },
+	{ "\texample.org:443\t", 0, NULL, OK, "example.org", false, "443",
+	    NULL, "example.org:443" },
+	{ "example.org:443\r", 0, NULL, OK, "example.org", false, "443", NULL,
+	    "example.org:443" },
+	{ "h:22 # web", 0, NULL, OK, "h", false, "22", NULL, "h:22" },
+	{ "h:22\t#web", 0, NULL, OK, "h", false, "22", NULL, "h:22" },
+	{ "h 22 #c \r", 0, NULL, OK, "h", false, "22", NULL, "h 22" },
+	{ "", 0, NULL, SKIP, NULL, false, NULL, NULL, NULL },
+	{ " \t \r", 0, NULL, SKIP, NULL, false, NULL, NULL, NULL },
+	{ "\r", 0, NULL, SKIP, NULL, false, NULL, NULL, NULL },
+	{ "# h:22", 0, NULL, SKIP, NULL, false, NULL, NULL, NULL },
+	{ "   #x", 0, NULL, SKIP, NULL, false, NULL, NULL, NULL },
+	{ "#", 0, "22", SKIP, NULL, false, NULL, NULL, NULL },
+	{ "h:22#web", 0, NULL, BAD, NULL, false, NULL, "bad port '22#web'",
+	    NULL },
+	/* missing parts */
+	{ "host", 0, NULL, BAD, NULL, false, NULL,
+	    "missing port (no -p given)", NULL },
+	{ "::1", 0, NULL, BAD, NULL, false, NULL,
+	    "missing port (no -p given)", NULL },
+	{ "::1:443", 0, NULL, BAD, NULL, false, NULL,
+	    "missing port (no -p given)", NULL },
+	{ "[::1]", 0, NULL, BAD, NULL, false, NULL,
+	    "missing port (no -p given)", NULL },
+	{ "h:", 0, NULL, BAD, NULL, false, NULL, "missing port", NULL },
+	{ "h:", 0, "22", BAD, NULL, false, NULL, "missing port", NULL },
+	{ "[::1]:", 0, NULL, BAD, NULL, false, NULL, "missing port", NULL },
+	{ ":22", 0, NULL, BAD, NULL, false, NULL, "empty host", NULL },
+	{ "[]:22", 0, NULL, BAD, NULL, false, NULL, "empty host", NULL },
+	{ "[]", 0, "22", BAD, NULL, false, NULL, "empty host", NULL },
+	/* ports */
+	{ "h:0", 0, NULL, BAD, NULL, false, NULL,
+	    "port 0 out of range 1-65535", NULL },
+	{ "h:65536", 0, NULL, BAD, NULL, false, NULL,
+	    "port 65536 out of range 1-65535", NULL },
+	{ "h 99999999999", 0, NULL, BAD, NULL, false, NULL,
+	    "port 99999999999 out of range 1-65535", NULL },
+	{ "h:0-5", 0, NULL, BAD, NULL, false, NULL,
+	    "port 0 out of range 1-65535", NULL },
+	{ "h:80-79", 0, NULL, BAD, NULL, false, NULL, "reversed range 80-79",
+	    NULL },
+	{ "h:80-", 0, NULL, BAD, NULL, false, NULL, "bad port range '80-'",
+	    NULL },
+	{ "h:1-2-3", 0, NULL, BAD, NULL, false, NULL,
+	    "bad port range '1-2-3'", NULL },
+	{ "h:22,,80", 0, NULL, BAD, NULL, false, NULL,
+	    "empty element in port list '22,,80'", NULL },
+	{ "h:22,", 0, NULL, BAD, NULL, false, NULL,
+	    "empty element in port list '22,'", NULL },
+	{ "h:,22", 0, NULL, BAD, NULL, false, NULL,
+	    "empty element in port list ',22'", NULL },
+	{ "h:foo", 0, NULL, BAD, NULL, false, NULL, "unknown service 'foo'",
+	    NULL },
+	{ "h:22x", 0, NULL, BAD, NULL, false, NULL, "bad port '22x'", NULL },
+	{ "h:1-65535,1-2", 0, NULL, BAD, NULL, false, NULL,
+	    "more than 65536 ports", NULL },
+	{ "h 22 80", 0, NULL, BAD, NULL, false, NULL, "bad port '22 80'",
+	    NULL },
+	{ "h:22 80", 0, NULL, BAD, NULL, false, NULL, "bad port '22 80'",
+	    NULL },
+	{ "h: 22", 0, NULL, OK, "h", false, "22", NULL, NULL },
+	{ "h :22", 0, NULL, BAD, NULL, false, NULL, "bad port ':22'", NULL },
+	{ "h:\x01", 0, NULL, BAD, NULL, false, NULL, "bad port '\\x01'",
+	    "h:\\x01" },
+	/* brackets and IPv6 */
+	{ "[::1:22", 0, NULL, BAD, NULL, false, NULL, "unbalanced brackets",
+	    NULL },
+	{ "::1]:22", 0, NULL, BAD, NULL, false, NULL, "unbalanced brackets",
+	    NULL },
+	{ "[[::1]]:22", 0, NULL, BAD, NULL, false, NULL,
+	    "unbalanced brackets", NULL },
+	{ "a[::1]:22", 0, NULL, BAD, NULL, false, NULL,
+	    "brackets only go around an IPv6 address: [::1]:443", NULL },
+	{ "[::1]x22", 0, NULL, BAD, NULL, false, NULL,
+	    "expected ':PORT' after ']'", NULL },
+	{ "[1.2.3.4]:22", 0, NULL, BAD, NULL, false, NULL,
+	    "bad IPv6 address '1.2.3.4' in brackets", NULL },
+	{ "[host]:22", 0, NULL, BAD, NULL, false, NULL,
+	    "bad IPv6 address 'host' in brackets", NULL },
+	{ "fe80::1:99999", 0, NULL, BAD, NULL, false, NULL,
+	    "IPv6 address with a port must be bracketed: [::1]:443", NULL },
+	{ "2001:db8::1:65536", 0, "22", BAD, NULL, false, NULL,
+	    "IPv6 address with a port must be bracketed: [::1]:443", NULL },
+	{ "[fe80::1%eth0]:22", 0, NULL, BAD, NULL, false, NULL,
+	    "bad character in host", NULL },
+	{ "fe80::1%eth0", 0, "22", BAD, NULL, false, NULL,
+	    "bad character in host", NULL },
+	/* bytes no host has; the text shown is escaped */
+	{ "[::1 ]:22", 0, NULL, BAD, NULL, false, NULL,
+	    "bad character in host", NULL },
+	{ "h\x01st:22", 0, NULL, BAD, NULL, false, NULL,
+	    "bad character in host", "h\\x01st:22" },
+	{ "h\x1b:22", 0, NULL, BAD, NULL, false, NULL,
+	    "bad character in host", "h\\x1B:22" },
+	{ "h\x7f:22", 0, NULL, BAD, NULL, false, NULL,
+	    "bad character in host", "h\\x7F:22" },
+	{ "h\xc3\xa9:22", 0, NULL, BAD, NULL, false, NULL,
+	    "bad character in host", NULL },		/* valid UTF-8 */
+	{ "h\xff:22", 0, NULL, BAD, NULL, false, NULL,
+	    "bad character in host", "h\\xFF:22" },
+	{ "h\xc0\xaf:22", 0, NULL, BAD, NULL, false, NULL,
+	    "bad character in host", "h\\xC0\\xAF:22" },	/* overlong */
+	{ "h\xc2\x9b:22", 0, NULL, BAD, NULL, false, NULL,
+	    "bad character in host", "h\\xC2\\x9B:22" },	/* C1 CSI */
+	{ "h\xed\xa0\x80:22", 0, NULL, BAD, NULL, false, NULL,
+	    "bad character in host", "h\\xED\\xA0\\x80:22" }, /* surrogate */
+	{ "a\\\x01:1", 0, NULL, BAD, NULL, false, NULL,
+	    "bad character in host", "a\\\\\\x01:1" },
+	{ "a\\b:1", 0, NULL, BAD, NULL, false, NULL,
+	    "bad character in host", NULL },
+	{ "h/x:22", 0, NULL, BAD, NULL, false, NULL, "bad character in host",
+	    NULL },
+	{ "h:22\0", 5, NULL, BAD, NULL, false, NULL, "NUL byte in line",
+	    "h:22\\x00" },
+	{ "h:22 #c\0", 8, NULL, BAD, NULL, false, NULL, "NUL byte in line",
+	    "h:22 #c\\x00" },
+	{ "\0", 1, "22", BAD, NULL, false, NULL, "NUL byte in line",
+	    "\\x00" },
+};
+
+START_TEST(test_line_table)
+{
+	const struct line_case	*c = &line_cases[_i];
+	struct ap_portlist	 def, *defp = NULL;
+	struct ap_line		 l;
+	enum ap_line_rc		 rc;
+	char			 err[AP_ERRBUF_LEN], ports[64];
+	size_t			 len = c->len ? c->len : strlen(c->line);
+
+	if (c->defports != NULL) {
+		ck_assert_int_eq(ap_portlist_parse(c->defports, &def, err,
+		    sizeof(err)), 0);
+		defp = &def;
+	}
+	rc = ap_line_parse(c->line, len, defp, &l, err, sizeof(err));
+	ck_assert_msg((int)rc == c->rc, "case %d: rc %d, want %d (%s)", _i,
+	    rc, c->rc, err);
+	switch (rc) {
+	case AP_LINE_SKIP:
+		ck_assert_ptr_null(l.text);
+		ck_assert_ptr_null(l.host);
+		break;
+	case AP_LINE_OK:
+		ck_assert_str_eq(l.host, c->host);
+		ck_assert_int_eq(l.host_is_ip, c->is_ip);
+		ports_str(&l.ports, ports, sizeof(ports));
+		ck_assert_str_eq(ports, c->ports);
+		ck_assert_str_eq(l.text, c->text ? c->text : c->line);
+		break;
+	case AP_LINE_INVALID:
+		ck_assert_str_eq(err, c->reason);
+		ck_assert_ptr_nonnull(l.text);
+		ck_assert_str_eq(l.text, c->text ? c->text : c->line);
+		break;
+	}
+	ap_line_free(&l);
+	ap_line_free(&l);	/* twice: it resets */
+	if (defp != NULL)
+		ap_portlist_free(defp);
+}
+END_TEST
+
+/* Long lines: the limit is 1024 bytes, a CR of CRLF not counted. */
+static const struct long_case {
+	size_t		 len;		/* bytes before the CR */
+	bool		 cr;
+	int		 rc;
+} long_cases[] = {
+	{ 1024, false, OK }, { 1024, true, OK }, { 1025, false, BAD },
+	{ 1025, true, BAD }, { 5000, false, BAD },
+};
+
+START_TEST(test_line_long)
+{
+	const struct long_case	*c = &long_cases[_i];
+	struct ap_line		 l;
+	char			*buf, err[AP_ERRBUF_LEN];
+	size_t			 n = c->len + c->cr;
+
+	/* "h:22" padded with blanks, which trimming removes later. */
+	buf = malloc(n);
+	ck_assert_ptr_nonnull(buf);
+	memset(buf, ' ', n);
+	memcpy(buf, "h:22", 4);
+	if (c->cr)
+		buf[n - 1] = '\r';
+	ck_assert_int_eq(ap_line_parse(buf, n, NULL, &l, err, sizeof(err)),
+	    c->rc);
+	if (c->rc == OK) {
+		ck_assert_str_eq(l.text, "h:22");
+		ck_assert_uint_eq(ap_portlist_get(&l.ports, 0), 22);
+	} else {
+		ck_assert_str_eq(err, "line longer than 1024 bytes");
+		ck_assert_uint_le(strlen(l.text), 203);
+		ck_assert_str_eq(l.text + strlen(l.text) - 3, "...");
+		ck_assert(strncmp(l.text, "h:22", 4) == 0);
+	}
+	ap_line_free(&l);
+	free(buf);
+}
+END_TEST
+
+/* A long line of unprintable bytes: escaped, and still cut short. */
+START_TEST(test_line_long_binary)
+{
+	struct ap_line	l;
+	char		buf[3000], err[AP_ERRBUF_LEN];
+	size_t		i;
+
+	memset(buf, 0xff, sizeof(buf));
+	ck_assert_int_eq(ap_line_parse(buf, sizeof(buf), NULL, &l, err,
+	    sizeof(err)), BAD);
+	ck_assert_str_eq(err, "line longer than 1024 bytes");
+	ck_assert_uint_le(strlen(l.text), 203);
+	ck_assert(strncmp(l.text, "\\xFF\\xFF", 8) == 0);
+	for (i = 0; l.text[i] != '\0'; i++)
+		ck_assert(l.text[i] >= 0x20 && l.text[i] < 0x7f);
+	ap_line_free(&l);
+
+	/* Under the limit, but unprintable: escaped and cut too. */
+	memset(buf, 0x01, 1000);
+	ck_assert_int_eq(ap_line_parse(buf, 1000, NULL, &l, err,
+	    sizeof(err)), BAD);
+	ck_assert_str_eq(err, "bad character in host");
+	ck_assert_uint_le(strlen(l.text), 203);
+	ck_assert_str_eq(l.text + strlen(l.text) - 3, "...");
+	ap_line_free(&l);
+}
+END_TEST
+
+/* A host of 253 bytes is the longest a DNS name can be. */
+START_TEST(test_line_host_length)
+{
+	struct ap_line	l;
+	char		buf[300], err[AP_ERRBUF_LEN];
+
+	memset(buf, 'a', sizeof(buf));
+	memcpy(buf + 253, ":80", 3);
+	ck_assert_int_eq(ap_line_parse(buf, 256, NULL, &l, err, sizeof(err)),
+	    OK);
+	ck_assert_uint_eq(strlen(l.host), 253);
+	ap_line_free(&l);
+
+	buf[253] = 'a';
+	memcpy(buf + 254, ":80", 3);
+	ck_assert_int_eq(ap_line_parse(buf, 257, NULL, &l, err, sizeof(err)),
+	    BAD);
+	ck_assert_str_eq(err, "host longer than 253 bytes");
+	ap_line_free(&l);
+}
+END_TEST
+
+/* errbuf may be absent; the parse still works. */
+START_TEST(test_line_no_errbuf)
+{
+	struct ap_line	l;
+
+	ck_assert_int_eq(ap_line_parse("h:0", 3, NULL, &l, NULL, 0), BAD);
+	ap_line_free(&l);
+	ck_assert_int_eq(ap_line_parse("h:1", 3, NULL, &l, NULL, 0), OK);
+	ap_line_free(&l);
+	ap_line_free(NULL);
+}
+END_TEST
+
+/* The services database must hold what the table relies on. */
+START_TEST(test_services_present)
+{
+	struct ap_portlist	pl;
+	char			err[AP_ERRBUF_LEN];
+
+	ck_assert_msg(ap_portlist_parse("ssh,http", &pl, err,
+	    sizeof(err)) == 0, "/etc/services lacks ssh or http: %s", err);
+	ck_assert_uint_eq(ap_portlist_get(&pl, 0), 22);
+	ck_assert_uint_eq(ap_portlist_get(&pl, 1), 80);
+	ap_portlist_free(&pl);
+}
+END_TEST
+
+static const struct plist_case {
+	const char	*in;
+	int		 rc;
+	const char	*ports;		/* 0: ports_str() */
+	size_t		 nranges;
+	const char	*reason;	/* -1: exact reason */
+} plist_cases[] = {
+	{ "22", 0, "22", 1, NULL },
+	{ "22,80", 0, "22,80", 2, NULL },
+	{ "80,22", 0, "80,22", 2, NULL },		/* order kept */
+	{ "8000-8020", 0, "8000..8020(21)", 1, NULL },
+	{ "8000-8002", 0, "8000,8001,8002", 1, NULL },
+	{ "ssh", 0, "22", 1, NULL },
+	{ "22,http,9000-9001", 0, "22,80,9000,9001", 3, NULL },
+	{ " 22 , 80 ", 0, "22,80", 2, NULL },
+	{ "22,22", 0, "22,22", 2, NULL },
+	{ "65535", 0, "65535", 1, NULL },
+	{ "1-65535,1", 0, "1..1(65536)", 2, NULL },
+	{ "0", -1, NULL, 0, "port 0 out of range 1-65535" },
+	{ "65536", -1, NULL, 0, "port 65536 out of range 1-65535" },
+	{ "70000-70001", -1, NULL, 0, "port 70000 out of range 1-65535" },
+	{ "10-5", -1, NULL, 0, "reversed range 10-5" },
+	{ "", -1, NULL, 0, "missing port" },
+	{ "  ", -1, NULL, 0, "missing port" },
+	{ "22,,80", -1, NULL, 0, "empty element in port list '22,,80'" },
+	{ "foo", -1, NULL, 0, "unknown service 'foo'" },
+	{ "ssh,foo", -1, NULL, 0, "unknown service 'foo'" },
+	{ "22x", -1, NULL, 0, "bad port '22x'" },
+	{ "-5", -1, NULL, 0, "unknown service '-5'" },
+	{ "s\x1b[0m", -1, NULL, 0, "bad port 's\\x1B[0m'" },
+	{ "1-65535,1-65535", -1, NULL, 0, "more than 65536 ports" },
+	{ "1-65535,2-3", -1, NULL, 0, "more than 65536 ports" },
+};
+
+START_TEST(test_portlist_table)
+{
+	const struct plist_case	*c = &plist_cases[_i];
+	struct ap_portlist	 pl;
+	char			 err[AP_ERRBUF_LEN], ports[64];
+
+	memset(&pl, 0xa5, sizeof(pl));
+	ck_assert_msg(ap_portlist_parse(c->in, &pl, err, sizeof(err)) == c->rc,
+	    "case %d: '%s' %s", _i, c->in, err);
+	if (c->rc == 0) {
+		ports_str(&pl, ports, sizeof(ports));
+		ck_assert_str_eq(ports, c->ports);
+		ck_assert_uint_eq(pl.nranges, c->nranges);
+	} else {
+		ck_assert_str_eq(err, c->reason);
+		/* A failed parse leaves nothing to free. */
+		ck_assert_ptr_null(pl.ranges);
+		ck_assert_uint_eq(pl.count, 0);
+	}
+	ap_portlist_free(&pl);
+}
+END_TEST
+
+START_TEST(test_portlist_get)
+{
+	struct ap_portlist	pl;
+	char			err[AP_ERRBUF_LEN];
+
+	ck_assert_int_eq(ap_portlist_parse("5,100-102,7", &pl, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(pl.count, 5);
+	ck_assert_uint_eq(ap_portlist_get(&pl, 0), 5);
+	ck_assert_uint_eq(ap_portlist_get(&pl, 1), 100);
+	ck_assert_uint_eq(ap_portlist_get(&pl, 3), 102);
+	ck_assert_uint_eq(ap_portlist_get(&pl, 4), 7);
+	ck_assert_uint_eq(ap_portlist_get(&pl, 5), 0);	/* past the end */
+	ap_portlist_free(&pl);
+	ap_portlist_free(&pl);
+	ap_portlist_free(NULL);
+}
+END_TEST
+
+static const struct host_case {
+	const char	*host;
+	bool		 ok;
+} host_cases[] = {
+	{ "example.org", true }, { "a_b-c.d", true }, { "1.2.3.4", true },
+	{ "::1", true }, { "2001:db8::1", true }, { "::ffff:1.2.3.4", true },
+	{ "", false }, { "a b", false }, { "[::1]", false },
+	{ "fe80::1%eth0", false }, { "h\xc3\xa9", false }, { "h\n", false },
+	{ "::1:99999", false }, { "a:b", false }, { "h/x", false },
+};
+
+START_TEST(test_host_valid)
+{
+	ck_assert_msg(ap_host_valid(host_cases[_i].host) == host_cases[_i].ok,
+	    "case %d", _i);
+}
+END_TEST
+
+START_TEST(test_host_valid_length)
+{
+	char	buf[300];
+
+	memset(buf, 'a', sizeof(buf));
+	buf[253] = '\0';
+	ck_assert(ap_host_valid(buf));
+	buf[253] = 'a';
+	buf[254] = '\0';
+	ck_assert(!ap_host_valid(buf));
+	ck_assert(!ap_host_valid(NULL));
+}
+END_TEST
+
+#define NELEM(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+static Suite *
+target_suite(void)
+{
+	Suite	*s = suite_create("target");
+	TCase	*tc;
+
+	tc = tcase_create("line");
+	tcase_add_loop_test(tc, test_line_table, 0, NELEM(line_cases));
+	tcase_add_loop_test(tc, test_line_long, 0, NELEM(long_cases));
+	tcase_add_test(tc, test_line_long_binary);
+	tcase_add_test(tc, test_line_host_length);
+	tcase_add_test(tc, test_line_no_errbuf);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("portlist");
+	tcase_add_test(tc, test_services_present);
+	tcase_add_loop_test(tc, test_portlist_table, 0, NELEM(plist_cases));
+	tcase_add_test(tc, test_portlist_get);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("host");
+	tcase_add_loop_test(tc, test_host_valid, 0, NELEM(host_cases));
+	tcase_add_test(tc, test_host_valid_length);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(target_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
