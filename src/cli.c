@@ -1,0 +1,724 @@
+/* SPDX-License-Identifier: ISC */
+/* cli.c -- argv to struct ap_options (SPEC 1): the getopt_long table, the
+ * usage text and the number and duration parsers.  Never exits and never
+ * prints an error itself; main.c turns the return code into an exit. */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "cli.h"
+#include "target.h"
+#include "xmalloc.h"
+
+#define TIMEOUT_MIN_MS		1
+#define TIMEOUT_MAX_MS		(24 * 3600 * 1000)
+#define CONCURRENCY_MAX		1000000
+
+#define DURATION_HINT	"expected a duration like 10, 1.5s, 250ms or 2m"
+
+enum {
+	OPT_ATTEMPT_TIMEOUT = 256,	/* long-only options, past any char */
+	OPT_ATTEMPT_DELAY,
+	OPT_SEQUENTIAL,
+	OPT_RESOLVER,
+	OPT_HOSTS_FILE,
+	OPT_RESOLVE
+};
+
+/*
+ * Keep in SPEC order, and in the same order as usage_text[] and the .Bl list
+ * in man/asyncprobe.1: scripts/check-options.sh compares the three.  -4 and
+ * -6 have no long names; they sit between --sequential and --port.
+ */
+static const struct option longopts[] = {
+	{ "timeout",		required_argument, NULL, 't' },
+	{ "attempt-timeout",	required_argument, NULL, OPT_ATTEMPT_TIMEOUT },
+	{ "attempt-delay",	required_argument, NULL, OPT_ATTEMPT_DELAY },
+	{ "sequential",		no_argument, NULL, OPT_SEQUENTIAL },
+	{ "port",		required_argument, NULL, 'p' },
+	{ "source",		required_argument, NULL, 'S' },
+	{ "concurrency",	required_argument, NULL, 'c' },
+	{ "resolver",		required_argument, NULL, OPT_RESOLVER },
+	{ "hosts-file",		required_argument, NULL, OPT_HOSTS_FILE },
+	{ "resolve",		required_argument, NULL, OPT_RESOLVE },
+	{ "numeric",		no_argument, NULL, 'n' },
+	{ "format",		required_argument, NULL, 'f' },
+	{ "output",		required_argument, NULL, 'o' },
+	{ "alive",		no_argument, NULL, 'a' },
+	{ "unreachable",	no_argument, NULL, 'u' },
+	{ "quiet",		no_argument, NULL, 'q' },
+	{ "stats",		no_argument, NULL, 's' },
+	{ "verbose",		no_argument, NULL, 'v' },
+	{ "help",		no_argument, NULL, 'h' },
+	{ "version",		no_argument, NULL, 'V' },
+	{ NULL,			0, NULL, 0 }
+};
+
+/* Leading ':' so a missing value returns ':' rather than '?'. */
+static const char shortopts[] = ":t:46p:S:c:nf:o:auqsvhV";
+
+static const char usage_text[] =
+"usage: asyncprobe [-46ahnqsuVv] [-c count] [-f format] [-o file] [-p ports]\n"
+"                  [-S addr] [-t duration] [option ...] [file ...]\n"
+"\n"
+"Probing:\n"
+"  -t, --timeout DUR          deadline per target, all addresses (default 5s)\n"
+"      --attempt-timeout DUR  cap for one address attempt (default: -t)\n"
+"      --attempt-delay DUR    Happy Eyeballs stagger, 10ms..2s (250ms)\n"
+"      --sequential           next address only after the previous one failed\n"
+"  -4                         IPv4 addresses only\n"
+"  -6                         IPv6 addresses only\n"
+"  -p, --port PORTS           ports for lines without one: 22,80,8000-8010\n"
+"  -S, --source ADDR          bind outgoing connects to this local address\n"
+"Load:\n"
+"  -c, --concurrency N        targets in flight at once (default 1024)\n"
+"Names:\n"
+"      --resolver IP[:PORT]   DNS server instead of resolv.conf (repeatable)\n"
+"      --hosts-file FILE      hosts file read before DNS, or none\n"
+"      --resolve HOST:ADDR[,ADDR...]\n"
+"                             pin a name to addresses, no DNS (repeatable)\n"
+"  -n, --numeric              no DNS at all: names are invalid\n"
+"Output:\n"
+"  -f, --format FMT           text, csv or json (default text)\n"
+"  -o, --output FILE          write records to FILE (default stdout)\n"
+"  -a, --alive                only targets that connected\n"
+"  -u, --unreachable          only targets that did not connect\n"
+"  -q, --quiet                no records: exit status only\n"
+"  -s, --stats                summary on stderr\n"
+"  -v, --verbose              one line per attempt on stderr (repeatable)\n"
+"Other:\n"
+"  -h, --help                 print this help and exit\n"
+"  -V, --version              print the version and exit\n"
+"\n"
+"DUR is 10 (seconds), 1.5s, 250ms or 2m.  No file, or -, reads stdin.\n"
+"Exit status: 0 all connected, 1 some did not, 2 some name did not resolve,\n"
+"3 usage or input error, 4 system failure.\n";
+
+static void
+seterr(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (errbuf == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* The largest unit that divides ms evenly, so 86400000 reads "24h". */
+static void
+format_duration(int64_t ms, char *buf, size_t len)
+{
+	static const struct {
+		int64_t		 ms;
+		const char	*suffix;
+	} units[] = {
+		{ 3600000, "h" }, { 60000, "m" }, { 1000, "s" }, { 1, "ms" }
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (ms != 0 && ms % units[i].ms == 0)
+			break;
+	}
+	if (i == sizeof(units) / sizeof(units[0]))
+		i--;
+	snprintf(buf, len, "%" PRId64 "%s", ms / units[i].ms, units[i].suffix);
+}
+
+static void
+duration_range_error(int64_t min_ms, int64_t max_ms, char *errbuf,
+    size_t errlen)
+{
+	char	lo[32], hi[32];
+
+	format_duration(min_ms, lo, sizeof(lo));
+	if (max_ms == INT64_MAX) {
+		seterr(errbuf, errlen, "must be at least %s", lo);
+		return;
+	}
+	format_duration(max_ms, hi, sizeof(hi));
+	seterr(errbuf, errlen, "must be between %s and %s", lo, hi);
+}
+
+int
+ap_parse_duration_ms(const char *s, int64_t min_ms, int64_t max_ms,
+    int64_t *out, char *errbuf, size_t errlen)
+{
+	const char	*p, *ip_start, *frac_start = NULL;
+	size_t		 ip_len, frac_len = 0, i;
+	uint64_t	 ip = 0, frac = 0, scale = 1000000000, unit_ms, us;
+	int		 overflow = 0;
+
+	/*
+	 * Check the whole syntax first, so "99999999999999999999x" is junk
+	 * rather than "too large": digits, an optional fraction, a unit.
+	 * No sign, no exponent, no spaces: strtod() would take all three.
+	 */
+	p = ip_start = s;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	ip_len = p - ip_start;
+	if (*p == '.') {
+		frac_start = ++p;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		frac_len = p - frac_start;
+		if (frac_len == 0)
+			goto syntax;
+	}
+	if (ip_len == 0)
+		goto syntax;
+	if (*p == '\0' || strcmp(p, "s") == 0)
+		unit_ms = 1000;
+	else if (strcmp(p, "ms") == 0)
+		unit_ms = 1;
+	else if (strcmp(p, "m") == 0)
+		unit_ms = 60000;
+	else if (strcmp(p, "h") == 0)
+		unit_ms = 3600000;
+	else
+		goto syntax;
+
+	for (i = 0; i < ip_len; i++) {
+		if (ip > (UINT64_MAX - 9) / 10)
+			overflow = 1;
+		else
+			ip = ip * 10 + (uint64_t)(ip_start[i] - '0');
+	}
+	/* Nanosecond precision is plenty; later digits only need be digits. */
+	for (i = 0; i < frac_len && i < 9; i++) {
+		scale /= 10;
+		frac += (uint64_t)(frac_start[i] - '0') * scale;
+	}
+
+	/* Work in microseconds, then round to the nearest millisecond. */
+	if (overflow || ip > (uint64_t)(INT64_MAX / 2) / (unit_ms * 1000))
+		goto range_hi;
+	us = ip * unit_ms * 1000 + frac * unit_ms / 1000000;
+	us = (us + 500) / 1000;
+	if ((int64_t)us < min_ms)
+		goto range;
+	if ((int64_t)us > max_ms)
+		goto range_hi;
+	*out = (int64_t)us;
+	return (0);
+
+syntax:
+	seterr(errbuf, errlen, DURATION_HINT);
+	return (-1);
+range_hi:
+	if (max_ms == INT64_MAX) {
+		seterr(errbuf, errlen, "too large");
+		return (-1);
+	}
+range:
+	duration_range_error(min_ms, max_ms, errbuf, errlen);
+	return (-1);
+}
+
+int
+ap_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+    char *errbuf, size_t errlen)
+{
+	const char	*p;
+	uint64_t	 v = 0;
+	int		 overflow = 0;
+
+	if (*s == '\0')
+		goto syntax;
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			goto syntax;
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			overflow = 1;
+		else
+			v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (overflow || v < min || v > max) {
+		seterr(errbuf, errlen, "must be between %" PRIu64 " and %"
+		    PRIu64, min, max);
+		return (-1);
+	}
+	*out = v;
+	return (0);
+
+syntax:
+	seterr(errbuf, errlen, "expected a number");
+	return (-1);
+}
+
+/* A numeric address, IPv6 optionally in brackets; af gets its family. */
+static int
+parse_numeric_addr(const char *s, int *af)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+	char		 buf[INET6_ADDRSTRLEN + 2];
+	size_t		 len = strlen(s);
+
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		if (len - 2 >= sizeof(buf))
+			return (-1);
+		memcpy(buf, s + 1, len - 2);
+		buf[len - 2] = '\0';
+		if (inet_pton(AF_INET6, buf, &a6) != 1)
+			return (-1);
+		*af = AF_INET6;
+		return (0);
+	}
+	if (inet_pton(AF_INET, s, &a4) == 1) {
+		*af = AF_INET;
+		return (0);
+	}
+	if (inet_pton(AF_INET6, s, &a6) == 1) {
+		*af = AF_INET6;
+		return (0);
+	}
+	return (-1);
+}
+
+/* IP, IP:PORT, IPv6, [IPv6] or [IPv6]:PORT, as evdns takes them. */
+static int
+check_resolver(const char *s, char *why, size_t whylen)
+{
+	const char	*colon, *close, *port = NULL;
+	char		 addr[INET6_ADDRSTRLEN + 1];
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+	uint64_t	 v;
+	size_t		 len;
+	int		 af;
+
+	if (s[0] == '[') {
+		if ((close = strchr(s, ']')) == NULL)
+			goto syntax;
+		len = close - (s + 1);
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0')
+			goto syntax;
+		af = AF_INET6;
+		s++;
+	} else if ((colon = strchr(s, ':')) != NULL &&
+	    strchr(colon + 1, ':') == NULL) {
+		len = colon - s;
+		port = colon + 1;
+		af = AF_INET;
+	} else {
+		/* No colon: IPv4; two or more: a bare IPv6, no port. */
+		len = strlen(s);
+		af = colon == NULL ? AF_INET : AF_INET6;
+	}
+	if (len == 0 || len >= sizeof(addr))
+		goto syntax;
+	memcpy(addr, s, len);
+	addr[len] = '\0';
+	if (inet_pton(af, addr, af == AF_INET ? (void *)&a4 : (void *)&a6) != 1)
+		goto syntax;
+	if (port != NULL &&
+	    ap_parse_uint(port, 1, 65535, &v, NULL, 0) == -1) {
+		seterr(why, whylen, "port must be a number from 1 to 65535");
+		return (-1);
+	}
+	return (0);
+
+syntax:
+	seterr(why, whylen, "expected IP or IP:PORT, IPv6 as [ADDR]:PORT");
+	return (-1);
+}
+
+/* HOST:ADDR[,ADDR...]; fills pin on success. */
+static int
+parse_pin(const char *s, struct ap_pin *pin, char *why, size_t whylen)
+{
+	const char	*colon, *a, *end;
+	char		*host, *one;
+	size_t		 len;
+	int		 af, rc;
+
+	if ((colon = strchr(s, ':')) == NULL || colon == s ||
+	    colon[1] == '\0') {
+		seterr(why, whylen, "expected HOST:ADDR[,ADDR...]");
+		return (-1);
+	}
+	host = xstrndup(s, colon - s);
+	if (!ap_host_valid(host)) {
+		seterr(why, whylen, "invalid host name '%s'", host);
+		free(host);
+		return (-1);
+	}
+	for (a = colon + 1; ; a = end + 1) {
+		if ((end = strchr(a, ',')) == NULL)
+			end = a + strlen(a);
+		len = end - a;
+		if (len == 0) {
+			seterr(why, whylen, "empty address in the list");
+			free(host);
+			return (-1);
+		}
+		one = xstrndup(a, len);
+		rc = parse_numeric_addr(one, &af);
+		if (rc == -1)
+			seterr(why, whylen, "'%s' is not a numeric IPv4 or "
+			    "IPv6 address", one);
+		free(one);
+		if (rc == -1) {
+			free(host);
+			return (-1);
+		}
+		if (*end == '\0')
+			break;
+	}
+	pin->host = host;
+	pin->addrs = xstrdup(colon + 1);
+	return (0);
+}
+
+/* "-t/--timeout", "--sequential" or "-4": how errors name an option. */
+static void
+option_name(int val, char *buf, size_t len)
+{
+	const struct option	*lo;
+
+	for (lo = longopts; lo->name != NULL; lo++) {
+		if (lo->val != val)
+			continue;
+		if (val < 256)
+			snprintf(buf, len, "-%c/--%s", val, lo->name);
+		else
+			snprintf(buf, len, "--%s", lo->name);
+		return;
+	}
+	snprintf(buf, len, "-%c", val);
+}
+
+static int
+bad_value(int val, const char *arg, const char *why, char *errbuf,
+    size_t errlen)
+{
+	char	name[64];
+
+	option_name(val, name, sizeof(name));
+	seterr(errbuf, errlen, "invalid value '%s' for %s: %s", arg, name,
+	    why);
+	return (-1);
+}
+
+/* Long options that s ("--res" or "--res=x") abbreviates, for messages. */
+static void
+getopt_error(int c, char **argv, int argc, char *errbuf, size_t errlen)
+{
+	const struct option	*lo;
+	const char		*arg = argv[optind - 1];
+	char			 cands[256] = "";
+	size_t			 n, ncands = 0;
+
+	if (c == ':') {
+		/* A value can only be missing at the very end of argv. */
+		arg = argv[argc - 1];
+		if (strncmp(arg, "--", 2) == 0)
+			seterr(errbuf, errlen, "option '%s' needs a value",
+			    arg);
+		else
+			seterr(errbuf, errlen, "option '-%c' needs a value",
+			    optopt);
+		return;
+	}
+	if (optopt != 0 && optopt < 256 &&
+	    (optopt == ':' || strchr(shortopts, optopt) == NULL)) {
+		seterr(errbuf, errlen, "unknown option '-%c'", optopt);
+		return;
+	}
+	if (optopt > 0) {
+		/* A known option that takes no value, as --quiet=yes. */
+		for (lo = longopts; lo->name != NULL; lo++) {
+			if (lo->val == optopt)
+				break;
+		}
+		seterr(errbuf, errlen, "option '--%s' takes no value",
+		    lo->name != NULL ? lo->name : "?");
+		return;
+	}
+	n = strcspn(arg, "=");
+	if (strncmp(arg, "--", 2) == 0 && n > 2) {
+		for (lo = longopts; lo->name != NULL; lo++) {
+			if (strncmp(lo->name, arg + 2, n - 2) != 0)
+				continue;
+			if (ncands++ > 0)
+				strncat(cands, ", ",
+				    sizeof(cands) - strlen(cands) - 1);
+			strncat(cands, "--", sizeof(cands) - strlen(cands) - 1);
+			strncat(cands, lo->name,
+			    sizeof(cands) - strlen(cands) - 1);
+		}
+	}
+	if (ncands > 1)
+		seterr(errbuf, errlen, "ambiguous option '%.*s' (%s)",
+		    (int)n, arg, cands);
+	else
+		seterr(errbuf, errlen, "unknown option '%.*s'", (int)n, arg);
+}
+
+static void
+set_string(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = s != NULL ? xstrdup(s) : NULL;
+}
+
+static int
+parse_one(int c, const char *arg, struct ap_options *o, int *seen4,
+    int *seen6, char *errbuf, size_t errlen)
+{
+	struct ap_portlist	 pl;
+	char			 why[AP_LINE_MAX / 4];
+	int64_t			 ms;
+	uint64_t		 u;
+	int			 af;
+
+	switch (c) {
+	case 't':
+		if (ap_parse_duration_ms(arg, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS,
+		    &ms, why, sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		o->timeout_ms = (int)ms;
+		break;
+	case OPT_ATTEMPT_TIMEOUT:
+		if (ap_parse_duration_ms(arg, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS,
+		    &ms, why, sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		o->attempt_timeout_ms = (int)ms;
+		break;
+	case OPT_ATTEMPT_DELAY:
+		/* Out of range is clamped, as RFC 8305 section 5 bounds it. */
+		if (ap_parse_duration_ms(arg, 0, INT64_MAX, &ms, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		if (ms < AP_ATTEMPT_DELAY_MIN_MS)
+			ms = AP_ATTEMPT_DELAY_MIN_MS;
+		if (ms > AP_ATTEMPT_DELAY_MAX_MS)
+			ms = AP_ATTEMPT_DELAY_MAX_MS;
+		o->attempt_delay_ms = (int)ms;
+		break;
+	case OPT_SEQUENTIAL:
+		o->sequential = true;
+		break;
+	case '4':
+		*seen4 = 1;
+		o->family = AF_INET;
+		break;
+	case '6':
+		*seen6 = 1;
+		o->family = AF_INET6;
+		break;
+	case 'p':
+		if (ap_portlist_parse(arg, &pl, why, sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		ap_portlist_free(&o->ports);
+		o->ports = pl;
+		break;
+	case 'S':
+		if (parse_numeric_addr(arg, &af) == -1)
+			return (bad_value(c, arg, "expected a numeric IPv4 or "
+			    "IPv6 address", errbuf, errlen));
+		/* Stored without brackets, ready for inet_pton(). */
+		free(o->source);
+		if (arg[0] == '[')
+			o->source = xstrndup(arg + 1, strlen(arg) - 2);
+		else
+			o->source = xstrdup(arg);
+		break;
+	case 'c':
+		if (ap_parse_uint(arg, 1, CONCURRENCY_MAX, &u, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		o->concurrency = (int)u;
+		break;
+	case OPT_RESOLVER:
+		if (check_resolver(arg, why, sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		if (o->nresolvers == AP_MAX_RESOLVERS) {
+			snprintf(why, sizeof(why), "at most %d resolvers",
+			    AP_MAX_RESOLVERS);
+			return (bad_value(c, arg, why, errbuf, errlen));
+		}
+		o->resolvers[o->nresolvers++] = xstrdup(arg);
+		break;
+	case OPT_HOSTS_FILE:
+		if (*arg == '\0')
+			return (bad_value(c, arg, "expected a file name or "
+			    "none", errbuf, errlen));
+		set_string(&o->hosts_file, strcmp(arg, "none") == 0 ? NULL :
+		    arg);
+		break;
+	case OPT_RESOLVE:
+		o->pins = xreallocarray(o->pins, o->npins + 1,
+		    sizeof(*o->pins));
+		if (parse_pin(arg, &o->pins[o->npins], why, sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		o->npins++;
+		break;
+	case 'n':
+		o->numeric = true;
+		break;
+	case 'f':
+		if (strcmp(arg, "text") == 0)
+			o->format = AP_FORMAT_TEXT;
+		else if (strcmp(arg, "csv") == 0)
+			o->format = AP_FORMAT_CSV;
+		else if (strcmp(arg, "json") == 0)
+			o->format = AP_FORMAT_JSON;
+		else
+			return (bad_value(c, arg, "expected text, csv or json",
+			    errbuf, errlen));
+		break;
+	case 'o':
+		if (*arg == '\0')
+			return (bad_value(c, arg, "expected a file name",
+			    errbuf, errlen));
+		/* "-o -" is stdout, as for the input operands. */
+		set_string(&o->output, strcmp(arg, "-") == 0 ? NULL : arg);
+		break;
+	case 'a':
+		o->only_alive = true;
+		break;
+	case 'u':
+		o->only_unreachable = true;
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case 's':
+		o->stats = true;
+		break;
+	case 'v':
+		if (o->verbose < 100)
+			o->verbose++;
+		break;
+	}
+	return (0);
+}
+
+enum ap_cli_rc
+ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
+    size_t errlen)
+{
+	int	 c, i, n, seen4 = 0, seen6 = 0, af;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout_ms = AP_DEFAULT_TIMEOUT_MS;
+	o->attempt_delay_ms = AP_DEFAULT_ATTEMPT_DELAY_MS;
+	o->family = AF_UNSPEC;
+	o->concurrency = AP_DEFAULT_CONCURRENCY;
+	o->hosts_file = xstrdup("/etc/hosts");
+	o->format = AP_FORMAT_TEXT;
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+
+	/* Start over each time: tests, and main.c, may call us again. */
+#ifdef __GLIBC__
+	optind = 0;
+#else
+	optreset = 1;
+	optind = 1;
+#endif
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case ':':
+		case '?':
+			getopt_error(c, argv, argc, errbuf, errlen);
+			return (AP_CLI_ERROR);
+		case 'h':
+			return (AP_CLI_HELP);
+		case 'V':
+			return (AP_CLI_VERSION);
+		default:
+			if (parse_one(c, optarg, o, &seen4, &seen6, errbuf,
+			    errlen) == -1)
+				return (AP_CLI_ERROR);
+			break;
+		}
+	}
+
+	if (seen4 && seen6) {
+		seterr(errbuf, errlen, "-4 and -6 are mutually exclusive");
+		return (AP_CLI_ERROR);
+	}
+	if (o->only_alive && o->only_unreachable) {
+		seterr(errbuf, errlen, "-a/--alive and -u/--unreachable are "
+		    "mutually exclusive");
+		return (AP_CLI_ERROR);
+	}
+	if (o->source != NULL && o->family != AF_UNSPEC &&
+	    parse_numeric_addr(o->source, &af) == 0 && af != o->family) {
+		seterr(errbuf, errlen, "-S/--source %s is not an %s address "
+		    "but %s was given", o->source,
+		    o->family == AF_INET ? "IPv4" : "IPv6",
+		    o->family == AF_INET ? "-4" : "-6");
+		return (AP_CLI_ERROR);
+	}
+
+	n = argc > optind ? argc - optind : 0;
+	o->files = xcalloc((size_t)n + 1, sizeof(*o->files));
+	for (i = 0; i < n; i++)
+		o->files[i] = xstrdup(argv[optind + i]);
+	return (AP_CLI_OK);
+}
+
+void
+ap_options_free(struct ap_options *o)
+{
+	int	i;
+
+	if (o == NULL)
+		return;
+	ap_portlist_free(&o->ports);
+	free(o->source);
+	for (i = 0; i < o->nresolvers; i++)
+		free(o->resolvers[i]);
+	free(o->hosts_file);
+	for (i = 0; i < o->npins; i++) {
+		free(o->pins[i].host);
+		free(o->pins[i].addrs);
+	}
+	free(o->pins);
+	free(o->output);
+	if (o->files != NULL) {
+		for (i = 0; o->files[i] != NULL; i++)
+			free(o->files[i]);
+		free(o->files);
+	}
+	memset(o, 0, sizeof(*o));
+}
+
+void
+ap_cli_usage(FILE *fp)
+{
+	fputs(usage_text, fp);
+}
+
+void
+ap_cli_version(FILE *fp)
+{
+	fprintf(fp, "%s %s\nlibevent %s\n", PACKAGE_NAME, PACKAGE_VERSION,
+	    event_get_version());
+}

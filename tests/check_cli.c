@@ -1,0 +1,711 @@
+/* SPDX-License-Identifier: ISC */
+/* check_cli.c -- ap_cli_parse() and its value parsers, table-driven: each
+ * option's good values give the expected fields, each bad value gives
+ * AP_CLI_ERROR with the exact message main.c will print. */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "xmalloc.h"
+
+#define MAXARGS	16
+#define DURHINT	"expected a duration like 10, 1.5s, 250ms or 2m"
+
+/*
+ * Run ap_cli_parse() on "asyncprobe" + args.  The strings are copied,
+ * because getopt_long() permutes argv and the tables are const.
+ */
+static enum ap_cli_rc
+run(const char *const *args, struct ap_options *o, char *err, size_t errlen)
+{
+	char		*argv[MAXARGS + 2];
+	enum ap_cli_rc	 rc;
+	int		 argc = 0, i;
+
+	argv[argc++] = xstrdup("asyncprobe");
+	for (i = 0; args[i] != NULL; i++) {
+		ck_assert_int_lt(i, MAXARGS);
+		argv[argc++] = xstrdup(args[i]);
+	}
+	argv[argc] = NULL;
+	rc = ap_cli_parse(argc, argv, o, err, errlen);
+	for (i = 0; i < argc; i++)
+		free(argv[i]);
+	return (rc);
+}
+
+static void
+cat(char *buf, size_t len, const char *s)
+{
+	strncat(buf, s, len - strlen(buf) - 1);
+}
+
+/*
+ * Every field as " key=value ", so a table names only the fields it
+ * expects to differ and a match cannot hit part of another value.
+ */
+static void
+dump(const struct ap_options *o, char *buf, size_t len)
+{
+	char	tmp[256];
+	size_t	i;
+	int	j;
+
+	snprintf(buf, len, " t=%d at=%d ad=%d seq=%d fam=%s ports=",
+	    o->timeout_ms, o->attempt_timeout_ms, o->attempt_delay_ms,
+	    o->sequential, o->family == AF_INET ? "4" :
+	    o->family == AF_INET6 ? "6" : o->family == AF_UNSPEC ? "any" :
+	    "?");
+	if (o->ports.nranges == 0)
+		cat(buf, len, "-");
+	for (i = 0; i < o->ports.nranges; i++) {
+		if (o->ports.ranges[i].lo == o->ports.ranges[i].hi)
+			snprintf(tmp, sizeof(tmp), "%s%u", i ? "," : "",
+			    o->ports.ranges[i].lo);
+		else
+			snprintf(tmp, sizeof(tmp), "%s%u-%u", i ? "," : "",
+			    o->ports.ranges[i].lo, o->ports.ranges[i].hi);
+		cat(buf, len, tmp);
+	}
+	snprintf(tmp, sizeof(tmp), " nports=%zu src=%s c=%d resolvers=",
+	    o->ports.count, o->source ? o->source : "-", o->concurrency);
+	cat(buf, len, tmp);
+	if (o->nresolvers == 0)
+		cat(buf, len, "-");
+	for (j = 0; j < o->nresolvers; j++) {
+		if (j > 0)
+			cat(buf, len, "|");
+		cat(buf, len, o->resolvers[j]);
+	}
+	cat(buf, len, " hosts=");
+	cat(buf, len, o->hosts_file ? o->hosts_file : "-");
+	cat(buf, len, " pins=");
+	if (o->npins == 0)
+		cat(buf, len, "-");
+	for (j = 0; j < o->npins; j++) {
+		if (j > 0)
+			cat(buf, len, "|");
+		cat(buf, len, o->pins[j].host);
+		cat(buf, len, "=");
+		cat(buf, len, o->pins[j].addrs);
+	}
+	snprintf(tmp, sizeof(tmp), " n=%d fmt=%s out=%s a=%d u=%d q=%d s=%d "
+	    "v=%d files=", o->numeric,
+	    o->format == AP_FORMAT_TEXT ? "text" :
+	    o->format == AP_FORMAT_CSV ? "csv" :
+	    o->format == AP_FORMAT_JSON ? "json" : "?",
+	    o->output ? o->output : "-", o->only_alive, o->only_unreachable,
+	    o->quiet, o->stats, o->verbose);
+	cat(buf, len, tmp);
+	ck_assert_ptr_nonnull(o->files);
+	if (o->files[0] == NULL)
+		cat(buf, len, "-");
+	for (j = 0; o->files[j] != NULL; j++) {
+		if (j > 0)
+			cat(buf, len, "|");
+		cat(buf, len, o->files[j]);
+	}
+	cat(buf, len, " ");
+}
+
+static const char defaults[] =
+    " t=5000 at=0 ad=250 seq=0 fam=any ports=- nports=0 src=- c=1024"
+    " resolvers=- hosts=/etc/hosts pins=- n=0 fmt=text out=- a=0 u=0 q=0"
+    " s=0 v=0 files=- ";
+
+START_TEST(test_defaults)
+{
+	static const char *const none[] = { NULL };
+	struct ap_options	 o;
+	char			 err[256], buf[2048];
+
+	ck_assert_int_eq(run(none, &o, err, sizeof(err)), AP_CLI_OK);
+	ck_assert_str_eq(err, "");
+	dump(&o, buf, sizeof(buf));
+	ck_assert_str_eq(buf, defaults);
+	ap_options_free(&o);
+}
+END_TEST
+
+/* Good values: each " key=value " in want must appear in the dump. */
+static const struct good_case {
+	const char	*args[MAXARGS];
+	const char	*want[6];
+} good[] = {
+	/* probing */
+	{ { "-t", "10", NULL }, { "t=10000" } },
+	{ { "--timeout=1.5s", NULL }, { "t=1500" } },
+	{ { "-t250ms", NULL }, { "t=250" } },
+	{ { "-t", "2m", NULL }, { "t=120000" } },
+	{ { "-t", "0.5", NULL }, { "t=500" } },
+	{ { "-t", "1ms", NULL }, { "t=1" } },
+	{ { "-t", "24h", NULL }, { "t=86400000" } },
+	{ { "-t", "1", "-t", "2", NULL }, { "t=2000" } },
+	{ { "--attempt-timeout", "300ms", NULL }, { "at=300", "t=5000" } },
+	{ { "--attempt-delay", "100ms", NULL }, { "ad=100" } },
+	{ { "--attempt-delay", "5ms", NULL }, { "ad=10" } },
+	{ { "--attempt-delay", "0", NULL }, { "ad=10" } },
+	{ { "--attempt-delay", "3s", NULL }, { "ad=2000" } },
+	{ { "--attempt-delay=1000h", NULL }, { "ad=2000" } },
+	{ { "--sequential", NULL }, { "seq=1" } },
+	{ { "-4", NULL }, { "fam=4" } },
+	{ { "-6", NULL }, { "fam=6" } },
+	{ { "-4", "-4", NULL }, { "fam=4" } },
+	{ { "-p", "22", NULL }, { "ports=22", "nports=1" } },
+	{ { "--port", "22,80", NULL }, { "ports=22,80", "nports=2" } },
+	{ { "-p8000-8010", NULL }, { "ports=8000-8010", "nports=11" } },
+	{ { "-p", "ssh", NULL }, { "ports=22" } },
+	{ { "-p", "22", "-p", "80", NULL }, { "ports=80", "nports=1" } },
+	{ { "-S", "127.0.0.1", NULL }, { "src=127.0.0.1" } },
+	{ { "--source", "::1", NULL }, { "src=::1" } },
+	{ { "-S", "[::1]", "-6", NULL }, { "src=::1", "fam=6" } },
+	{ { "-S", "127.0.0.2", "-4", NULL }, { "src=127.0.0.2", "fam=4" } },
+	/* load */
+	{ { "-c", "1", NULL }, { "c=1" } },
+	{ { "--concurrency=1000000", NULL }, { "c=1000000" } },
+	{ { "-c", "007", NULL }, { "c=7" } },
+	/* names */
+	{ { "--resolver", "127.0.0.1", NULL }, { "resolvers=127.0.0.1" } },
+	{ { "--resolver", "127.0.0.1:5353", "--resolver", "[::1]:53",
+	    "--resolver", "::1", "--resolver", "[::1]", NULL },
+	  { "resolvers=127.0.0.1:5353|[::1]:53|::1|[::1]" } },
+	{ { "--hosts-file", "none", NULL }, { "hosts=-" } },
+	{ { "--hosts-file", "/tmp/hosts", NULL }, { "hosts=/tmp/hosts" } },
+	{ { "--resolve", "a.test:127.0.0.1", NULL },
+	  { "pins=a.test=127.0.0.1" } },
+	{ { "--resolve", "a.test:[::1],127.0.0.2", "--resolve",
+	    "B_2.test:::1", NULL },
+	  { "pins=a.test=[::1],127.0.0.2|B_2.test=::1" } },
+	{ { "-n", NULL }, { "n=1" } },
+	{ { "--numeric", NULL }, { "n=1" } },
+	/* output */
+	{ { "-f", "csv", NULL }, { "fmt=csv" } },
+	{ { "--format=json", NULL }, { "fmt=json" } },
+	{ { "-f", "json", "-f", "text", NULL }, { "fmt=text" } },
+	{ { "-o", "out.txt", NULL }, { "out=out.txt" } },
+	{ { "-o", "x", "--output", "-", NULL }, { "out=-" } },
+	{ { "-a", NULL }, { "a=1", "u=0" } },
+	{ { "--unreachable", NULL }, { "u=1", "a=0" } },
+	{ { "-qs", NULL }, { "q=1", "s=1" } },
+	{ { "--quiet", "--stats", NULL }, { "q=1", "s=1" } },
+	{ { "-v", NULL }, { "v=1" } },
+	{ { "-vvv", "--verbose", NULL }, { "v=4" } },
+	/* operands, also after options and after "--" */
+	{ { "a.txt", "-", "b.txt", NULL }, { "files=a.txt|-|b.txt" } },
+	{ { "a.txt", "-t", "1", "b.txt", NULL },
+	  { "files=a.txt|b.txt", "t=1000" } },
+	{ { "-q", "--", "-t", NULL }, { "files=-t", "t=5000", "q=1" } },
+	/* an abbreviation that is unique is accepted, as getopt_long does */
+	{ { "--seq", "--conc=3", NULL }, { "seq=1", "c=3" } },
+};
+
+START_TEST(test_good)
+{
+	const struct good_case	*gc = &good[_i];
+	struct ap_options	 o;
+	char			 err[256], buf[2048], key[256];
+	int			 j;
+
+	ck_assert_msg(run(gc->args, &o, err, sizeof(err)) == AP_CLI_OK,
+	    "case %d (%s): %s", _i, gc->args[0], err);
+	dump(&o, buf, sizeof(buf));
+	for (j = 0; j < 6 && gc->want[j] != NULL; j++) {
+		snprintf(key, sizeof(key), " %s ", gc->want[j]);
+		ck_assert_msg(strstr(buf, key) != NULL,
+		    "case %d (%s): want '%s' in '%s'", _i, gc->args[0],
+		    gc->want[j], buf);
+	}
+	ap_options_free(&o);
+}
+END_TEST
+
+/* Bad values and combinations: AP_CLI_ERROR and exactly this text. */
+static const struct bad_case {
+	const char	*args[MAXARGS];
+	const char	*err;
+} bad[] = {
+	{ { "-t", "abc", NULL },
+	  "invalid value 'abc' for -t/--timeout: " DURHINT },
+	{ { "-t", "0", NULL },
+	  "invalid value '0' for -t/--timeout: must be between 1ms and 24h" },
+	{ { "-t", "0.0001", NULL },
+	  "invalid value '0.0001' for -t/--timeout: must be between 1ms and "
+	  "24h" },
+	{ { "-t", "25h", NULL },
+	  "invalid value '25h' for -t/--timeout: must be between 1ms and 24h" },
+	{ { "-t", "-1", NULL },
+	  "invalid value '-1' for -t/--timeout: " DURHINT },
+	{ { "--timeout=", NULL },
+	  "invalid value '' for -t/--timeout: " DURHINT },
+	{ { "-t", "99999999999999999999999", NULL },
+	  "invalid value '99999999999999999999999' for -t/--timeout: must be "
+	  "between 1ms and 24h" },
+	{ { "--attempt-timeout", "0", NULL },
+	  "invalid value '0' for --attempt-timeout: must be between 1ms and "
+	  "24h" },
+	{ { "--attempt-timeout", "1.5.2", NULL },
+	  "invalid value '1.5.2' for --attempt-timeout: " DURHINT },
+	{ { "--attempt-delay", "-5ms", NULL },
+	  "invalid value '-5ms' for --attempt-delay: " DURHINT },
+	{ { "--attempt-delay", "fast", NULL },
+	  "invalid value 'fast' for --attempt-delay: " DURHINT },
+	{ { "--attempt-delay", "99999999999999999999", NULL },
+	  "invalid value '99999999999999999999' for --attempt-delay: "
+	  "too large" },
+	{ { "-4", "-6", NULL }, "-4 and -6 are mutually exclusive" },
+	{ { "-6", "-t", "1", "-4", NULL }, "-4 and -6 are mutually exclusive" },
+	{ { "-S", "1.2.3", NULL },
+	  "invalid value '1.2.3' for -S/--source: expected a numeric IPv4 or "
+	  "IPv6 address" },
+	{ { "-S", "[127.0.0.1]", NULL },
+	  "invalid value '[127.0.0.1]' for -S/--source: expected a numeric "
+	  "IPv4 or IPv6 address" },
+	{ { "-S", "localhost", NULL },
+	  "invalid value 'localhost' for -S/--source: expected a numeric IPv4 "
+	  "or IPv6 address" },
+	{ { "-S", "[::1", NULL },
+	  "invalid value '[::1' for -S/--source: expected a numeric IPv4 or "
+	  "IPv6 address" },
+	{ { "-S", "::1", "-4", NULL },
+	  "-S/--source ::1 is not an IPv4 address but -4 was given" },
+	{ { "-6", "-S", "127.0.0.1", NULL },
+	  "-S/--source 127.0.0.1 is not an IPv6 address but -6 was given" },
+	{ { "-c", "0", NULL },
+	  "invalid value '0' for -c/--concurrency: must be between 1 and "
+	  "1000000" },
+	{ { "-c", "1000001", NULL },
+	  "invalid value '1000001' for -c/--concurrency: must be between 1 "
+	  "and 1000000" },
+	{ { "-c", "-1", NULL },
+	  "invalid value '-1' for -c/--concurrency: expected a number" },
+	{ { "--concurrency", "1e3", NULL },
+	  "invalid value '1e3' for -c/--concurrency: expected a number" },
+	{ { "-c", "18446744073709551616", NULL },
+	  "invalid value '18446744073709551616' for -c/--concurrency: must be "
+	  "between 1 and 1000000" },
+	{ { "--resolver", "127.0.0.1:0", NULL },
+	  "invalid value '127.0.0.1:0' for --resolver: port must be a number "
+	  "from 1 to 65535" },
+	{ { "--resolver", "[::1]:65536", NULL },
+	  "invalid value '[::1]:65536' for --resolver: port must be a number "
+	  "from 1 to 65535" },
+	{ { "--resolver", "127.0.0.1:", NULL },
+	  "invalid value '127.0.0.1:' for --resolver: port must be a number "
+	  "from 1 to 65535" },
+	{ { "--resolver", "ns.example", NULL },
+	  "invalid value 'ns.example' for --resolver: expected IP or IP:PORT, "
+	  "IPv6 as [ADDR]:PORT" },
+	{ { "--resolver", "[::1", NULL },
+	  "invalid value '[::1' for --resolver: expected IP or IP:PORT, "
+	  "IPv6 as [ADDR]:PORT" },
+	{ { "--resolver", "[::1]53", NULL },
+	  "invalid value '[::1]53' for --resolver: expected IP or IP:PORT, "
+	  "IPv6 as [ADDR]:PORT" },
+	{ { "--resolver", "[127.0.0.1]:53", NULL },
+	  "invalid value '[127.0.0.1]:53' for --resolver: expected IP or "
+	  "IP:PORT, IPv6 as [ADDR]:PORT" },
+	{ { "--resolver", "", NULL },
+	  "invalid value '' for --resolver: expected IP or IP:PORT, IPv6 as "
+	  "[ADDR]:PORT" },
+	{ { "--resolver=127.0.0.1", "--resolver=127.0.0.2",
+	    "--resolver=127.0.0.3", "--resolver=127.0.0.4",
+	    "--resolver=127.0.0.5", "--resolver=127.0.0.6",
+	    "--resolver=127.0.0.7", "--resolver=127.0.0.8",
+	    "--resolver=127.0.0.9", NULL },
+	  "invalid value '127.0.0.9' for --resolver: at most 8 resolvers" },
+	{ { "--hosts-file", "", NULL },
+	  "invalid value '' for --hosts-file: expected a file name or none" },
+	{ { "--resolve", "a.test", NULL },
+	  "invalid value 'a.test' for --resolve: expected "
+	  "HOST:ADDR[,ADDR...]" },
+	{ { "--resolve", ":127.0.0.1", NULL },
+	  "invalid value ':127.0.0.1' for --resolve: expected "
+	  "HOST:ADDR[,ADDR...]" },
+	{ { "--resolve", "a.test:", NULL },
+	  "invalid value 'a.test:' for --resolve: expected "
+	  "HOST:ADDR[,ADDR...]" },
+	{ { "--resolve", "bad host:127.0.0.1", NULL },
+	  "invalid value 'bad host:127.0.0.1' for --resolve: invalid host "
+	  "name 'bad host'" },
+	{ { "--resolve", "a.test:127.0.0.1,", NULL },
+	  "invalid value 'a.test:127.0.0.1,' for --resolve: empty address in "
+	  "the list" },
+	{ { "--resolve", "a.test:127.0.0.1,nope", NULL },
+	  "invalid value 'a.test:127.0.0.1,nope' for --resolve: 'nope' is not "
+	  "a numeric IPv4 or IPv6 address" },
+	{ { "--resolve", "a.test:443:127.0.0.1", NULL },
+	  "invalid value 'a.test:443:127.0.0.1' for --resolve: "
+	  "'443:127.0.0.1' is not a numeric IPv4 or IPv6 address" },
+	{ { "-f", "xml", NULL },
+	  "invalid value 'xml' for -f/--format: expected text, csv or json" },
+	{ { "--format", "JSON", NULL },
+	  "invalid value 'JSON' for -f/--format: expected text, csv or json" },
+	{ { "-o", "", NULL },
+	  "invalid value '' for -o/--output: expected a file name" },
+	{ { "-a", "-u", NULL },
+	  "-a/--alive and -u/--unreachable are mutually exclusive" },
+	/* getopt's own complaints, rephrased */
+	{ { "--foo", NULL }, "unknown option '--foo'" },
+	{ { "--foo=bar", "-t", "1", NULL }, "unknown option '--foo'" },
+	{ { "a.txt", "b.txt", "--foo", NULL }, "unknown option '--foo'" },
+	{ { "a.txt", "--quiet=1", NULL }, "option '--quiet' takes no value" },
+	{ { "-z", NULL }, "unknown option '-z'" },
+	{ { "-qz", NULL }, "unknown option '-z'" },
+	{ { "--quiet", "-zq", NULL }, "unknown option '-z'" },
+	{ { "-:", NULL }, "unknown option '-:'" },
+	{ { "-t", NULL }, "option '-t' needs a value" },
+	{ { "-qt", NULL }, "option '-t' needs a value" },
+	{ { "a.txt", "--timeout", NULL }, "option '--timeout' needs a value" },
+	{ { "--resolver", NULL }, "option '--resolver' needs a value" },
+	{ { "--quiet=yes", NULL }, "option '--quiet' takes no value" },
+	{ { "--sequential=1", NULL }, "option '--sequential' takes no value" },
+	{ { "--res", "127.0.0.1", NULL },
+	  "ambiguous option '--res' (--resolver, --resolve)" },
+	{ { "--attempt=1", NULL },
+	  "ambiguous option '--attempt' (--attempt-timeout, --attempt-delay)" },
+};
+
+START_TEST(test_bad)
+{
+	const struct bad_case	*bc = &bad[_i];
+	struct ap_options	 o;
+	char			 err[256];
+
+	ck_assert_msg(run(bc->args, &o, err, sizeof(err)) == AP_CLI_ERROR,
+	    "case %d (%s): not an error", _i, bc->args[0]);
+	ck_assert_str_eq(err, bc->err);
+	ap_options_free(&o);
+}
+END_TEST
+
+/* -p errors come from ap_portlist_parse(); check only our half. */
+START_TEST(test_bad_port)
+{
+	static const char *const args[][3] = {
+		{ "-p", "0", NULL }, { "-p", "65536", NULL },
+		{ "-p", "22,", NULL }, { "--port", "nosuchservice", NULL },
+		{ "-p", "90-80", NULL }, { "-p", "", NULL },
+	};
+	struct ap_options	 o;
+	char			 err[256], want[128];
+
+	snprintf(want, sizeof(want), "invalid value '%s' for -p/--port: ",
+	    args[_i][1]);
+	ck_assert_int_eq(run(args[_i], &o, err, sizeof(err)), AP_CLI_ERROR);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0 &&
+	    strlen(err) > strlen(want) + 3, "got '%s'", err);
+	ap_options_free(&o);
+}
+END_TEST
+
+static const struct rc_case {
+	const char	*args[MAXARGS];
+	enum ap_cli_rc	 rc;
+} rcs[] = {
+	{ { "-h", NULL }, AP_CLI_HELP },
+	{ { "--help", NULL }, AP_CLI_HELP },
+	{ { "-V", NULL }, AP_CLI_VERSION },
+	{ { "--version", NULL }, AP_CLI_VERSION },
+	{ { "-t", "1", "--help", "-t", "abc", NULL }, AP_CLI_HELP },
+	{ { "-t", "abc", "--help", NULL }, AP_CLI_ERROR },
+	{ { "--version", "--help", NULL }, AP_CLI_VERSION },
+	{ { "a.txt", "-V", NULL }, AP_CLI_VERSION },
+};
+
+START_TEST(test_rc)
+{
+	struct ap_options	 o;
+	char			 err[256];
+
+	ck_assert_int_eq(run(rcs[_i].args, &o, err, sizeof(err)), rcs[_i].rc);
+	ap_options_free(&o);
+}
+END_TEST
+
+/* Check runs tests in-process under CK_FORK=no: getopt must reset. */
+START_TEST(test_twice)
+{
+	static const char *const a1[] = { "-qt", "3", "x.txt", NULL };
+	static const char *const a2[] = { "-t", "abc", NULL };
+	static const char *const a3[] = { "-v", "y.txt", NULL };
+	struct ap_options	 o;
+	char			 err[256], buf[2048];
+
+	ck_assert_int_eq(run(a1, &o, err, sizeof(err)), AP_CLI_OK);
+	dump(&o, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, " t=3000 "));
+	ck_assert_ptr_nonnull(strstr(buf, " files=x.txt "));
+	ap_options_free(&o);
+	/* An error mid-argv must not leave getopt half-way through. */
+	ck_assert_int_eq(run(a2, &o, err, sizeof(err)), AP_CLI_ERROR);
+	ap_options_free(&o);
+	ck_assert_int_eq(run(a3, &o, err, sizeof(err)), AP_CLI_OK);
+	dump(&o, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, " t=5000 "));
+	ck_assert_ptr_nonnull(strstr(buf, " q=0 "));
+	ck_assert_ptr_nonnull(strstr(buf, " v=1 "));
+	ck_assert_ptr_nonnull(strstr(buf, " files=y.txt "));
+	ap_options_free(&o);
+	/* Freeing twice, or NULL, is harmless. */
+	ap_options_free(&o);
+	ap_options_free(NULL);
+}
+END_TEST
+
+/* An error part-way leaves o owning what it got so far: no leak. */
+START_TEST(test_error_frees)
+{
+	static const char *const a[] = { "-p", "22", "-S", "::1",
+	    "--resolver", "127.0.0.1", "--resolve", "a.test:127.0.0.1",
+	    "-o", "out", "--resolve", "b.test:x", NULL };
+	struct ap_options	 o;
+	char			 err[256];
+
+	ck_assert_int_eq(run(a, &o, err, sizeof(err)), AP_CLI_ERROR);
+	ap_options_free(&o);
+}
+END_TEST
+
+static const struct dur_case {
+	const char	*s;
+	int64_t		 min, max;
+	int		 rc;
+	int64_t		 ms;
+	const char	*err;
+} durs[] = {
+	{ "250ms", 1, 86400000, 0, 250, NULL },
+	{ "1.5s", 1, 86400000, 0, 1500, NULL },
+	{ "2m", 1, 86400000, 0, 120000, NULL },
+	{ "10", 1, 86400000, 0, 10000, NULL },
+	{ "0.5", 1, 86400000, 0, 500, NULL },
+	{ "1h", 1, 86400000, 0, 3600000, NULL },
+	{ "0.25m", 1, 86400000, 0, 15000, NULL },
+	{ "1.5ms", 1, 86400000, 0, 2, NULL },		/* nearest ms */
+	{ "0.0015", 1, 86400000, 0, 2, NULL },
+	{ "0.123456789123s", 1, 86400000, 0, 123, NULL },
+	{ "007s", 1, 86400000, 0, 7000, NULL },
+	{ "0", 0, 100, 0, 0, NULL },
+	{ "24h", 1, 86400000, 0, 86400000, NULL },
+	{ "1e3", 1, 86400000, -1, 0, DURHINT },
+	{ "", 1, 86400000, -1, 0, DURHINT },
+	{ "-1", 1, 86400000, -1, 0, DURHINT },
+	{ "+1", 1, 86400000, -1, 0, DURHINT },
+	{ "5x", 1, 86400000, -1, 0, DURHINT },
+	{ "1.5.2", 1, 86400000, -1, 0, DURHINT },
+	{ ".5", 1, 86400000, -1, 0, DURHINT },
+	{ "5.", 1, 86400000, -1, 0, DURHINT },
+	{ "s", 1, 86400000, -1, 0, DURHINT },
+	{ " 5", 1, 86400000, -1, 0, DURHINT },
+	{ "5 s", 1, 86400000, -1, 0, DURHINT },
+	{ "5S", 1, 86400000, -1, 0, DURHINT },
+	{ "5sec", 1, 86400000, -1, 0, DURHINT },
+	{ "5ms5", 1, 86400000, -1, 0, DURHINT },
+	{ "0x10", 1, 86400000, -1, 0, DURHINT },
+	{ "99999999999999999999x", 1, 86400000, -1, 0, DURHINT },
+	{ "0", 1, 86400000, -1, 0, "must be between 1ms and 24h" },
+	{ "86400001ms", 1, 86400000, -1, 0, "must be between 1ms and 24h" },
+	{ "99999999999999999999", 1, 86400000, -1, 0,
+	  "must be between 1ms and 24h" },
+	{ "9999999999999999h", 1, 86400000, -1, 0,
+	  "must be between 1ms and 24h" },
+	{ "5s", 10, 2000, -1, 0, "must be between 10ms and 2s" },
+	{ "1s", 1500, 90000, -1, 0, "must be between 1500ms and 90s" },
+	{ "99999999999999999999", 0, INT64_MAX, -1, 0, "too large" },
+	{ "1", 2000, INT64_MAX, -1, 0, "must be at least 2s" },
+};
+
+START_TEST(test_duration)
+{
+	const struct dur_case	*dc = &durs[_i];
+	int64_t			 ms = -42;
+	char			 err[128] = "";
+	int			 rc;
+
+	rc = ap_parse_duration_ms(dc->s, dc->min, dc->max, &ms, err,
+	    sizeof(err));
+	ck_assert_msg(rc == dc->rc, "'%s': rc %d, err '%s'", dc->s, rc, err);
+	if (rc == 0)
+		ck_assert_int_eq(ms, dc->ms);
+	else {
+		ck_assert_int_eq(ms, -42);	/* untouched on error */
+		ck_assert_str_eq(err, dc->err);
+	}
+}
+END_TEST
+
+static const struct uint_case {
+	const char	*s;
+	uint64_t	 min, max;
+	int		 rc;
+	uint64_t	 v;
+	const char	*err;
+} uints[] = {
+	{ "1", 1, 10, 0, 1, NULL },
+	{ "10", 1, 10, 0, 10, NULL },
+	{ "0", 0, 10, 0, 0, NULL },
+	{ "0010", 0, 10, 0, 10, NULL },
+	{ "18446744073709551615", 0, UINT64_MAX, 0, UINT64_MAX, NULL },
+	{ "18446744073709551616", 0, UINT64_MAX, -1, 0,
+	  "must be between 0 and 18446744073709551615" },
+	{ "99999999999999999999999", 1, 10, -1, 0, "must be between 1 and 10" },
+	{ "0", 1, 10, -1, 0, "must be between 1 and 10" },
+	{ "11", 1, 10, -1, 0, "must be between 1 and 10" },
+	{ "", 1, 10, -1, 0, "expected a number" },
+	{ "-1", 0, 10, -1, 0, "expected a number" },
+	{ "+1", 0, 10, -1, 0, "expected a number" },
+	{ " 1", 0, 10, -1, 0, "expected a number" },
+	{ "1 ", 0, 10, -1, 0, "expected a number" },
+	{ "1x", 0, 10, -1, 0, "expected a number" },
+	{ "1.0", 0, 10, -1, 0, "expected a number" },
+	{ "1e1", 0, 100, -1, 0, "expected a number" },
+	{ "0x1", 0, 100, -1, 0, "expected a number" },
+};
+
+START_TEST(test_uint)
+{
+	const struct uint_case	*uc = &uints[_i];
+	uint64_t		 v = 42;
+	char			 err[128] = "";
+	int			 rc;
+
+	rc = ap_parse_uint(uc->s, uc->min, uc->max, &v, err, sizeof(err));
+	ck_assert_msg(rc == uc->rc, "'%s': rc %d, err '%s'", uc->s, rc, err);
+	if (rc == 0)
+		ck_assert_uint_eq(v, uc->v);
+	else {
+		ck_assert_uint_eq(v, 42);
+		ck_assert_str_eq(err, uc->err);
+	}
+}
+END_TEST
+
+/* A NULL or empty errbuf must not be written to. */
+START_TEST(test_no_errbuf)
+{
+	int64_t		ms;
+	uint64_t	v;
+	char		one[1] = { 'x' };
+
+	ck_assert_int_eq(ap_parse_duration_ms("x", 1, 2, &ms, NULL, 0), -1);
+	ck_assert_int_eq(ap_parse_uint("x", 1, 2, &v, NULL, 0), -1);
+	ck_assert_int_eq(ap_parse_uint("x", 1, 2, &v, one, 0), -1);
+	ck_assert_int_eq(one[0], 'x');
+	ck_assert_int_eq(ap_parse_uint("", 1, 2, &v, one, sizeof(one)), -1);
+	ck_assert_int_eq(one[0], '\0');		/* truncated, terminated */
+}
+END_TEST
+
+static char *
+capture(void (*fn)(FILE *))
+{
+	FILE	*fp;
+	char	*buf = NULL;
+	size_t	 len = 0;
+
+	fp = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(fp);
+	fn(fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	return (buf);
+}
+
+START_TEST(test_usage)
+{
+	static const char *const order[] = {
+		"usage: asyncprobe ", "Probing:", "--timeout",
+		"--attempt-timeout", "--attempt-delay", "--sequential",
+		"\n  -4 ", "\n  -6 ", "--port", "--source", "Load:",
+		"--concurrency", "Names:", "--resolver", "--hosts-file",
+		"--resolve ", "--numeric", "Output:", "--format", "--output",
+		"--alive", "--unreachable", "--quiet", "--stats", "--verbose",
+		"--help", "--version", NULL
+	};
+	char		*text, *p, *nl, *line;
+	const char	*at;
+	int		 i;
+
+	text = capture(ap_cli_usage);
+	/* Each item appears, after the previous one. */
+	at = text;
+	for (i = 0; order[i] != NULL; i++) {
+		p = strstr(at, order[i]);
+		ck_assert_msg(p != NULL, "'%s' missing or out of order",
+		    order[i]);
+		at = p + strlen(order[i]);
+	}
+	/* A terminal's worth: no line over 79 columns. */
+	for (line = text; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		ck_assert_ptr_nonnull(nl);
+		ck_assert_msg(nl - line <= 79, "long line: %.*s",
+		    (int)(nl - line), line);
+	}
+	free(text);
+}
+END_TEST
+
+START_TEST(test_version)
+{
+	char	*text;
+
+	text = capture(ap_cli_version);
+	ck_assert_str_eq(PACKAGE_VERSION, "0.1.0");
+	ck_assert_msg(strncmp(text, "asyncprobe 0.1.0\nlibevent 2.", 28) == 0,
+	    "got '%s'", text);
+	ck_assert_int_eq(text[strlen(text) - 1], '\n');
+	free(text);
+}
+END_TEST
+
+static Suite *
+cli_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("cli");
+
+	tc = tcase_create("options");
+	tcase_add_test(tc, test_defaults);
+	tcase_add_loop_test(tc, test_good, 0, sizeof(good) / sizeof(good[0]));
+	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_loop_test(tc, test_bad_port, 0, 6);
+	tcase_add_loop_test(tc, test_rc, 0, sizeof(rcs) / sizeof(rcs[0]));
+	tcase_add_test(tc, test_twice);
+	tcase_add_test(tc, test_error_frees);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("values");
+	tcase_add_loop_test(tc, test_duration, 0,
+	    sizeof(durs) / sizeof(durs[0]));
+	tcase_add_loop_test(tc, test_uint, 0, sizeof(uints) / sizeof(uints[0]));
+	tcase_add_test(tc, test_no_errbuf);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("help");
+	tcase_add_test(tc, test_usage);
+	tcase_add_test(tc, test_version);
+	suite_add_tcase(s, tc);
+
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(cli_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}
