@@ -12,19 +12,16 @@ make -s -C build tests/aptest-net
 tmp=$(mktemp -d)
 pids=
 cleanup() {
-	exec 3>&- 4>&-	# their stdin reaches EOF: the test servers end
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 
-# start KIND PORT FD: a test server on 127.0.0.1:PORT whose stdin is a FIFO
-# this shell holds open on FD for as long as the demo runs.
+# start KIND PORT: a test server on 127.0.0.1:PORT until the demo ends
+# (it stops by itself after 300 s whatever happens).
 start() {
-	mkfifo "$tmp/$1.in"
-	eval "exec $3<>\"\$tmp/\$1.in\""
 	build/tests/aptest-net "$1" --host 127.0.0.1 --port "$2" \
-	    <"$tmp/$1.in" >"$tmp/$1.out" &
+	    --ignore-stdin --lifetime 300 >"$tmp/$1.out" &
 	pids="$pids $!"
 	i=0
 	while [ ! -s "$tmp/$1.out" ] && [ $i -lt 50 ]; do
@@ -32,8 +29,8 @@ start() {
 		i=$((i + 1))
 	done
 }
-start accept 47801 3
-start hole 47803 4
+start accept 47801
+start hole 47803
 
 echo "\$ asyncprobe -t 2 examples/targets.txt"
 set +e

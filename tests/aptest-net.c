@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: ISC */
+/* aptest-net.c -- loopback peers for the integration tests: a listener that
+ * accepts and closes (connected), a bound socket that never listens
+ * (refused), and a listener with a full accept queue (timeout).  Prints its
+ * port on stdout and runs until stdin reaches EOF, SIGTERM/SIGINT, or
+ * --lifetime seconds pass, so a crashed test never leaves it behind. */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HOLE_FILLERS_MAX	4	/* self-connects to fill the queue */
+#define HOLE_PROBE_MS		150	/* unanswered this long: dropped */
+
+enum mode { MODE_ACCEPT, MODE_REFUSE, MODE_HOLE };
+
+struct config {
+	enum mode	 mode;
+	int		 family;		/* AF_INET or AF_INET6 */
+	const char	*host;			/* NULL: the loopback address */
+	unsigned	 port;			/* 0: the kernel picks */
+	const char	*count_file;		/* accept count written here */
+	int		 ignore_stdin;		/* run until a signal only */
+	long		 lifetime_s;		/* hard stop */
+};
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: aptest-net accept|refuse|hole [--v6] "
+	    "[--host ADDR] [--port P] [--count-file FILE] "
+	    "[--lifetime SEC] [--ignore-stdin]\n");
+	exit(2);
+}
+
+static long
+parse_num(const char *s, long min, long max)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "aptest-net: bad number '%s'\n", s);
+		exit(2);
+	}
+	return (v);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Fill ss from the configured host (or loopback) and port. */
+static socklen_t
+make_addr(const struct config *cf, unsigned port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	const char		*host;
+
+	memset(ss, 0, sizeof(*ss));
+	if (cf->family == AF_INET6) {
+		host = cf->host != NULL ? cf->host : "::1";
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			goto bad;
+		return (sizeof(*sin6));
+	}
+	host = cf->host != NULL ? cf->host : "127.0.0.1";
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+		goto bad;
+	return (sizeof(*sin));
+bad:
+	fprintf(stderr, "aptest-net: bad address '%s'\n", host);
+	exit(2);
+}
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "aptest-net: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* Connect to the server's own address; 1 connected (fd kept in *out), 0 no
+ * answer within ms, -1 any other outcome. */
+static int
+self_connect(const struct config *cf, unsigned port, int ms, int *out)
+{
+	struct sockaddr_storage	 ss;
+	struct pollfd		 pfd;
+	socklen_t		 len, elen;
+	int			 fd, r, err = 0;
+
+	len = make_addr(cf, port, &ss);
+	fd = socket(cf->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		die("socket");
+	if (connect(fd, (struct sockaddr *)&ss, len) == -1 &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		return (-1);
+	}
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	do
+		r = poll(&pfd, 1, ms);
+	while (r == -1 && errno == EINTR && !stop);
+	if (r == 1) {
+		elen = sizeof(err);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == -1)
+			err = errno;
+		if (err == 0) {
+			*out = fd;
+			return (1);
+		}
+	}
+	close(fd);
+	return (r == 0 ? 0 : -1);
+}
+
+static void
+report_count(const struct config *cf, unsigned long n)
+{
+	FILE	*fp;
+
+	fprintf(stderr, "accepted %lu\n", n);
+	if (cf->count_file == NULL)
+		return;
+	if ((fp = fopen(cf->count_file, "w")) == NULL)
+		die(cf->count_file);
+	fprintf(fp, "%lu\n", n);
+	if (fclose(fp) == EOF)
+		die(cf->count_file);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config		 cf;
+	struct sockaddr_storage	 ss;
+	struct sigaction	 sa;
+	struct pollfd		 pfd[2];
+	socklen_t		 len;
+	unsigned long		 accepted = 0;
+	unsigned		 port;
+	int			 fd, c, i, r, one = 1;
+	int			 fillers[HOLE_FILLERS_MAX], nfillers = 0, probe;
+	int64_t			 end_ms;
+	char			 buf[256];
+
+	memset(&cf, 0, sizeof(cf));
+	cf.family = AF_INET;
+	cf.lifetime_s = 300;
+	if (argc < 2)
+		usage();
+	if (strcmp(argv[1], "accept") == 0)
+		cf.mode = MODE_ACCEPT;
+	else if (strcmp(argv[1], "refuse") == 0)
+		cf.mode = MODE_REFUSE;
+	else if (strcmp(argv[1], "hole") == 0)
+		cf.mode = MODE_HOLE;
+	else
+		usage();
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--v6") == 0)
+			cf.family = AF_INET6;
+		else if (strcmp(argv[i], "--host") == 0 && i + 1 < argc)
+			cf.host = argv[++i];
+		else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
+			cf.port = (unsigned)parse_num(argv[++i], 0, 65535);
+		else if (strcmp(argv[i], "--count-file") == 0 && i + 1 < argc)
+			cf.count_file = argv[++i];
+		else if (strcmp(argv[i], "--ignore-stdin") == 0)
+			cf.ignore_stdin = 1;	/* sh & gives /dev/null */
+		else if (strcmp(argv[i], "--count") == 0)
+			continue;	/* the count is always reported */
+		else if (strcmp(argv[i], "--lifetime") == 0 && i + 1 < argc)
+			cf.lifetime_s = parse_num(argv[++i], 1, 86400);
+		else
+			usage();
+	}
+	/* An IPv6 --host implies --v6. */
+	if (cf.host != NULL && strchr(cf.host, ':') != NULL)
+		cf.family = AF_INET6;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: poll() sees EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	fd = socket(cf.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		die("socket");
+	if (cf.family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
+		die("IPV6_V6ONLY");
+	len = make_addr(&cf, cf.port, &ss);
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1)
+		die("bind");
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		die("getsockname");
+	port = cf.family == AF_INET6 ?
+	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port);
+
+	if (cf.mode == MODE_ACCEPT && listen(fd, INT_MAX) == -1)
+		die("listen");
+	if (cf.mode == MODE_HOLE) {
+		/* Backlog 0 still queues one connection; once the queue is
+		 * full the kernel drops further SYNs, so a connect gets no
+		 * answer at all.  Fill it, then prove a probe goes unanswered
+		 * (a probe that does connect becomes one more filler). */
+		if (listen(fd, 0) == -1)
+			die("listen");
+		for (;;) {
+			if (nfillers == HOLE_FILLERS_MAX) {
+				fprintf(stderr, "aptest-net: queue never "
+				    "filled\n");
+				return (1);
+			}
+			r = self_connect(&cf, port, HOLE_PROBE_MS, &probe);
+			if (r == 0)
+				break;
+			if (r == -1) {
+				fprintf(stderr, "aptest-net: hole self-connect "
+				    "failed\n");
+				return (1);
+			}
+			fillers[nfillers++] = probe;
+		}
+		if (nfillers == 0) {
+			fprintf(stderr, "aptest-net: first connect got no "
+			    "answer\n");
+			return (1);
+		}
+	}
+
+	printf("%u\n", port);
+	if (fflush(stdout) == EOF)
+		die("stdout");
+
+	end_ms = now_ms() + cf.lifetime_s * 1000;
+	pfd[0].fd = cf.ignore_stdin ? -1 : STDIN_FILENO;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = fd;
+	pfd[1].events = cf.mode == MODE_ACCEPT ? POLLIN : 0;
+	while (!stop && now_ms() < end_ms) {
+		r = poll(pfd, 2, 1000);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		if (pfd[0].revents != 0) {
+			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+			if (n == 0 || (n == -1 && errno != EINTR &&
+			    errno != EAGAIN))
+				break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			/* Drain the whole queue: a burst of 5000 connects
+			 * must not wait for one poll() round each. */
+			while ((c = accept4(fd, NULL, NULL,
+			    SOCK_CLOEXEC)) != -1) {
+				accepted++;
+				close(c);
+			}
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				fprintf(stderr, "aptest-net: accept: %s\n",
+				    strerror(errno));
+		}
+	}
+
+	for (i = 0; i < nfillers; i++)
+		close(fillers[i]);
+	close(fd);
+	if (cf.mode == MODE_ACCEPT)
+		report_count(&cf, accepted);
+	return (0);
+}

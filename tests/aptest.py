@@ -1,0 +1,479 @@
+# SPDX-License-Identifier: ISC
+"""aptest -- shared helpers for the asyncprobe integration tests.
+
+Starts the loopback peers (aptest-net, aptest-dns), runs the asyncprobe
+binary with a hard timeout and parses its records, and provides main(), the
+runner every test_*.py ends with: it prints `N passed, M failed` last and
+exits 0 (pass), 1 (fail) or 77 (everything skipped; automake's skip code).
+
+Network rule: everything here talks to 127.0.0.0/8 or ::1 only, or runs
+inside a network namespace the test creates.  Names are resolved only
+through --resolve pins or the fake DNS server; run() always passes
+--hosts-file none and a loopback --resolver so the system resolver is
+never used.
+"""
+
+import csv
+import io
+import json
+import os
+import re
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+
+
+def _binary(env, *default):
+    path = os.environ.get(env)
+    if path:
+        return path
+    return os.path.join(TOP, *default)
+
+
+ASYNCPROBE = _binary("ASYNCPROBE", "src", "asyncprobe")
+APTEST_NET = _binary("APTEST_NET", "tests", "aptest-net")
+APTEST_DNS = _binary("APTEST_DNS", "tests", "aptest-dns")
+
+# SPEC 5 order, then the json/csv extra.
+FIELDS = ["target", "host", "port", "status", "ip", "rtt_ms", "elapsed_ms",
+          "errno", "error", "addresses", "degraded", "line", "banner",
+          "timestamp"]
+JSON_KEYS = FIELDS + ["attempts"]
+CSV_HEADER = FIELDS + ["attempts"]
+ATTEMPT_KEYS = ["ip", "errno", "stage", "ms"]
+STATUSES = ["connected", "refused", "timeout", "unreachable", "denied",
+            "unresolved", "mismatch", "error", "invalid", "cancelled"]
+STAGES = ["handshake", "connect", "bind", "socket", "resolve"]
+TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+# A resolver address where nothing answers: any DNS the binary sends
+# despite pins stays on loopback and fails fast instead of leaking out.
+DEAD_RESOLVER = "127.0.0.1:9"
+
+RUN_TIMEOUT = 30.0
+START_TIMEOUT = 5.0
+
+_tmpdir = None
+
+
+def tmpdir():
+    """A per-process scratch directory, removed at exit by main()."""
+    global _tmpdir
+    if _tmpdir is None:
+        _tmpdir = tempfile.mkdtemp(prefix="aptest.")
+    return _tmpdir
+
+
+def write_file(name, data):
+    """Write data (str or bytes) to tmpdir()/name and return the path."""
+    path = os.path.join(tmpdir(), name)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    with open(path, mode) as fp:
+        fp.write(data)
+    return path
+
+
+# --- loopback peers -------------------------------------------------------
+
+class Server:
+    """A peer process that prints its port on stdout and lives until its
+    stdin is closed.  Use as a context manager or call stop()."""
+
+    def __init__(self, argv, count_file=None):
+        self.argv = argv
+        self.count_file = count_file
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE)
+        line = read_line(self.proc.stdout, START_TIMEOUT)
+        if not line.strip().isdigit():
+            self.proc.kill()
+            err = self.proc.stderr.read().decode(errors="replace")
+            self.proc.wait()
+            raise RuntimeError("%s did not start: %r %s"
+                               % (" ".join(argv), line, err))
+        self.port = int(line)
+        self.stopped = False
+        self.stderr = ""
+
+    def stop(self):
+        if self.stopped:
+            return self.stderr
+        self.stopped = True
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.stderr = self.proc.stderr.read().decode(errors="replace")
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        if self.proc.returncode != 0:
+            _peer_failures.append("%s exited %d: %s" % (
+                " ".join(self.argv), self.proc.returncode, self.stderr))
+        return self.stderr
+
+    def accepted(self):
+        """Stop an accept peer and return how many connections it took."""
+        self.stop()
+        with open(self.count_file) as fp:
+            return int(fp.read())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+_peers = []
+_peer_failures = []     # peers that exited nonzero (sanitizers, bugs)
+
+
+def net(kind, *args, v6=False, host=None, port=None):
+    """Start `aptest-net KIND`: accept, refuse or hole.  The peer is
+    stopped at the end of the run (or earlier with .stop())."""
+    argv = [APTEST_NET, kind]
+    if v6:
+        need_v6()
+        argv.append("--v6")
+    if host is not None:
+        argv += ["--host", host]
+    if port is not None:
+        argv += ["--port", str(port)]
+    count_file = None
+    if kind == "accept":
+        fd, count_file = tempfile.mkstemp(prefix="count.", dir=tmpdir())
+        os.close(fd)
+        argv += ["--count-file", count_file]
+    argv += list(args)
+    srv = Server(argv, count_file)
+    _peers.append(srv)
+    return srv
+
+
+class DnsServer(Server):
+    def queries(self, name=None, qtype=None):
+        """The logged queries as (TYPE, name) pairs, filtered."""
+        with open(self.log) as fp:
+            pairs = [tuple(l.split(None, 1)) for l in fp.read().splitlines()
+                     if l.strip()]
+        return [(t, n) for t, n in pairs
+                if (name is None or n == name.lower())
+                and (qtype is None or t == qtype)]
+
+    @property
+    def resolver(self):
+        return "127.0.0.1:%d" % self.port
+
+
+def dns(table):
+    """Start aptest-dns with the table (a string of lines)."""
+    path = write_file("dns-table.%d" % len(_peers), table)
+    log = path + ".log"
+    open(log, "w").close()
+    srv = DnsServer([APTEST_DNS, path, "--log", log])
+    srv.log = log
+    _peers.append(srv)
+    return srv
+
+
+def stop_peers():
+    """Stop every peer; return (and forget) the failures seen so far."""
+    while _peers:
+        _peers.pop().stop()
+    failures = list(_peer_failures)
+    del _peer_failures[:]
+    return failures
+
+
+def read_line(fp, timeout):
+    """One line from a pipe with a deadline; b"" on timeout or EOF."""
+    fd = fp.fileno()
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while not buf.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        r, _, _ = select.select([fd], [], [], left)
+        if not r:
+            break
+        chunk = os.read(fd, 1)
+        if not chunk:
+            break
+        buf += chunk
+    return buf.decode(errors="replace")
+
+
+# --- capabilities -----------------------------------------------------------
+
+_v6 = None
+
+
+def have_v6():
+    global _v6
+    if _v6 is None:
+        try:
+            s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+            s.bind(("::1", 0))
+            s.close()
+            _v6 = True
+        except OSError:
+            _v6 = False
+    return _v6
+
+
+def need_v6():
+    if not have_v6():
+        raise unittest.SkipTest("cannot bind ::1")
+
+
+def have_netns():
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        return False
+    try:
+        r = subprocess.run(["unshare", "-rn", "true"], timeout=10,
+                           stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return r.returncode == 0
+
+
+def need_netns():
+    if not have_netns():
+        raise unittest.SkipTest("unshare -rn is not available")
+
+
+# --- running asyncprobe -----------------------------------------------------
+
+class Run:
+    """One finished asyncprobe run."""
+
+    def __init__(self, argv, rc, out, err, elapsed, raw=b""):
+        self.argv = argv
+        self.raw = raw          # stdout as bytes
+        self.rc = rc
+        self.out = out
+        self.err = err
+        self.elapsed = elapsed
+        self._records = None
+
+    @property
+    def records(self):
+        """The -f json records, json.loads per line (order kept)."""
+        if self._records is None:
+            self._records = [json.loads(l) for l in self.out.splitlines()
+                             if l.strip()]
+        return self._records
+
+    @property
+    def rows(self):
+        """The -f csv rows as dicts."""
+        return list(csv.DictReader(io.StringIO(self.out, newline="")))
+
+    def by_target(self):
+        """{target: record}; fails if a target appears twice."""
+        out = {}
+        for r in self.records:
+            assert r["target"] not in out, "duplicate %r" % r["target"]
+            out[r["target"]] = r
+        return out
+
+    def one(self):
+        assert len(self.records) == 1, "want 1 record:\n" + self.describe()
+        return self.records[0]
+
+    def describe(self):
+        return ("argv: %s\nrc: %s\nstdout:\n%s\nstderr:\n%s"
+                % (" ".join(self.argv), self.rc, self.out, self.err))
+
+
+def probe_argv(args, resolver=True):
+    argv = [ASYNCPROBE]
+    if resolver and "--hosts-file" not in args:
+        argv += ["--hosts-file", "none"]
+    if resolver and "--resolver" not in args:
+        argv += ["--resolver", DEAD_RESOLVER]
+    return argv + [str(a) for a in args]
+
+
+def run(args, stdin="", timeout=RUN_TIMEOUT, preexec_fn=None, env=None,
+        resolver=True, prefix=None):
+    """Run asyncprobe with args and stdin text (or bytes); never hangs
+    longer than timeout.  prefix runs it under another command."""
+    argv = probe_argv(args, resolver)
+    if prefix:
+        argv = list(prefix) + argv
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(argv, input=data, capture_output=True,
+                           timeout=timeout, preexec_fn=preexec_fn, env=env)
+    except subprocess.TimeoutExpired as e:
+        raise AssertionError("asyncprobe did not finish in %ss: %s\n%s"
+                             % (timeout, " ".join(argv),
+                                (e.stdout or b"").decode(errors="replace")))
+    elapsed = time.monotonic() - t0
+    return Run(argv, p.returncode, p.stdout.decode(errors="replace"),
+               p.stderr.decode(errors="replace"), elapsed, p.stdout)
+
+
+def start(args, stdin=None):
+    """Start asyncprobe without waiting (streaming and signal tests).
+    stdin text is written and closed; stdout and stderr are pipes."""
+    argv = probe_argv(args)
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    if stdin is not None:
+        p.stdin.write(stdin.encode() if isinstance(stdin, str) else stdin)
+        p.stdin.close()
+        p.stdin = None  # so communicate() does not touch it
+    return p
+
+
+# --- assertions -------------------------------------------------------------
+
+class TestCase(unittest.TestCase):
+    maxDiff = None
+
+    def tearDown(self):
+        failures = stop_peers()
+        self.assertEqual(failures, [], "a test peer failed")
+
+    def assertRecordShape(self, rec):
+        """Keys in SPEC order and value types, for any json record."""
+        self.assertEqual(list(rec.keys()), JSON_KEYS, rec)
+        self.assertIn(rec["status"], STATUSES)
+        self.assertIsInstance(rec["target"], str)
+        self.assertIsInstance(rec["addresses"], int)
+        self.assertIsInstance(rec["degraded"], bool)
+        self.assertRegex(rec["timestamp"], TIMESTAMP_RE)
+        self.assertIsInstance(rec["elapsed_ms"], (int, float))
+        self.assertIsInstance(rec["attempts"], list)
+        for a in rec["attempts"]:
+            self.assertEqual(list(a.keys()), ATTEMPT_KEYS, rec)
+            self.assertIn(a["stage"], STAGES, rec)
+        if rec["status"] == "connected":
+            self.assertIsNone(rec["errno"], rec)
+            self.assertIsNone(rec["error"], rec)
+            self.assertIsInstance(rec["rtt_ms"], (int, float))
+            self.assertGreaterEqual(rec["rtt_ms"], 0)
+        elif rec["status"] != "invalid":
+            self.assertIsInstance(rec["errno"], str, rec)
+            self.assertTrue(rec["error"], rec)
+
+    def assertRecord(self, rec, status, errno=None, ip=None, stage=None,
+                     **fields):
+        """The exact verdict: status, errno, ip, the final error's stage
+        (from the attempt that carries it), and any other fields."""
+        self.assertRecordShape(rec)
+        got = {"status": rec["status"], "errno": rec["errno"],
+               "ip": rec["ip"]}
+        want = {"status": status, "errno": errno, "ip": ip}
+        for k, v in fields.items():
+            got[k] = rec[k]
+            want[k] = v
+        if stage is not None:
+            final = [a for a in rec["attempts"]
+                     if a["ip"] == rec["ip"] and a["errno"] == rec["errno"]]
+            got["stage"] = final[0]["stage"] if final else None
+            want["stage"] = stage
+        self.assertEqual(got, want, json.dumps(rec))
+
+    def assertOnceEach(self, records, lines):
+        """Every line label ("FILE:N") appears in exactly one record."""
+        got = sorted(r["line"] for r in records)
+        self.assertEqual(len(got), len(set(got)), "duplicate records")
+        self.assertEqual(sorted(got), sorted(lines))
+
+
+# --- runner -----------------------------------------------------------------
+
+class _Result(unittest.TextTestResult):
+    """Counts tests, not outcomes: a test with three failing subtests is
+    one failure, and an error in setUpClass counts once."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.started = set()
+        self.bad = set()
+        self.skipped_ids = set()
+        self.holders = 0
+
+    def _mark(self, test):
+        if isinstance(test, unittest.TestCase):
+            self.bad.add(test.id())
+        else:
+            self.holders += 1
+
+    def startTest(self, test):
+        super().startTest(test)
+        self.started.add(test.id())
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._mark(test)
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._mark(test)
+
+    def addSubTest(self, test, subtest, err):
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self.bad.add(test.id())
+
+    def addUnexpectedSuccess(self, test):
+        super().addUnexpectedSuccess(test)
+        self._mark(test)
+
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason)
+        if isinstance(test, unittest.TestCase):
+            self.skipped_ids.add(test.id())
+
+
+def main():
+    """Run the calling module's tests; print `N passed, M failed` last;
+    exit 0, 1, or 77 when every test was skipped."""
+    module = sys.modules["__main__"]
+    loader = unittest.defaultTestLoader
+    if len(sys.argv) > 1:
+        suite = loader.loadTestsFromNames(sys.argv[1:], module)
+    else:
+        suite = loader.loadTestsFromModule(module)
+    try:
+        result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
+                                         resultclass=_Result).run(suite)
+    finally:
+        stop_peers()
+        if _tmpdir is not None:
+            shutil.rmtree(_tmpdir, ignore_errors=True)
+    failed = len(result.bad) + result.holders
+    skipped = len(result.skipped)
+    xfail = {t.id() for t, _ in result.expectedFailures}
+    passed = len(result.started - result.bad - result.skipped_ids - xfail)
+    if skipped:
+        print("%d skipped" % skipped)
+    print("%d passed, %d failed" % (passed, failed))
+    sys.stdout.flush()
+    if failed:
+        sys.exit(1)
+    if passed == 0 and skipped:
+        sys.exit(77)
+    sys.exit(0)
