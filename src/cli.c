@@ -25,6 +25,8 @@
 #define TIMEOUT_MIN_MS		1
 #define TIMEOUT_MAX_MS		(24 * 3600 * 1000)
 #define CONCURRENCY_MAX		1000000
+#define RUNTIME_MAX_MS		(7 * 24 * 3600 * 1000)
+#define THRESHOLD_COUNT_MAX	UINT32_MAX
 
 #define DURATION_HINT	"expected a duration like 10, 1.5s, 250ms or 2m"
 
@@ -32,24 +34,45 @@ enum {
 	OPT_ATTEMPT_TIMEOUT = 256,	/* long-only options, past any char */
 	OPT_ATTEMPT_DELAY,
 	OPT_SEQUENTIAL,
+	OPT_SEND,
+	OPT_EXPECT,
+	OPT_BANNER,
+	OPT_RATE,
+	OPT_SHARD,
+	OPT_MAX_RUNTIME,
 	OPT_RESOLVER,
 	OPT_HOSTS_FILE,
-	OPT_RESOLVE
+	OPT_RESOLVE,
+	OPT_ORDERED,
+	OPT_PROGRESS,
+	OPT_WARN_DOWN,
+	OPT_CRIT_DOWN
 };
 
 /*
  * Keep in SPEC order, and in the same order as usage_text[] and the .Bl list
  * in man/asyncprobe.1: scripts/check-options.sh compares the three.  -4 and
- * -6 have no long names; they sit between --sequential and --port.
+ * -6 have no long names; they sit between --sequential and --all-addresses.
+ * --banner and --progress take an optional value, which must then be
+ * attached with '=': "--banner 512" would make 512 an input file.
  */
 static const struct option longopts[] = {
 	{ "timeout",		required_argument, NULL, 't' },
 	{ "attempt-timeout",	required_argument, NULL, OPT_ATTEMPT_TIMEOUT },
 	{ "attempt-delay",	required_argument, NULL, OPT_ATTEMPT_DELAY },
 	{ "sequential",		no_argument, NULL, OPT_SEQUENTIAL },
+	{ "all-addresses",	no_argument, NULL, 'm' },
 	{ "port",		required_argument, NULL, 'p' },
 	{ "source",		required_argument, NULL, 'S' },
+	{ "retries",		required_argument, NULL, 'r' },
+	{ "send",		required_argument, NULL, OPT_SEND },
+	{ "expect",		required_argument, NULL, OPT_EXPECT },
+	{ "banner",		optional_argument, NULL, OPT_BANNER },
 	{ "concurrency",	required_argument, NULL, 'c' },
+	{ "rate",		required_argument, NULL, OPT_RATE },
+	{ "threads",		required_argument, NULL, 'j' },
+	{ "shard",		required_argument, NULL, OPT_SHARD },
+	{ "max-runtime",	required_argument, NULL, OPT_MAX_RUNTIME },
 	{ "resolver",		required_argument, NULL, OPT_RESOLVER },
 	{ "hosts-file",		required_argument, NULL, OPT_HOSTS_FILE },
 	{ "resolve",		required_argument, NULL, OPT_RESOLVE },
@@ -58,20 +81,26 @@ static const struct option longopts[] = {
 	{ "output",		required_argument, NULL, 'o' },
 	{ "alive",		no_argument, NULL, 'a' },
 	{ "unreachable",	no_argument, NULL, 'u' },
+	{ "ordered",		no_argument, NULL, OPT_ORDERED },
 	{ "quiet",		no_argument, NULL, 'q' },
 	{ "stats",		no_argument, NULL, 's' },
+	{ "progress",		optional_argument, NULL, OPT_PROGRESS },
 	{ "verbose",		no_argument, NULL, 'v' },
+	{ "min-up",		required_argument, NULL, 'x' },
+	{ "warn-down",		required_argument, NULL, OPT_WARN_DOWN },
+	{ "crit-down",		required_argument, NULL, OPT_CRIT_DOWN },
 	{ "help",		no_argument, NULL, 'h' },
 	{ "version",		no_argument, NULL, 'V' },
 	{ NULL,			0, NULL, 0 }
 };
 
 /* Leading ':' so a missing value returns ':' rather than '?'. */
-static const char shortopts[] = ":t:46p:S:c:nf:o:auqsvhV";
+static const char shortopts[] = ":t:46mp:S:r:c:j:nf:o:auqsvx:hV";
 
 static const char usage_text[] =
-"usage: asyncprobe [-46ahnqsuVv] [-c count] [-f format] [-o file] [-p ports]\n"
-"                  [-S addr] [-t duration] [option ...] [file ...]\n"
+"usage: asyncprobe [-46ahmnqsuVv] [-c count] [-f format] [-j threads]\n"
+"                  [-o file] [-p ports] [-r retries] [-S addr]\n"
+"                  [-t duration] [-x count[%]] [option ...] [file ...]\n"
 "\n"
 "Probing:\n"
 "  -t, --timeout DUR          deadline per target, all addresses (default 5s)\n"
@@ -80,10 +109,19 @@ static const char usage_text[] =
 "      --sequential           next address only after the previous one failed\n"
 "  -4                         IPv4 addresses only\n"
 "  -6                         IPv6 addresses only\n"
+"  -m, --all-addresses        probe every address, one record for each\n"
 "  -p, --port PORTS           ports for lines without one: 22,80,8000-8010\n"
 "  -S, --source ADDR          bind outgoing connects to this local address\n"
+"  -r, --retries N            extra rounds after a timeout, 0..10 (default 0)\n"
+"      --send DATA            bytes to send once connected; \\r \\n \\xHH ...\n"
+"      --expect TEXT          read until TEXT arrives, else status mismatch\n"
+"      --banner[=N]           record up to N bytes the peer sends first (256)\n"
 "Load:\n"
 "  -c, --concurrency N        targets in flight at once (default 1024)\n"
+"      --rate N               connect attempts per second (default 0: no cap)\n"
+"  -j, --threads N            event loops, 1..64 (default: online CPUs)\n"
+"      --shard K/N            probe only targets K, K+N, K+2N, ... (1/1)\n"
+"      --max-runtime DUR      stop then; unfinished targets are cancelled\n"
 "Names:\n"
 "      --resolver IP[:PORT]   DNS server instead of resolv.conf (repeatable)\n"
 "      --hosts-file FILE      hosts file read before DNS, or none\n"
@@ -91,20 +129,25 @@ static const char usage_text[] =
 "                             pin a name to addresses, no DNS (repeatable)\n"
 "  -n, --numeric              no DNS at all: names are invalid\n"
 "Output:\n"
-"  -f, --format FMT           text, csv or json (default text)\n"
+"  -f, --format FMT           text, csv, json, prom or nagios (default text)\n"
 "  -o, --output FILE          write records to FILE (default stdout)\n"
 "  -a, --alive                only targets that connected\n"
 "  -u, --unreachable          only targets that did not connect\n"
+"      --ordered              records in input order, not completion order\n"
 "  -q, --quiet                no records: exit status only\n"
 "  -s, --stats                summary on stderr\n"
+"      --progress[=WHEN]      progress line on stderr: auto, always or never\n"
 "  -v, --verbose              one line per attempt on stderr (repeatable)\n"
+"  -x, --min-up N[%]          exit 0 if at least N (or N%) targets connected\n"
+"      --warn-down N[%]       -f nagios: WARNING from N (or N%) down (1)\n"
+"      --crit-down N[%]       -f nagios: CRITICAL from N (or N%) down (1)\n"
 "Other:\n"
 "  -h, --help                 print this help and exit\n"
 "  -V, --version              print the version and exit\n"
 "\n"
 "DUR is 10 (seconds), 1.5s, 250ms or 2m.  No file, or -, reads stdin.\n"
-"Exit status: 0 all connected, 1 some did not, 2 some name did not resolve,\n"
-"3 usage or input error, 4 system failure.\n";
+"Exit status: 0 all connected (or -x met), 1 some did not, 2 some name did\n"
+"not resolve, 3 usage or input error, 4 system failure.\n";
 
 static void
 seterr(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -263,6 +306,221 @@ ap_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 syntax:
 	seterr(errbuf, errlen, "expected a number");
 	return (-1);
+}
+
+int
+ap_parse_threshold(const char *s, struct ap_threshold *th, char *errbuf,
+    size_t errlen)
+{
+	const char	*p, *frac_start = NULL;
+	size_t		 len = strlen(s), ip_len, frac_len = 0, i;
+	uint64_t	 v;
+	double		 value = 0, scale = 1;
+	bool		 percent;
+
+	/* Digits, then an optional fraction, then an optional '%'. */
+	percent = len > 0 && s[len - 1] == '%';
+	if (percent)
+		len--;
+	ip_len = strspn(s, "0123456789");
+	if (ip_len > len)
+		ip_len = len;
+	p = s + ip_len;
+	if (p < s + len && *p == '.') {
+		frac_start = ++p;
+		while (p < s + len && *p >= '0' && *p <= '9')
+			p++;
+		frac_len = p - frac_start;
+	}
+	if (ip_len == 0 || p != s + len || (frac_start != NULL &&
+	    frac_len == 0)) {
+		seterr(errbuf, errlen, "expected a count like 3 or a "
+		    "percentage like 50%%");
+		return (-1);
+	}
+
+	if (!percent) {
+		if (frac_start != NULL) {
+			seterr(errbuf, errlen, "a count must be a whole "
+			    "number (add %% for a percentage)");
+			return (-1);
+		}
+		if (ap_parse_uint(s, 0, THRESHOLD_COUNT_MAX, &v, NULL, 0) ==
+		    -1) {
+			seterr(errbuf, errlen, "a count must be between 0 and "
+			    "%" PRIu64, (uint64_t)THRESHOLD_COUNT_MAX);
+			return (-1);
+		}
+		value = (double)v;
+	} else {
+		/*
+		 * By hand rather than strtod(), which would take a sign, an
+		 * exponent, "inf" and the locale's decimal point.  Leading
+		 * zeros aside, more than three digits is over 100 anyway.
+		 */
+		while (ip_len > 1 && *s == '0') {
+			s++;
+			ip_len--;
+		}
+		if (ip_len > 3)
+			goto range;
+		for (i = 0; i < ip_len; i++)
+			value = value * 10 + (s[i] - '0');
+		for (i = 0; i < frac_len && i < 15; i++) {
+			scale /= 10;
+			value += (frac_start[i] - '0') * scale;
+		}
+		if (value > 100)
+			goto range;
+	}
+	th->set = true;
+	th->percent = percent;
+	th->value = value;
+	return (0);
+
+range:
+	seterr(errbuf, errlen, "a percentage must be between 0%% and 100%%");
+	return (-1);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+int
+ap_unescape(const char *in, char **out, size_t *outlen, char *errbuf,
+    size_t errlen)
+{
+	const char	*p;
+	char		*buf;
+	size_t		 n = 0;
+	int		 hi, lo, avail;
+
+	/* Decoding never grows the text, so its length bounds the buffer. */
+	buf = xmalloc(strlen(in) + 1);
+	for (p = in; *p != '\0'; p++) {
+		if (*p != '\\') {
+			buf[n++] = *p;
+			continue;
+		}
+		switch (*++p) {
+		case 'r':
+			buf[n++] = '\r';
+			break;
+		case 'n':
+			buf[n++] = '\n';
+			break;
+		case 't':
+			buf[n++] = '\t';
+			break;
+		case '0':
+			buf[n++] = '\0';
+			break;
+		case '\\':
+		case '"':
+		case '\'':
+			buf[n++] = *p;
+			break;
+		case 'x':
+			hi = hexval(p[1]);
+			lo = hi == -1 ? -1 : hexval(p[2]);
+			if (lo == -1) {
+				/* Quote what is there, up to two bytes. */
+				avail = p[1] == '\0' ? 0 : p[2] == '\0' ? 1 : 2;
+				seterr(errbuf, errlen, "bad escape '\\x%.*s': "
+				    "\\x needs two hex digits", avail, p + 1);
+				goto fail;
+			}
+			buf[n++] = (char)(hi << 4 | lo);
+			p += 2;
+			break;
+		case '\0':
+			seterr(errbuf, errlen, "incomplete escape '\\' at the "
+			    "end");
+			goto fail;
+		default:
+			if (*p > ' ' && *p < 0x7f)
+				seterr(errbuf, errlen, "unknown escape '\\%c' "
+				    "(use \\r \\n \\t \\\\ \\0 \\xHH \\\" \\')",
+				    *p);
+			else
+				seterr(errbuf, errlen, "unknown escape: '\\' "
+				    "then byte 0x%02x", (unsigned char)*p);
+			goto fail;
+		}
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*outlen = n;
+	return (0);
+
+fail:
+	free(buf);
+	return (-1);
+}
+
+/* K/N with 1 <= K <= N <= AP_SHARD_MAX. */
+static int
+parse_shard(const char *s, unsigned *k, unsigned *n, char *why,
+    size_t whylen)
+{
+	const char	*slash;
+	char		*kstr;
+	uint64_t	 kv, nv;
+	size_t		 klen;
+	int		 rc;
+
+	if ((slash = strchr(s, '/')) == NULL ||
+	    (klen = strspn(s, "0123456789")) == 0 || s + klen != slash ||
+	    slash[1] == '\0' ||
+	    strspn(slash + 1, "0123456789") != strlen(slash + 1)) {
+		seterr(why, whylen, "expected K/N, such as 2/4");
+		return (-1);
+	}
+	if (ap_parse_uint(slash + 1, 1, AP_SHARD_MAX, &nv, NULL, 0) == -1) {
+		seterr(why, whylen, "N must be between 1 and %d",
+		    AP_SHARD_MAX);
+		return (-1);
+	}
+	kstr = xstrndup(s, klen);
+	rc = ap_parse_uint(kstr, 1, nv, &kv, NULL, 0);
+	free(kstr);
+	if (rc == -1) {
+		seterr(why, whylen, "K must be between 1 and %" PRIu64, nv);
+		return (-1);
+	}
+	*k = (unsigned)kv;
+	*n = (unsigned)nv;
+	return (0);
+}
+
+/* --send and --expect: decoded, and at least one byte. */
+static int
+set_bytes(char **dst, size_t *dstlen, const char *arg, char *why,
+    size_t whylen)
+{
+	char	*buf;
+	size_t	 len;
+
+	if (ap_unescape(arg, &buf, &len, why, whylen) == -1)
+		return (-1);
+	if (len == 0) {
+		free(buf);
+		seterr(why, whylen, "expected at least one byte");
+		return (-1);
+	}
+	free(*dst);
+	*dst = buf;
+	*dstlen = len;
+	return (0);
 }
 
 /* A numeric address, IPv6 optionally in brackets; af gets its family. */
@@ -529,6 +787,9 @@ parse_one(int c, const char *arg, struct ap_options *o, int *seen4,
 		*seen6 = 1;
 		o->family = AF_INET6;
 		break;
+	case 'm':
+		o->all_addresses = true;
+		break;
 	case 'p':
 		if (ap_portlist_parse(arg, &pl, why, sizeof(why)) == -1)
 			return (bad_value(c, arg, why, errbuf, errlen));
@@ -546,11 +807,60 @@ parse_one(int c, const char *arg, struct ap_options *o, int *seen4,
 		else
 			o->source = xstrdup(arg);
 		break;
+	case 'r':
+		if (ap_parse_uint(arg, 0, AP_RETRIES_MAX, &u, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		o->retries = (int)u;
+		break;
+	case OPT_SEND:
+		if (set_bytes(&o->send_data, &o->send_len, arg, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		break;
+	case OPT_EXPECT:
+		if (set_bytes(&o->expect, &o->expect_len, arg, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		break;
+	case OPT_BANNER:
+		/* Only "--banner=N" has a value; bare --banner is 256. */
+		if (arg == NULL)
+			u = AP_DEFAULT_BANNER_MAX;
+		else if (ap_parse_uint(arg, 1, AP_BANNER_MAX, &u, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		o->banner_max = (int)u;
+		break;
 	case 'c':
 		if (ap_parse_uint(arg, 1, CONCURRENCY_MAX, &u, why,
 		    sizeof(why)) == -1)
 			return (bad_value(c, arg, why, errbuf, errlen));
 		o->concurrency = (int)u;
+		break;
+	case OPT_RATE:
+		if (ap_parse_uint(arg, 0, AP_RATE_MAX, &u, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		o->rate = (unsigned)u;
+		break;
+	case 'j':
+		if (ap_parse_uint(arg, 1, AP_THREADS_MAX, &u, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		o->threads = (int)u;
+		break;
+	case OPT_SHARD:
+		if (parse_shard(arg, &o->shard_k, &o->shard_n, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		break;
+	case OPT_MAX_RUNTIME:
+		/* 0 is "no limit", as the default, for scripts. */
+		if (ap_parse_duration_ms(arg, 0, RUNTIME_MAX_MS, &ms, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		o->max_runtime_ms = (int)ms;
 		break;
 	case OPT_RESOLVER:
 		if (check_resolver(arg, why, sizeof(why)) == -1)
@@ -586,9 +896,13 @@ parse_one(int c, const char *arg, struct ap_options *o, int *seen4,
 			o->format = AP_FORMAT_CSV;
 		else if (strcmp(arg, "json") == 0)
 			o->format = AP_FORMAT_JSON;
+		else if (strcmp(arg, "prom") == 0)
+			o->format = AP_FORMAT_PROM;
+		else if (strcmp(arg, "nagios") == 0)
+			o->format = AP_FORMAT_NAGIOS;
 		else
-			return (bad_value(c, arg, "expected text, csv or json",
-			    errbuf, errlen));
+			return (bad_value(c, arg, "expected text, csv, json, "
+			    "prom or nagios", errbuf, errlen));
 		break;
 	case 'o':
 		if (*arg == '\0')
@@ -603,15 +917,45 @@ parse_one(int c, const char *arg, struct ap_options *o, int *seen4,
 	case 'u':
 		o->only_unreachable = true;
 		break;
+	case OPT_ORDERED:
+		o->ordered = true;
+		break;
 	case 'q':
 		o->quiet = true;
 		break;
 	case 's':
 		o->stats = true;
 		break;
+	case OPT_PROGRESS:
+		/* Bare --progress asks for it, as -v asks for more. */
+		if (arg == NULL || strcmp(arg, "always") == 0)
+			o->progress = AP_PROGRESS_ALWAYS;
+		else if (strcmp(arg, "auto") == 0)
+			o->progress = AP_PROGRESS_AUTO;
+		else if (strcmp(arg, "never") == 0)
+			o->progress = AP_PROGRESS_NEVER;
+		else
+			return (bad_value(c, arg, "expected auto, always or "
+			    "never", errbuf, errlen));
+		break;
 	case 'v':
 		if (o->verbose < 100)
 			o->verbose++;
+		break;
+	case 'x':
+		if (ap_parse_threshold(arg, &o->min_up, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		break;
+	case OPT_WARN_DOWN:
+		if (ap_parse_threshold(arg, &o->warn_down, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		break;
+	case OPT_CRIT_DOWN:
+		if (ap_parse_threshold(arg, &o->crit_down, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
 		break;
 	}
 	return (0);
@@ -629,7 +973,12 @@ ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
 	o->family = AF_UNSPEC;
 	o->concurrency = AP_DEFAULT_CONCURRENCY;
 	o->hosts_file = xstrdup("/etc/hosts");
+	o->shard_k = o->shard_n = 1;
 	o->format = AP_FORMAT_TEXT;
+	o->progress = AP_PROGRESS_AUTO;
+	/* nagios: any target down is already CRITICAL, like check_tcp. */
+	o->warn_down.set = o->crit_down.set = true;
+	o->warn_down.value = o->crit_down.value = 1;
 	if (errbuf != NULL && errlen > 0)
 		errbuf[0] = '\0';
 
@@ -693,6 +1042,8 @@ ap_options_free(struct ap_options *o)
 		return;
 	ap_portlist_free(&o->ports);
 	free(o->source);
+	free(o->send_data);
+	free(o->expect);
 	for (i = 0; i < o->nresolvers; i++)
 		free(o->resolvers[i]);
 	free(o->hosts_file);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* cli.h -- the command line (SPEC 1): getopt_long table, usage text, and
- * the value parsers (durations, counts) it shares with tests.  Never
- * exits and never prints: main.c decides what an answer means. */
+ * the value parsers (durations, counts, thresholds, C escapes) it shares
+ * with tests.  Never exits and never prints: main.c decides what an
+ * answer means. */
 #ifndef AP_CLI_H
 #define AP_CLI_H
 
@@ -18,7 +19,22 @@
 #define AP_DEFAULT_CONCURRENCY		1024
 #define AP_MAX_RESOLVERS		8
 
-enum ap_format { AP_FORMAT_TEXT, AP_FORMAT_CSV, AP_FORMAT_JSON };
+#define AP_DEFAULT_BANNER_MAX		256	/* bare --banner */
+#define AP_BANNER_MAX			65536
+#define AP_RETRIES_MAX			10
+#define AP_RATE_MAX			10000000
+#define AP_THREADS_MAX			64
+#define AP_SHARD_MAX			1000000
+
+enum ap_format { AP_FORMAT_TEXT, AP_FORMAT_CSV, AP_FORMAT_JSON,
+    AP_FORMAT_PROM, AP_FORMAT_NAGIOS };
+enum ap_progress { AP_PROGRESS_AUTO, AP_PROGRESS_ALWAYS, AP_PROGRESS_NEVER };
+
+struct ap_threshold {		/* -x, --warn-down, --crit-down: N or N% */
+	bool	 set;
+	bool	 percent;
+	double	 value;		/* count, or percent 0..100 */
+};
 
 /* One --resolve HOST:ADDR[,ADDR...] pin, kept as written after the split. */
 struct ap_pin {
@@ -33,10 +49,25 @@ struct ap_options {
 	int		 attempt_delay_ms;	/* clamped to 10..2000 */
 	bool		 sequential;
 	int		 family;		/* AF_UNSPEC, AF_INET, AF_INET6 */
+	bool		 all_addresses;		/* -m: a record per address */
 	struct ap_portlist ports;		/* -p; count 0 when unset */
 	char		*source;		/* -S address, or NULL */
+	int		 retries;		/* -r: extra rounds, 0..10 */
+	char		*send_data;		/* --send, decoded; NULL none */
+	size_t		 send_len;
+	char		*expect;		/* --expect, decoded, or NULL */
+	size_t		 expect_len;		/* > 0 when expect is set */
+	int		 banner_max;		/* --banner: 0 off or 1..65536;
+						 * bare --banner: 256 */
 	/* load */
 	int		 concurrency;		/* -c */
+	unsigned	 rate;			/* --rate per second, 0 no cap;
+						 * at most 10000000 */
+	int		 threads;		/* -j, 1..64; 0 not given: as
+						 * many as online CPUs */
+	unsigned	 shard_k, shard_n;	/* --shard K/N, 1 <= K <= N <=
+						 * 1000000; default 1/1 */
+	int		 max_runtime_ms;	/* --max-runtime; 0 none */
 	/* names */
 	char		*resolvers[AP_MAX_RESOLVERS];	/* "IP" or "IP:PORT" */
 	int		 nresolvers;
@@ -49,9 +80,15 @@ struct ap_options {
 	char		*output;		/* -o FILE, or NULL: stdout */
 	bool		 only_alive;		/* -a */
 	bool		 only_unreachable;	/* -u */
+	bool		 ordered;		/* --ordered: input order */
 	bool		 quiet;			/* -q */
 	bool		 stats;			/* -s */
+	enum ap_progress progress;		/* --progress[=WHEN]; bare is
+						 * ALWAYS, default AUTO */
 	int		 verbose;		/* -v count */
+	struct ap_threshold min_up;	/* -x; unset: all must connect */
+	struct ap_threshold warn_down;	/* --warn-down; default count 1 */
+	struct ap_threshold crit_down;	/* --crit-down; default count 1 */
 	/* operands */
 	char		**files;		/* NULL-terminated; empty: stdin */
 };
@@ -79,5 +116,16 @@ int	ap_parse_duration_ms(const char *, int64_t min_ms, int64_t max_ms,
 /* Decimal digits only, no sign, no junk, in [min, max]. */
 int	ap_parse_uint(const char *, uint64_t min, uint64_t max, uint64_t *out,
 	    char *errbuf, size_t errlen);
+/* "N" (a whole count, 0..4294967295) or "N%" (0..100, decimals allowed:
+ * "12.5%") -> *th with set = true.  -1 with a reason in errbuf, *th
+ * untouched. */
+int	ap_parse_threshold(const char *, struct ap_threshold *, char *errbuf,
+	    size_t errlen);
+/* Decode C escapes: \r \n \t \\ \0 \xHH (exactly two hex digits) \" \'.
+ * *out gets a new buffer (free() it) of *outlen bytes plus a NUL that
+ * is not counted, since \0 may put NULs inside.  -1 with the escape named
+ * in errbuf, and *out, *outlen untouched, on an unknown or cut escape. */
+int	ap_unescape(const char *in, char **out, size_t *outlen, char *errbuf,
+	    size_t errlen);
 
 #endif

@@ -25,6 +25,7 @@
 #include "addrlist.h"
 #include "engine.h"
 #include "probe.h"
+#include "reorder.h"
 #include "resolve.h"
 #include "stats.h"
 #include "xmalloc.h"
@@ -86,6 +87,13 @@ struct target {
 	struct ap_attempt	*attempts;
 	size_t			 nattempts, capattempts;
 	int			 winner;	/* attempt index, -1 */
+	struct ap_probe		*talker;	/* the winner, exchanging */
+	bool			 exchanged;	/* its exchange is over */
+	bool			 matched;	/* --expect seen */
+	char			*banner;	/* peer's first bytes */
+	size_t			 banner_len;
+	int			 rounds_left;	/* -r retries still to go */
+	uint64_t		 seq;		/* input item index */
 };
 
 TAILQ_HEAD(target_list, target);
@@ -119,6 +127,16 @@ struct ap_engine {
 	bool			 stopping;	/* no more input */
 	bool			 cancelling;	/* verdicts are cancelled */
 	bool			 starved_again;	/* set by starve() */
+	bool			 talk;		/* --send/--expect/--banner */
+	struct ap_exchange	 exchange;
+	struct event		*runtime_ev;	/* --max-runtime */
+	struct event		*rate_ev;	/* --rate: next start */
+	double			 rate_next_us;	/* earliest next start */
+	uint64_t		 next_seq;	/* index of the next item */
+	struct ap_reorder	*reorder;	/* --ordered, else NULL */
+	FILE			*group_fp;	/* --ordered: this item's */
+	char			*group_buf;
+	size_t			 group_len;
 	int64_t			 last_flush_us;
 	struct ap_engine_tally	 tally;
 };
@@ -203,6 +221,15 @@ emit(struct ap_engine *eng, struct ap_result *r)
 	if (!wanted(eng, r->status) || eng->tally.output_closed ||
 	    eng->tally.system_error != 0)
 		return;
+	if (eng->group_fp != NULL) {
+		/* --ordered: formatted now, written when its turn comes. */
+		struct ap_writer w = *eng->writer;
+
+		w.fp = eng->group_fp;
+		if (ap_writer_write(&w, r) == -1)
+			system_failure(eng, "memory", ENOMEM);
+		return;
+	}
 	if (ap_writer_write(eng->writer, r) == -1) {
 		if (errno == EPIPE) {
 			eng->tally.output_closed = true;
@@ -217,6 +244,45 @@ emit(struct ap_engine *eng, struct ap_result *r)
 		flush_output(eng);
 	else
 		event_active(eng->flush_ev, EV_TIMEOUT, 1);
+}
+
+/* --ordered: the records of one input item are gathered, then wait for
+ * their turn in the reorder ring. */
+static void
+group_begin(struct ap_engine *eng)
+{
+	if (eng->reorder == NULL)
+		return;
+	eng->group_buf = NULL;
+	eng->group_len = 0;
+	if ((eng->group_fp = open_memstream(&eng->group_buf,
+	    &eng->group_len)) == NULL)
+		system_failure(eng, "memory", errno);
+}
+
+static void
+group_end(struct ap_engine *eng, uint64_t seq)
+{
+	if (eng->reorder == NULL)
+		return;
+	if (eng->group_fp != NULL) {
+		if (fclose(eng->group_fp) == EOF)
+			system_failure(eng, "memory", errno);
+		eng->group_fp = NULL;
+	}
+	ap_reorder_put(eng->reorder, seq, eng->group_buf, eng->group_len);
+	eng->group_buf = NULL;
+	if (eng->tally.output_closed || eng->tally.system_error != 0)
+		return;
+	if (ap_reorder_flush(eng->reorder, eng->writer->fp) == -1) {
+		if (errno == EPIPE) {
+			eng->tally.output_closed = true;
+			engine_stop(eng);
+		} else
+			system_failure(eng, "write", errno);
+		return;
+	}
+	event_active(eng->flush_ev, EV_TIMEOUT, 1);
 }
 
 static void
@@ -251,6 +317,7 @@ target_free(struct target *t)
 		return;
 	for (i = 0; i < t->nactive; i++)
 		ap_probe_free(t->active[i].probe);
+	ap_probe_free(t->talker);
 	ap_resolve_cancel(t->lookup);
 	if (t->deadline != NULL)
 		event_free(t->deadline);
@@ -259,6 +326,7 @@ target_free(struct target *t)
 	ap_addrlist_clear(&t->addrs);
 	free(t->active);
 	free(t->attempts);
+	free(t->banner);
 	free(t->text);
 	free(t->host);
 	free(t);
@@ -296,6 +364,43 @@ engine_kick_starved(struct ap_engine *eng)
 		event_active(eng->retry_ev, EV_TIMEOUT, 1);
 }
 
+/* Close every attempt still running: another address has won. */
+static void
+abandon_others(struct target *t)
+{
+	struct ap_attempt	*at;
+	int64_t			 now = now_us();
+	size_t			 i;
+
+	for (i = 0; i < t->nactive; i++) {
+		at = &t->attempts[t->active[i].attempt];
+		at->error = ECANCELED;
+		at->stage = AP_STAGE_HANDSHAKE;
+		at->duration_us = now - t->start_us - at->start_us;
+		ap_probe_free(t->active[i].probe);
+	}
+	if (t->nactive > 0)
+		engine_kick_starved(t->eng);
+	t->nactive = 0;
+}
+
+static void
+exchange_cb(struct ap_probe *p, const struct ap_exchange_outcome *xo,
+    void *arg)
+{
+	struct target	*t = arg;
+
+	(void)p;
+	t->exchanged = true;
+	t->matched = xo->matched;
+	if (xo->len > 0) {
+		t->banner = xmalloc(xo->len);
+		memcpy(t->banner, xo->data, xo->len);
+		t->banner_len = xo->len;
+	}
+	target_finish(t);	/* a no-op when the deadline is ending it */
+}
+
 static void
 probe_cb(struct ap_probe *p, const struct ap_probe_outcome *o, void *arg)
 {
@@ -314,11 +419,24 @@ probe_cb(struct ap_probe *p, const struct ap_probe_outcome *o, void *arg)
 	at->duration_us = o->duration_us;
 	verbose_attempt(t, at);
 	active_remove(t, i);
+	if (at->error == 0 && t->eng->talk && !t->eng->opt->all_addresses) {
+		/* The first to connect is the only one that talks. */
+		t->winner = (int)(at - t->attempts);
+		abandon_others(t);
+		if (ap_probe_exchange(p, &t->eng->exchange, exchange_cb,
+		    t) == 0) {
+			t->talker = p;
+			return;
+		}
+		t->exchanged = true;
+	}
 	ap_probe_free(p);		/* o goes with it */
 	engine_kick_starved(t->eng);
-	if (at->error == 0)
-		t->winner = (int)(at - t->attempts);
-	else
+	if (at->error == 0) {
+		/* -m probes every address; otherwise the first wins. */
+		if (!t->eng->opt->all_addresses)
+			t->winner = (int)(at - t->attempts);
+	} else
 		/* RFC 8305 5: a failure starts the next attempt at once. */
 		t->stagger_running = false;
 	target_try_next(t);
@@ -363,6 +481,8 @@ may_start_another(const struct target *t)
 {
 	if (t->winner >= 0 || t->starved)
 		return (false);
+	if (t->eng->opt->all_addresses)
+		return (true);	/* every address, all at once */
 	if (t->nactive == 0)
 		return (true);
 	return (!t->eng->opt->sequential && !t->stagger_running);
@@ -489,30 +609,32 @@ resolved_cb(const struct ap_addr *addrs, size_t n, bool done, int error,
 	target_try_next(t);
 }
 
-/* The one place a target ends: its record is written, then it is freed
- * and the engine takes the next target from the input. */
+/* Stop whatever still runs for t: attempts still racing end as timed out
+ * (the deadline struck) or abandoned (another address won); a target
+ * starved of descriptors to the end gets that as its last attempt. */
 static void
-target_finish(struct target *t)
+target_settle(struct target *t)
 {
 	struct ap_engine	*eng = t->eng;
-	struct ap_result	 r;
 	struct ap_attempt	*at;
 	int64_t			 now = now_us();
 	size_t			 i;
-	int			 best;
 
-	if (t->state == TS_DONE)
-		return;
-	t->state = TS_DONE;
-	/* Whatever is still running at the verdict: abandoned when another
-	 * address won, timed out when the deadline struck. */
+	if (t->talker != NULL) {
+		if (!t->exchanged)	/* runs exchange_cb at once */
+			ap_probe_exchange_finish(t->talker);
+		ap_probe_free(t->talker);
+		t->talker = NULL;
+		engine_kick_starved(eng);
+	}
+	if (t->winner >= 0)
+		abandon_others(t);
 	for (i = 0; i < t->nactive; i++) {
 		at = &t->attempts[t->active[i].attempt];
-		at->error = t->winner >= 0 ? ECANCELED : ETIMEDOUT;
+		at->error = ETIMEDOUT;
 		at->stage = AP_STAGE_HANDSHAKE;
 		at->duration_us = now - t->start_us - at->start_us;
-		if (t->winner < 0)
-			verbose_attempt(t, at);
+		verbose_attempt(t, at);
 		ap_probe_free(t->active[i].probe);
 	}
 	if (t->nactive > 0)
@@ -524,55 +646,150 @@ target_finish(struct target *t)
 		at = attempt_add(t, &t->starved_addr);
 		at->error = t->starved_error;
 		at->stage = t->starved_stage;
-		at->duration_us = 0;
 	}
 	if (t->starved) {
 		TAILQ_REMOVE(&eng->starved, t, starved_entry);
 		t->starved = false;
 	}
+}
 
-	memset(&r, 0, sizeof(r));
-	r.target = t->text;
-	r.host = t->host;
-	r.port = t->port;
-	r.ip = "";
-	r.rtt_us = -1;
-	r.elapsed_us = now - t->start_us;
-	r.file = t->file;
-	r.line = t->line;
-	r.attempts = t->attempts;
-	r.nattempts = t->nattempts;
-	r.addresses = (unsigned)t->nattempts;
+static void
+result_init(const struct target *t, struct ap_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->target = t->text;
+	r->host = t->host;
+	r->port = t->port;
+	r->ip = "";
+	r->rtt_us = -1;
+	r->elapsed_us = now_us() - t->start_us;
+	r->file = t->file;
+	r->line = t->line;
+	r->attempts = t->attempts;
+	r->nattempts = t->nattempts;
+	r->addresses = (unsigned)t->nattempts;
+}
+
+/* The record of a target (SPEC 4): the winner, else the final
+ * prioritized error, else why no address was found. */
+static void
+target_verdict(const struct target *t, struct ap_result *r)
+{
+	const struct ap_engine	*eng = t->eng;
+	const struct ap_attempt	*at;
+	size_t			 i;
+	int			 best;
+
+	result_init(t, r);
 	if (t->winner >= 0) {
 		at = &t->attempts[t->winner];
-		r.status = AP_STATUS_CONNECTED;
-		r.ip = at->ip;
-		r.rtt_us = at->duration_us;
+		r->status = AP_STATUS_CONNECTED;
+		r->ip = at->ip;
+		r->rtt_us = at->duration_us;
 		for (i = 0; i < t->nattempts; i++)
 			if (t->attempts[i].start_us <= at->start_us &&
 			    t->attempts[i].error != 0 &&
 			    t->attempts[i].error != ECANCELED)
-				r.degraded = true;
+				r->degraded = true;
+		if (eng->opt->banner_max > 0) {
+			r->banner = t->banner != NULL ? t->banner : "";
+			r->banner_len = t->banner_len;
+		}
+		if (eng->opt->expect != NULL && !t->matched) {
+			r->status = AP_STATUS_MISMATCH;
+			r->error_text = "the expected text did not come";
+		}
 	} else if ((best = ap_result_final_error(t->attempts,
 	    t->nattempts)) >= 0) {
 		at = &t->attempts[best];
-		r.error = at->error;
-		r.status = ap_status_from_error(at->error);
-		r.ip = at->ip;
+		r->error = at->error;
+		r->status = ap_status_from_error(at->error);
+		r->ip = at->ip;
 	} else {
 		/* No address was ever tried: the name is the problem, or
 		 * the deadline came first. */
-		r.status = AP_STATUS_UNRESOLVED;
-		r.error = t->resolved ? t->dns_error : ETIMEDOUT;
-		if (r.error == 0)
-			r.error = AP_ERR_NODATA;
+		r->status = AP_STATUS_UNRESOLVED;
+		r->error = t->resolved ? t->dns_error : ETIMEDOUT;
+		if (r->error == 0)
+			r->error = AP_ERR_NODATA;
 	}
 	if (eng->cancelling && t->winner < 0) {
-		r.status = AP_STATUS_CANCELLED;
-		r.error = ECANCELED;
-		r.error_text = NULL;
+		r->status = AP_STATUS_CANCELLED;
+		r->error = ECANCELED;
+		r->error_text = NULL;
 	}
-	emit(eng, &r);
+}
+
+/* -r: a timeout or a local shortage earns another round; a refusal or an
+ * unreachable network is an answer and never does. */
+static bool
+target_retry(struct target *t, const struct ap_result *r)
+{
+	struct ap_engine	*eng = t->eng;
+
+	if (t->rounds_left <= 0 || eng->stopping)
+		return (false);
+	if (r->status != AP_STATUS_TIMEOUT && !(r->status ==
+	    AP_STATUS_ERROR && ap_probe_is_backpressure(r->error)))
+		return (false);
+	t->rounds_left--;
+	t->state = TS_CONNECTING;
+	t->addrs.next6 = t->addrs.next4 = 0;
+	t->addrs.last_family = 0;
+	t->stagger_running = false;
+	t->deadline_us = now_us() + (int64_t)eng->opt->timeout_ms * 1000;
+	evtimer_add(t->deadline, eng->deadline_tv);
+	target_try_next(t);
+	return (true);
+}
+
+/* -m: one record per address tried, each with its own verdict. */
+static void
+emit_per_address(struct target *t)
+{
+	struct ap_result	 r;
+	const struct ap_attempt	*at;
+	size_t			 i;
+
+	for (i = 0; i < t->nattempts; i++) {
+		at = &t->attempts[i];
+		result_init(t, &r);
+		r.ip = at->ip;
+		r.attempts = at;
+		r.nattempts = 1;
+		r.addresses = 1;
+		if (at->error == 0) {
+			r.status = AP_STATUS_CONNECTED;
+			r.rtt_us = at->duration_us;
+		} else {
+			r.status = ap_status_from_error(at->error);
+			r.error = at->error;
+		}
+		emit(t->eng, &r);
+	}
+}
+
+/* The one place a target ends: its record is written, then it is freed
+ * and the engine takes the next target from the input. */
+static void
+target_finish(struct target *t)
+{
+	struct ap_engine	*eng = t->eng;
+	struct ap_result	 r;
+
+	if (t->state == TS_DONE)
+		return;
+	t->state = TS_DONE;
+	target_settle(t);
+	target_verdict(t, &r);
+	if (target_retry(t, &r))
+		return;
+	group_begin(eng);
+	if (eng->opt->all_addresses && t->nattempts > 0 && !eng->cancelling)
+		emit_per_address(t);
+	else
+		emit(eng, &r);
+	group_end(eng, t->seq);
 
 	TAILQ_REMOVE(&eng->inflight, t, entry);
 	eng->ninflight--;
@@ -601,7 +818,9 @@ invalid_record(struct ap_engine *eng, const struct ap_input_item *it,
 	r.error_text = reason;
 	r.file = it->file;
 	r.line = it->line;
+	group_begin(eng);
 	emit(eng, &r);
+	group_end(eng, it->index);
 }
 
 static void
@@ -623,6 +842,8 @@ target_start(struct ap_engine *eng, const struct ap_input_item *it)
 	t->file = it->file;
 	t->line = it->line;
 	t->winner = -1;
+	t->rounds_left = eng->opt->retries;
+	t->seq = it->index;
 	t->state = TS_RESOLVING;
 	t->start_us = now_us();
 	t->deadline_us = t->start_us + (int64_t)eng->opt->timeout_ms * 1000;
@@ -667,6 +888,48 @@ input_cb(evutil_socket_t fd, short what, void *arg)
 	engine_fill(arg);
 }
 
+/* --shard K/N: the input's targets are dealt round robin, so N runs with
+ * K = 1..N cover every target (invalid lines included) exactly once. */
+static bool
+in_shard(const struct ap_engine *eng, const struct ap_input_item *it)
+{
+	return (eng->opt->shard_n <= 1 ||
+	    it->index % eng->opt->shard_n == eng->opt->shard_k - 1);
+}
+
+/* --rate: new targets start no closer together than 1/rate seconds, and
+ * time lost (an idle input) is not made up in a burst. */
+static bool
+rate_allows(struct ap_engine *eng)
+{
+	double		wait_us;
+	struct timeval	tv;
+
+	if (eng->opt->rate == 0)
+		return (true);
+	wait_us = eng->rate_next_us - (double)now_us();
+	if (wait_us <= 0)
+		return (true);
+	if (!evtimer_pending(eng->rate_ev, NULL)) {
+		tv.tv_sec = (time_t)(wait_us / 1e6);
+		tv.tv_usec = (suseconds_t)(wait_us - (double)tv.tv_sec * 1e6);
+		evtimer_add(eng->rate_ev, &tv);
+	}
+	return (false);
+}
+
+static void
+rate_take(struct ap_engine *eng)
+{
+	double	now = (double)now_us();
+
+	if (eng->opt->rate == 0)
+		return;
+	if (eng->rate_next_us < now)
+		eng->rate_next_us = now;
+	eng->rate_next_us += 1e6 / eng->opt->rate;
+}
+
 /* Take targets from the input while there is room for them. */
 static void
 engine_fill(struct ap_engine *eng)
@@ -678,12 +941,27 @@ engine_fill(struct ap_engine *eng)
 		if (eng->input_done || eng->stopping ||
 		    eng->ninflight >= eng->cap)
 			break;
+		if (eng->reorder != NULL &&
+		    !ap_reorder_fits(eng->reorder, eng->next_seq))
+			break;		/* the oldest item holds the window */
+		if (!rate_allows(eng))
+			break;
 		switch (ap_input_next(eng->input, &it)) {
 		case AP_INPUT_TARGET:
-			target_start(eng, &it);
+			eng->next_seq = it.index + 1;
+			if (!in_shard(eng, &it))
+				group_end(eng, it.index);
+			else {
+				rate_take(eng);
+				target_start(eng, &it);
+			}
 			break;
 		case AP_INPUT_INVALID:
-			invalid_record(eng, &it, it.reason);
+			eng->next_seq = it.index + 1;
+			if (!in_shard(eng, &it))
+				group_end(eng, it.index);
+			else
+				invalid_record(eng, &it, it.reason);
 			break;
 		case AP_INPUT_FILE_ERROR:
 			fprintf(stderr, "asyncprobe: %s\n", it.reason);
@@ -775,6 +1053,14 @@ engine_stop(struct ap_engine *eng)
 }
 
 static void
+runtime_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	/* --max-runtime: what has not finished is cancelled. */
+	cancel_all(arg);
+}
+
+static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct ap_engine	*eng = arg;
@@ -840,6 +1126,18 @@ ap_engine_new(const struct ap_options *opt, struct ap_input *input,
 	TAILQ_INIT(&eng->inflight);
 	TAILQ_INIT(&eng->starved);
 	eng->max_inflight = concurrency_limit(opt->concurrency);
+	eng->exchange.send = opt->send_data;
+	eng->exchange.send_len = opt->send_len;
+	eng->exchange.expect = opt->expect;
+	eng->exchange.expect_len = opt->expect_len;
+	eng->exchange.banner_max = (size_t)opt->banner_max;
+	eng->talk = opt->send_data != NULL || opt->expect != NULL ||
+	    opt->banner_max > 0;
+	/* prom and nagios are written whole at the end: nothing to order. */
+	if (opt->ordered && opt->format != AP_FORMAT_PROM &&
+	    opt->format != AP_FORMAT_NAGIOS)
+		eng->reorder = ap_reorder_new(4 * (size_t)eng->max_inflight +
+		    FILL_BATCH);
 	eng->cap = eng->max_inflight;
 	eng->last_flush_us = now_us();
 
@@ -897,10 +1195,13 @@ ap_engine_new(const struct ap_options *opt, struct ap_input *input,
 	eng->flush_ev = event_new(eng->base, -1, 0, flush_cb, eng);
 	eng->retry_ev = evtimer_new(eng->base, retry_cb, eng);
 	eng->stop_ev = event_new(eng->base, -1, 0, stop_cb, eng);
+	eng->runtime_ev = evtimer_new(eng->base, runtime_cb, eng);
+	eng->rate_ev = evtimer_new(eng->base, fill_cb, eng);
 	eng->sigint_ev = evsignal_new(eng->base, SIGINT, signal_cb, eng);
 	eng->sigterm_ev = evsignal_new(eng->base, SIGTERM, signal_cb, eng);
 	if (eng->fill_ev == NULL || eng->flush_ev == NULL ||
 	    eng->retry_ev == NULL || eng->stop_ev == NULL ||
+	    eng->runtime_ev == NULL || eng->rate_ev == NULL ||
 	    eng->sigint_ev == NULL ||
 	    eng->sigterm_ev == NULL ||
 	    event_priority_set(eng->flush_ev, PRIO_FLUSH) == -1 ||
@@ -919,12 +1220,19 @@ fail:
 const struct ap_engine_tally *
 ap_engine_run(struct ap_engine *eng)
 {
-	if (ap_writer_begin(eng->writer) == -1) {
+	/* -q: not even a header; prom and nagios write nothing either. */
+	if (!eng->opt->quiet && ap_writer_begin(eng->writer) == -1) {
 		if (errno == EPIPE)
 			eng->tally.output_closed = true;
 		else
 			system_failure(eng, "write", errno);
 		return (&eng->tally);
+	}
+	if (eng->opt->max_runtime_ms > 0) {
+		struct timeval tv = { eng->opt->max_runtime_ms / 1000,
+		    (eng->opt->max_runtime_ms % 1000) * 1000 };
+
+		evtimer_add(eng->runtime_ev, &tv);
 	}
 	engine_fill(eng);
 	if (!eng->stopping && !(eng->input_done && eng->ninflight == 0) &&
@@ -932,8 +1240,8 @@ ap_engine_run(struct ap_engine *eng)
 		system_failure(eng, "event loop", errno);
 	if (eng->ninflight > 0)		/* loop ended early: never lose one */
 		cancel_all(eng);
-	if (!eng->tally.output_closed && eng->tally.system_error == 0 &&
-	    ap_writer_end(eng->writer) == -1) {
+	if (!eng->opt->quiet && !eng->tally.output_closed &&
+	    eng->tally.system_error == 0 && ap_writer_end(eng->writer) == -1) {
 		if (errno == EPIPE)
 			eng->tally.output_closed = true;
 		else
@@ -976,6 +1284,14 @@ ap_engine_free(struct ap_engine *eng)
 		event_free(eng->retry_ev);
 	if (eng->stop_ev != NULL)
 		event_free(eng->stop_ev);
+	if (eng->runtime_ev != NULL)
+		event_free(eng->runtime_ev);
+	if (eng->rate_ev != NULL)
+		event_free(eng->rate_ev);
+	if (eng->group_fp != NULL)
+		fclose(eng->group_fp);
+	free(eng->group_buf);
+	ap_reorder_free(eng->reorder);
 	if (eng->sigint_ev != NULL)
 		event_free(eng->sigint_ev);
 	if (eng->sigterm_ev != NULL)

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/util.h>
@@ -29,7 +30,15 @@ struct ap_probe {
 	struct ap_probe_outcome	 outcome;
 	ap_probe_cb		*cb;
 	void			*arg;
+	/* The exchange after the connect, when one was asked for. */
+	struct ap_exchange	 x;
+	ap_exchange_cb		*xcb;
+	void			*xarg;
+	bool			 xdone;
 };
+
+/* How much of the peer's first bytes --expect looks through. */
+#define EXPECT_WINDOW	65536
 
 static int64_t
 now_us(void)
@@ -57,12 +66,71 @@ finish(struct ap_probe *p, int error, enum ap_stage stage)
 }
 
 static void
+exchange_end(struct ap_probe *p, bool matched, int error)
+{
+	struct ap_exchange_outcome	 xo;
+	struct evbuffer			*in = bufferevent_get_input(p->bev);
+	size_t				 len = evbuffer_get_length(in);
+
+	if (p->xdone)
+		return;
+	p->xdone = true;
+	bufferevent_disable(p->bev, EV_READ | EV_WRITE);
+	memset(&xo, 0, sizeof(xo));
+	xo.matched = matched;
+	xo.error = error;
+	if (len > p->x.banner_max)
+		len = p->x.banner_max;
+	xo.len = len;
+	xo.data = len > 0 ? (const char *)evbuffer_pullup(in, (ssize_t)len) :
+	    "";
+	p->xcb(p, &xo, p->xarg);
+}
+
+static void
+exchange_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct ap_probe	*p = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	size_t		 len = evbuffer_get_length(in);
+
+	if (p->x.expect != NULL) {
+		if (evbuffer_search(in, p->x.expect, p->x.expect_len,
+		    NULL).pos != -1) {
+			exchange_end(p, true, 0);
+			return;
+		}
+		if (len >= EXPECT_WINDOW)	/* the peer said too much */
+			exchange_end(p, false, 0);
+		return;
+	}
+	if (len >= p->x.banner_max)
+		exchange_end(p, true, 0);
+}
+
+/* Only --send: done once the peer's kernel has it all. */
+static void
+exchange_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct ap_probe	*p = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		exchange_end(p, true, 0);
+}
+
+static void
 event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct ap_probe	*p = arg;
 	int		 error;
 
 	(void)bev;
+	if (p->xcb != NULL) {
+		/* The exchange: the peer closed or broke the connection. */
+		error = (what & BEV_EVENT_EOF) ? 0 : EVUTIL_SOCKET_ERROR();
+		exchange_end(p, p->x.expect == NULL, error);
+		return;
+	}
 	if (what & BEV_EVENT_CONNECTED) {
 		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
 		finish(p, 0, AP_STAGE_HANDSHAKE);
@@ -177,6 +245,42 @@ fail:
 	free(p);
 	errno = save_errno;
 	return (NULL);
+}
+
+int
+ap_probe_exchange(struct ap_probe *p, const struct ap_exchange *x,
+    ap_exchange_cb *cb, void *arg)
+{
+	size_t	window;
+
+	if (p->bev == NULL || p->outcome.error != 0) {
+		errno = ENOTCONN;
+		return (-1);
+	}
+	p->x = *x;
+	p->xcb = cb;
+	p->xarg = arg;
+	window = x->expect != NULL ? EXPECT_WINDOW : x->banner_max;
+	bufferevent_setcb(p->bev, window > 0 ? exchange_read_cb : NULL,
+	    window > 0 ? NULL : exchange_write_cb, event_cb, p);
+	/* The connect's own timeout must not cut the exchange short: the
+	 * target's deadline rules now. */
+	bufferevent_set_timeouts(p->bev, NULL, NULL);
+	bufferevent_setwatermark(p->bev, EV_READ, 0, window);
+	if (x->send != NULL && x->send_len > 0 &&
+	    bufferevent_write(p->bev, x->send, x->send_len) == -1)
+		return (-1);
+	if (bufferevent_enable(p->bev, (window > 0 ? EV_READ : 0) |
+	    EV_WRITE) == -1)
+		return (-1);
+	return (0);
+}
+
+void
+ap_probe_exchange_finish(struct ap_probe *p)
+{
+	if (p != NULL && p->xcb != NULL)
+		exchange_end(p, p->x.expect == NULL, ETIMEDOUT);
 }
 
 void

@@ -39,6 +39,39 @@ struct ap_probe	*ap_probe_start(struct event_base *, const struct ap_addr *dst,
  * A connected socket is closed with a reset, so no TIME_WAIT builds up on
  * this side.  NULL ok. */
 void		 ap_probe_free(struct ap_probe *);
+/* After a probe connected: what to say and what to listen for (Tcl's
+ * "pending writes are flushed once connected").  send is written at once;
+ * the peer's first bytes are read until expect appears, banner_max bytes
+ * have come, or the peer closes. */
+struct ap_exchange {
+	const char	*send;		/* NULL: nothing to say */
+	size_t		 send_len;
+	const char	*expect;	/* NULL: no match wanted */
+	size_t		 expect_len;
+	size_t		 banner_max;	/* bytes to keep; 0: none */
+};
+
+/* The exchange's end: matched is true when expect appeared (or none was
+ * asked); data holds the first bytes read (at most banner_max, or what
+ * was read when expect is set and banner_max is 0: none), borrowed for
+ * the call; error is the errno that cut it short (0: EOF or done). */
+struct ap_exchange_outcome {
+	bool		 matched;
+	int		 error;
+	const char	*data;
+	size_t		 len;
+};
+typedef void ap_exchange_cb(struct ap_probe *,
+		    const struct ap_exchange_outcome *, void *arg);
+
+/* Start the exchange on a probe whose cb reported a connect.  cb runs
+ * once, from the loop.  -1 with errno if it cannot start (then no cb). */
+int		 ap_probe_exchange(struct ap_probe *, const struct ap_exchange *,
+		    ap_exchange_cb *, void *arg);
+/* End a running exchange now (the deadline): cb runs at once, inside
+ * this call, with what was read so far and error ETIMEDOUT. */
+void		 ap_probe_exchange_finish(struct ap_probe *);
+
 /* Whether errno from ap_probe_start() is back-pressure (see above). */
 bool		 ap_probe_is_backpressure(int error);
 

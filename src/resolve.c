@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/dns.h>
 #include <event2/event.h>
@@ -19,6 +20,13 @@
 #include "resolve.h"
 #include "result.h"
 #include "xmalloc.h"
+
+/* evdns's own per-try timeout and tries ("timeout:", "attempts:"); the
+ * target's deadline usually ends a silent lookup first. */
+#define DNS_TRY_TIMEOUT_S	2
+#define DNS_TRIES		2
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
 
 struct name;
 
@@ -37,6 +45,7 @@ struct query {
 	int			 family;
 	bool			 done;
 	int			 error;		/* AP_ERR_*, ETIMEDOUT; 0 */
+	int64_t			 sent_us;	/* when it was asked */
 };
 
 struct name {
@@ -50,6 +59,7 @@ struct name {
 	struct event		*hold;		/* resolution delay; deliver */
 	TAILQ_HEAD(, ap_lookup)	 lookups;
 	unsigned		 busy;		/* inside deliver(): no free */
+	bool			 orphan;	/* counted in res->orphans */
 };
 
 struct ap_resolver {
@@ -61,10 +71,13 @@ struct ap_resolver {
 	struct name		**buckets;
 	size_t			 nbuckets;	/* a power of two */
 	size_t			 nnames;
+	size_t			 orphans;	/* cancelled, awaiting evdns */
+	const char		*bad_nameserver; /* for the error message */
 	unsigned long		 queries;
 };
 
 static void	name_maybe_free(struct name *);
+static int	dns_setup(struct ap_resolver *);
 
 static uint32_t
 hash_name(const char *s)
@@ -92,6 +105,14 @@ ap_resolver_new(struct event_base *base, const struct ap_resolver_config *cfg,
 	r->pins = ap_hosts_new();
 	r->nbuckets = 256;
 	r->buckets = xcalloc(r->nbuckets, sizeof(*r->buckets));
+	/* Named servers are checked now, not at the first lookup. */
+	if (cfg->nnameservers > 0 && dns_setup(r) == -1) {
+		snprintf(errbuf, errlen, "cannot use DNS server '%s'",
+		    r->bad_nameserver != NULL ? r->bad_nameserver : "?");
+		ap_resolver_free(r);
+		return (NULL);
+	}
+	r->cfg.nameservers = NULL;	/* borrowed: not kept */
 	if (cfg->hosts_file != NULL) {
 		r->hosts = ap_hosts_new();
 		if (ap_hosts_load(r->hosts, cfg->hosts_file) == -1) {
@@ -107,13 +128,18 @@ ap_resolver_new(struct event_base *base, const struct ap_resolver_config *cfg,
 void
 ap_resolver_free(struct ap_resolver *r)
 {
+	int	turns;
+
 	if (r == NULL)
 		return;
 	/* Every lookup has been cancelled by now, so no name is left but
-	 * those whose cancelled requests evdns has still to call back for;
-	 * freeing the DNS base with fail_requests set runs those now. */
+	 * those whose cancelled questions evdns has still to call back for.
+	 * evdns queues those callbacks for the loop's next turn: give it
+	 * the turns (bounded), so every name is freed before the resolver. */
+	for (turns = 0; r->orphans > 0 && turns < 16; turns++)
+		event_base_loop(r->base, EVLOOP_NONBLOCK);
 	if (r->dns != NULL)
-		evdns_base_free(r->dns, 1);
+		evdns_base_free(r->dns, 0);
 	ap_hosts_free(r->pins);
 	ap_hosts_free(r->hosts);
 	free(r->buckets);
@@ -165,6 +191,7 @@ dns_setup(struct ap_resolver *r)
 	for (i = 0; i < r->cfg.nnameservers; i++) {
 		if (evdns_base_nameserver_ip_add(r->dns,
 		    r->cfg.nameservers[i]) != 0) {
+			r->bad_nameserver = r->cfg.nameservers[i];
 			errno = EINVAL;
 			return (-1);
 		}
@@ -172,8 +199,8 @@ dns_setup(struct ap_resolver *r)
 	/* evdns allows only 64 questions in flight by default: far too few
 	 * for a scanner; the per-target deadline bounds every question. */
 	evdns_base_set_option(r->dns, "max-inflight:", "4096");
-	evdns_base_set_option(r->dns, "timeout:", "2");
-	evdns_base_set_option(r->dns, "attempts:", "2");
+	evdns_base_set_option(r->dns, "timeout:", STR(DNS_TRY_TIMEOUT_S));
+	evdns_base_set_option(r->dns, "attempts:", STR(DNS_TRIES));
 	return (0);
 }
 
@@ -239,6 +266,15 @@ hold_cb(evutil_socket_t fd, short what, void *arg)
 	deliver(n);
 }
 
+static int64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
 static int
 dns_error(int result, int count)
 {
@@ -271,6 +307,13 @@ answer_cb(int result, char type, int count, int ttl, void *addresses,
 	q->req = NULL;
 	q->done = true;
 	q->error = dns_error(result, count);
+	/* evdns 2.1 handles a SERVFAIL answer as if the server had not
+	 * answered: it asks again at once and, when every try got one,
+	 * reports DNS_ERR_TIMEOUT.  A real timeout cannot come before the
+	 * first try's timeout has passed, so one that does was SERVFAIL. */
+	if (result == DNS_ERR_TIMEOUT &&
+	    now_us() - q->sent_us < DNS_TRY_TIMEOUT_S * 1000000 / 2)
+		q->error = AP_ERR_SERVFAIL;
 	if (result == DNS_ERR_CANCEL || result == DNS_ERR_SHUTDOWN) {
 		name_maybe_free(n);
 		return;
@@ -323,6 +366,7 @@ query_start(struct name *n, struct query *q, int family)
 		return;
 	}
 	r->queries++;
+	q->sent_us = now_us();
 	if (family == AF_INET6)
 		q->req = evdns_base_resolve_ipv6(r->dns, n->host, 0,
 		    answer_cb, q);
@@ -375,6 +419,10 @@ name_maybe_free(struct name *n)
 		return;
 	name_unlink(n);
 	if (n->q6.req != NULL || n->q4.req != NULL) {
+		if (!n->orphan) {
+			n->orphan = true;
+			n->res->orphans++;
+		}
 		if (n->q6.req != NULL && !n->q6.done) {
 			evdns_cancel_request(n->res->dns, n->q6.req);
 			n->q6.done = true;
@@ -385,6 +433,8 @@ name_maybe_free(struct name *n)
 		}
 		return;
 	}
+	if (n->orphan)
+		n->res->orphans--;
 	if (n->hold != NULL)
 		event_free(n->hold);
 	free(n->addrs);
@@ -401,6 +451,8 @@ ap_resolve_start(struct ap_resolver *r, const char *host, ap_resolve_cb *cb,
 	size_t			 b;
 
 	if (r->dns == NULL && dns_setup(r) == -1) {
+		/* Only /etc/resolv.conf is read here; named servers were
+		 * set up by ap_resolver_new(). */
 		if (r->dns != NULL) {
 			evdns_base_free(r->dns, 0);
 			r->dns = NULL;

@@ -15,7 +15,9 @@
 #include "cli.h"
 #include "xmalloc.h"
 
-#define MAXARGS	16
+#define MAXARGS	24
+#define THRHINT	"expected a count like 3 or a percentage like 50%"
+#define ESCHINT	"(use \\r \\n \\t \\\\ \\0 \\xHH \\\" \\')"
 #define DURHINT	"expected a duration like 10, 1.5s, 250ms or 2m"
 
 /*
@@ -47,6 +49,45 @@ cat(char *buf, size_t len, const char *s)
 	strncat(buf, s, len - strlen(buf) - 1);
 }
 
+/* Bytes as C escapes, so NULs and CRs show; "-" for NULL. */
+static void
+bytes(char *buf, size_t len, const char *p, size_t n)
+{
+	char	tmp[8];
+	size_t	i;
+
+	if (p == NULL) {
+		ck_assert_uint_eq(n, 0);
+		cat(buf, len, "-");
+		return;
+	}
+	ck_assert_int_eq(p[n], '\0');		/* terminated past the end */
+	for (i = 0; i < n; i++) {
+		if (p[i] > ' ' && p[i] < 0x7f && p[i] != '\\')
+			snprintf(tmp, sizeof(tmp), "%c", p[i]);
+		else
+			snprintf(tmp, sizeof(tmp), "\\x%02x",
+			    (unsigned char)p[i]);
+		cat(buf, len, tmp);
+	}
+}
+
+/* "-" unset, "3" a count, "12.5%" a percentage. */
+static void
+threshold(char *buf, size_t len, const char *key,
+    const struct ap_threshold *th)
+{
+	char	tmp[64];
+
+	cat(buf, len, key);
+	if (!th->set)
+		snprintf(tmp, sizeof(tmp), "-");
+	else
+		snprintf(tmp, sizeof(tmp), "%g%s", th->value,
+		    th->percent ? "%" : "");
+	cat(buf, len, tmp);
+}
+
 /*
  * Every field as " key=value ", so a table names only the fields it
  * expects to differ and a match cannot hit part of another value.
@@ -58,11 +99,11 @@ dump(const struct ap_options *o, char *buf, size_t len)
 	size_t	i;
 	int	j;
 
-	snprintf(buf, len, " t=%d at=%d ad=%d seq=%d fam=%s ports=",
+	snprintf(buf, len, " t=%d at=%d ad=%d seq=%d fam=%s m=%d ports=",
 	    o->timeout_ms, o->attempt_timeout_ms, o->attempt_delay_ms,
 	    o->sequential, o->family == AF_INET ? "4" :
 	    o->family == AF_INET6 ? "6" : o->family == AF_UNSPEC ? "any" :
-	    "?");
+	    "?", o->all_addresses);
 	if (o->ports.nranges == 0)
 		cat(buf, len, "-");
 	for (i = 0; i < o->ports.nranges; i++) {
@@ -74,8 +115,15 @@ dump(const struct ap_options *o, char *buf, size_t len)
 			    o->ports.ranges[i].lo, o->ports.ranges[i].hi);
 		cat(buf, len, tmp);
 	}
-	snprintf(tmp, sizeof(tmp), " nports=%zu src=%s c=%d resolvers=",
-	    o->ports.count, o->source ? o->source : "-", o->concurrency);
+	snprintf(tmp, sizeof(tmp), " nports=%zu src=%s r=%d send=",
+	    o->ports.count, o->source ? o->source : "-", o->retries);
+	cat(buf, len, tmp);
+	bytes(buf, len, o->send_data, o->send_len);
+	cat(buf, len, " expect=");
+	bytes(buf, len, o->expect, o->expect_len);
+	snprintf(tmp, sizeof(tmp), " banner=%d c=%d rate=%u j=%d shard=%u/%u "
+	    "maxrt=%d resolvers=", o->banner_max, o->concurrency, o->rate,
+	    o->threads, o->shard_k, o->shard_n, o->max_runtime_ms);
 	cat(buf, len, tmp);
 	if (o->nresolvers == 0)
 		cat(buf, len, "-");
@@ -96,14 +144,23 @@ dump(const struct ap_options *o, char *buf, size_t len)
 		cat(buf, len, "=");
 		cat(buf, len, o->pins[j].addrs);
 	}
-	snprintf(tmp, sizeof(tmp), " n=%d fmt=%s out=%s a=%d u=%d q=%d s=%d "
-	    "v=%d files=", o->numeric,
+	snprintf(tmp, sizeof(tmp), " n=%d fmt=%s out=%s a=%d u=%d ord=%d q=%d "
+	    "s=%d prog=%s v=%d", o->numeric,
 	    o->format == AP_FORMAT_TEXT ? "text" :
 	    o->format == AP_FORMAT_CSV ? "csv" :
-	    o->format == AP_FORMAT_JSON ? "json" : "?",
+	    o->format == AP_FORMAT_JSON ? "json" :
+	    o->format == AP_FORMAT_PROM ? "prom" :
+	    o->format == AP_FORMAT_NAGIOS ? "nagios" : "?",
 	    o->output ? o->output : "-", o->only_alive, o->only_unreachable,
-	    o->quiet, o->stats, o->verbose);
+	    o->ordered, o->quiet, o->stats,
+	    o->progress == AP_PROGRESS_AUTO ? "auto" :
+	    o->progress == AP_PROGRESS_ALWAYS ? "always" :
+	    o->progress == AP_PROGRESS_NEVER ? "never" : "?", o->verbose);
 	cat(buf, len, tmp);
+	threshold(buf, len, " x=", &o->min_up);
+	threshold(buf, len, " warn=", &o->warn_down);
+	threshold(buf, len, " crit=", &o->crit_down);
+	cat(buf, len, " files=");
 	ck_assert_ptr_nonnull(o->files);
 	if (o->files[0] == NULL)
 		cat(buf, len, "-");
@@ -116,9 +173,10 @@ dump(const struct ap_options *o, char *buf, size_t len)
 }
 
 static const char defaults[] =
-    " t=5000 at=0 ad=250 seq=0 fam=any ports=- nports=0 src=- c=1024"
-    " resolvers=- hosts=/etc/hosts pins=- n=0 fmt=text out=- a=0 u=0 q=0"
-    " s=0 v=0 files=- ";
+    " t=5000 at=0 ad=250 seq=0 fam=any m=0 ports=- nports=0 src=- r=0"
+    " send=- expect=- banner=0 c=1024 rate=0 j=0 shard=1/1 maxrt=0"
+    " resolvers=- hosts=/etc/hosts pins=- n=0 fmt=text out=- a=0 u=0 ord=0"
+    " q=0 s=0 prog=auto v=0 x=- warn=1 crit=1 files=- ";
 
 START_TEST(test_defaults)
 {
@@ -167,10 +225,44 @@ static const struct good_case {
 	{ { "--source", "::1", NULL }, { "src=::1" } },
 	{ { "-S", "[::1]", "-6", NULL }, { "src=::1", "fam=6" } },
 	{ { "-S", "127.0.0.2", "-4", NULL }, { "src=127.0.0.2", "fam=4" } },
+	{ { "-m", NULL }, { "m=1" } },
+	{ { "--all-addresses", "--sequential", NULL }, { "m=1", "seq=1" } },
+	{ { "-m4", NULL }, { "m=1", "fam=4" } },
+	{ { "-r", "0", NULL }, { "r=0" } },
+	{ { "-r3", NULL }, { "r=3" } },
+	{ { "--retries=10", NULL }, { "r=10" } },
+	{ { "--send", "PING\\r\\n", NULL }, { "send=PING\\x0d\\x0a" } },
+	{ { "--send", "a\\0b\\x00\\xfF\\t\\\\\\\"\\'", NULL },
+	  { "send=a\\x00b\\x00\\xff\\x09\\x5c\"'" } },
+	{ { "--send", "x", "--send", "yz", NULL }, { "send=yz" } },
+	{ { "--send=\\0", NULL }, { "send=\\x00" } },
+	{ { "--expect", "SSH-", NULL }, { "expect=SSH-", "send=-" } },
+	{ { "--expect", "220 \\x41", NULL }, { "expect=220\\x20A" } },
+	{ { "--banner", NULL }, { "banner=256" } },
+	{ { "--banner=1", NULL }, { "banner=1" } },
+	{ { "--banner=65536", NULL }, { "banner=65536" } },
+	{ { "--banner=16", "--banner", NULL }, { "banner=256" } },
+	/* a value must be attached: a separate one is an input file */
+	{ { "--banner", "512", NULL }, { "banner=256", "files=512" } },
 	/* load */
 	{ { "-c", "1", NULL }, { "c=1" } },
 	{ { "--concurrency=1000000", NULL }, { "c=1000000" } },
 	{ { "-c", "007", NULL }, { "c=7" } },
+	{ { "--rate", "0", NULL }, { "rate=0" } },
+	{ { "--rate", "500", NULL }, { "rate=500" } },
+	{ { "--rate=10000000", NULL }, { "rate=10000000" } },
+	{ { "-j", "1", NULL }, { "j=1" } },
+	{ { "--threads", "64", NULL }, { "j=64" } },
+	{ { "-j8", NULL }, { "j=8" } },
+	{ { "--shard", "1/1", NULL }, { "shard=1/1" } },
+	{ { "--shard", "2/4", NULL }, { "shard=2/4" } },
+	{ { "--shard=4/4", NULL }, { "shard=4/4" } },
+	{ { "--shard", "007/0010", NULL }, { "shard=7/10" } },
+	{ { "--shard", "1000000/1000000", NULL }, { "shard=1000000/1000000" } },
+	{ { "--max-runtime", "90s", NULL }, { "maxrt=90000" } },
+	{ { "--max-runtime", "1.5m", NULL }, { "maxrt=90000" } },
+	{ { "--max-runtime", "0", NULL }, { "maxrt=0" } },
+	{ { "--max-runtime", "168h", NULL }, { "maxrt=604800000" } },
 	/* names */
 	{ { "--resolver", "127.0.0.1", NULL }, { "resolvers=127.0.0.1" } },
 	{ { "--resolver", "127.0.0.1:5353", "--resolver", "[::1]:53",
@@ -189,6 +281,28 @@ static const struct good_case {
 	{ { "-f", "csv", NULL }, { "fmt=csv" } },
 	{ { "--format=json", NULL }, { "fmt=json" } },
 	{ { "-f", "json", "-f", "text", NULL }, { "fmt=text" } },
+	{ { "-f", "prom", NULL }, { "fmt=prom" } },
+	{ { "--format", "nagios", NULL }, { "fmt=nagios" } },
+	{ { "--ordered", NULL }, { "ord=1" } },
+	{ { "--ordered", "-f", "prom", NULL }, { "ord=1", "fmt=prom" } },
+	{ { "--ordered", "-fnagios", NULL }, { "ord=1", "fmt=nagios" } },
+	{ { "--progress", NULL }, { "prog=always" } },
+	{ { "--progress=always", NULL }, { "prog=always" } },
+	{ { "--progress=never", NULL }, { "prog=never" } },
+	{ { "--progress=never", "--progress=auto", NULL }, { "prog=auto" } },
+	{ { "-q", "--progress", NULL }, { "q=1", "prog=always" } },
+	{ { "-x", "3", NULL }, { "x=3", "warn=1", "crit=1" } },
+	{ { "--min-up", "0", NULL }, { "x=0" } },
+	{ { "-x50%", NULL }, { "x=50%" } },
+	{ { "--min-up=12.5%", NULL }, { "x=12.5%" } },
+	{ { "-x", "100%", NULL }, { "x=100%" } },
+	{ { "-x", "0%", NULL }, { "x=0%" } },
+	{ { "--warn-down", "2", "--crit-down", "5", NULL },
+	  { "warn=2", "crit=5", "x=-" } },
+	{ { "--warn-down=10%", "--crit-down=25.5%", NULL },
+	  { "warn=10%", "crit=25.5%" } },
+	{ { "--crit-down", "3", "-f", "nagios", NULL },
+	  { "warn=1", "crit=3", "fmt=nagios" } },
 	{ { "-o", "out.txt", NULL }, { "out=out.txt" } },
 	{ { "-o", "x", "--output", "-", NULL }, { "out=-" } },
 	{ { "-a", NULL }, { "a=1", "u=0" } },
@@ -204,6 +318,8 @@ static const struct good_case {
 	{ { "-q", "--", "-t", NULL }, { "files=-t", "t=5000", "q=1" } },
 	/* an abbreviation that is unique is accepted, as getopt_long does */
 	{ { "--seq", "--conc=3", NULL }, { "seq=1", "c=3" } },
+	{ { "--sha", "1/2", "--min=1", "--ord", NULL },
+	  { "shard=1/2", "x=1", "ord=1" } },
 };
 
 START_TEST(test_good)
@@ -290,6 +406,74 @@ static const struct bad_case {
 	{ { "-c", "18446744073709551616", NULL },
 	  "invalid value '18446744073709551616' for -c/--concurrency: must be "
 	  "between 1 and 1000000" },
+	{ { "-r", "11", NULL },
+	  "invalid value '11' for -r/--retries: must be between 0 and 10" },
+	{ { "--retries", "-1", NULL },
+	  "invalid value '-1' for -r/--retries: expected a number" },
+	{ { "--send", "", NULL },
+	  "invalid value '' for --send: expected at least one byte" },
+	{ { "--send", "a\\q", NULL },
+	  "invalid value 'a\\q' for --send: unknown escape '\\q' " ESCHINT },
+	{ { "--send", "\\xg0", NULL },
+	  "invalid value '\\xg0' for --send: bad escape '\\xg0': \\x needs "
+	  "two hex digits" },
+	{ { "--send", "ab\\", NULL },
+	  "invalid value 'ab\\' for --send: incomplete escape '\\' at the "
+	  "end" },
+	{ { "--expect", "", NULL },
+	  "invalid value '' for --expect: expected at least one byte" },
+	{ { "--expect", "\\x4", NULL },
+	  "invalid value '\\x4' for --expect: bad escape '\\x4': \\x needs "
+	  "two hex digits" },
+	{ { "--expect", "\\e[0m", NULL },
+	  "invalid value '\\e[0m' for --expect: unknown escape '\\e' "
+	  ESCHINT },
+	{ { "--banner=0", NULL },
+	  "invalid value '0' for --banner: must be between 1 and 65536" },
+	{ { "--banner=65537", NULL },
+	  "invalid value '65537' for --banner: must be between 1 and 65536" },
+	{ { "--banner=", NULL },
+	  "invalid value '' for --banner: expected a number" },
+	{ { "--banner=1k", NULL },
+	  "invalid value '1k' for --banner: expected a number" },
+	{ { "--rate", "10000001", NULL },
+	  "invalid value '10000001' for --rate: must be between 0 and "
+	  "10000000" },
+	{ { "--rate", "1.5", NULL },
+	  "invalid value '1.5' for --rate: expected a number" },
+	{ { "-j", "0", NULL },
+	  "invalid value '0' for -j/--threads: must be between 1 and 64" },
+	{ { "--threads=65", NULL },
+	  "invalid value '65' for -j/--threads: must be between 1 and 64" },
+	{ { "--shard", "3/2", NULL },
+	  "invalid value '3/2' for --shard: K must be between 1 and 2" },
+	{ { "--shard", "0/1", NULL },
+	  "invalid value '0/1' for --shard: K must be between 1 and 1" },
+	{ { "--shard", "1/0", NULL },
+	  "invalid value '1/0' for --shard: N must be between 1 and 1000000" },
+	{ { "--shard", "1/1000001", NULL },
+	  "invalid value '1/1000001' for --shard: N must be between 1 and "
+	  "1000000" },
+	{ { "--shard", "99999999999999999999/2", NULL },
+	  "invalid value '99999999999999999999/2' for --shard: K must be "
+	  "between 1 and 2" },
+	{ { "--shard", "1", NULL },
+	  "invalid value '1' for --shard: expected K/N, such as 2/4" },
+	{ { "--shard", "1/", NULL },
+	  "invalid value '1/' for --shard: expected K/N, such as 2/4" },
+	{ { "--shard", "/2", NULL },
+	  "invalid value '/2' for --shard: expected K/N, such as 2/4" },
+	{ { "--shard", "1/2/3", NULL },
+	  "invalid value '1/2/3' for --shard: expected K/N, such as 2/4" },
+	{ { "--shard", "-1/2", NULL },
+	  "invalid value '-1/2' for --shard: expected K/N, such as 2/4" },
+	{ { "--shard", " 1/2", NULL },
+	  "invalid value ' 1/2' for --shard: expected K/N, such as 2/4" },
+	{ { "--max-runtime", "soon", NULL },
+	  "invalid value 'soon' for --max-runtime: " DURHINT },
+	{ { "--max-runtime", "169h", NULL },
+	  "invalid value '169h' for --max-runtime: must be between 0ms and "
+	  "168h" },
 	{ { "--resolver", "127.0.0.1:0", NULL },
 	  "invalid value '127.0.0.1:0' for --resolver: port must be a number "
 	  "from 1 to 65535" },
@@ -344,13 +528,42 @@ static const struct bad_case {
 	  "invalid value 'a.test:443:127.0.0.1' for --resolve: "
 	  "'443:127.0.0.1' is not a numeric IPv4 or IPv6 address" },
 	{ { "-f", "xml", NULL },
-	  "invalid value 'xml' for -f/--format: expected text, csv or json" },
+	  "invalid value 'xml' for -f/--format: expected text, csv, json, "
+	  "prom or nagios" },
 	{ { "--format", "JSON", NULL },
-	  "invalid value 'JSON' for -f/--format: expected text, csv or json" },
+	  "invalid value 'JSON' for -f/--format: expected text, csv, json, "
+	  "prom or nagios" },
+	{ { "-f", "prometheus", NULL },
+	  "invalid value 'prometheus' for -f/--format: expected text, csv, "
+	  "json, prom or nagios" },
 	{ { "-o", "", NULL },
 	  "invalid value '' for -o/--output: expected a file name" },
 	{ { "-a", "-u", NULL },
 	  "-a/--alive and -u/--unreachable are mutually exclusive" },
+	{ { "--progress=yes", NULL },
+	  "invalid value 'yes' for --progress: expected auto, always or "
+	  "never" },
+	{ { "--progress=", NULL },
+	  "invalid value '' for --progress: expected auto, always or never" },
+	{ { "-x", "abc", NULL },
+	  "invalid value 'abc' for -x/--min-up: " THRHINT },
+	{ { "-x", "1.5", NULL },
+	  "invalid value '1.5' for -x/--min-up: a count must be a whole "
+	  "number (add % for a percentage)" },
+	{ { "-x", "101%", NULL },
+	  "invalid value '101%' for -x/--min-up: a percentage must be between "
+	  "0% and 100%" },
+	{ { "--min-up", "-5", NULL },
+	  "invalid value '-5' for -x/--min-up: " THRHINT },
+	{ { "--warn-down", "%", NULL },
+	  "invalid value '%' for --warn-down: " THRHINT },
+	{ { "--warn-down", "", NULL },
+	  "invalid value '' for --warn-down: " THRHINT },
+	{ { "--crit-down", "4294967296", NULL },
+	  "invalid value '4294967296' for --crit-down: a count must be between "
+	  "0 and 4294967295" },
+	{ { "--crit-down", "50 %", NULL },
+	  "invalid value '50 %' for --crit-down: " THRHINT },
 	/* getopt's own complaints, rephrased */
 	{ { "--foo", NULL }, "unknown option '--foo'" },
 	{ { "--foo=bar", "-t", "1", NULL }, "unknown option '--foo'" },
@@ -370,6 +583,14 @@ static const struct bad_case {
 	  "ambiguous option '--res' (--resolver, --resolve)" },
 	{ { "--attempt=1", NULL },
 	  "ambiguous option '--attempt' (--attempt-timeout, --attempt-delay)" },
+	{ { "--ordered=1", NULL }, "option '--ordered' takes no value" },
+	{ { "--all-addresses=yes", NULL },
+	  "option '--all-addresses' takes no value" },
+	{ { "--shard", NULL }, "option '--shard' needs a value" },
+	{ { "-x", NULL }, "option '-x' needs a value" },
+	{ { "--s", "x", NULL },
+	  "ambiguous option '--s' (--sequential, --source, --send, --shard, "
+	  "--stats)" },
 };
 
 START_TEST(test_bad)
@@ -464,7 +685,8 @@ START_TEST(test_error_frees)
 {
 	static const char *const a[] = { "-p", "22", "-S", "::1",
 	    "--resolver", "127.0.0.1", "--resolve", "a.test:127.0.0.1",
-	    "-o", "out", "--resolve", "b.test:x", NULL };
+	    "-o", "out", "--send", "x", "--expect", "y", "--send", "z\\q",
+	    "--resolve", "b.test:x", NULL };
 	struct ap_options	 o;
 	char			 err[256];
 
@@ -586,12 +808,148 @@ START_TEST(test_uint)
 }
 END_TEST
 
+static const struct thr_case {
+	const char	*s;
+	int		 rc;
+	bool		 percent;
+	double		 value;
+	const char	*err;
+} thrs[] = {
+	{ "0", 0, false, 0, NULL },
+	{ "1", 0, false, 1, NULL },
+	{ "007", 0, false, 7, NULL },
+	{ "4294967295", 0, false, 4294967295.0, NULL },
+	{ "0%", 0, true, 0, NULL },
+	{ "50%", 0, true, 50, NULL },
+	{ "12.5%", 0, true, 12.5, NULL },
+	{ "99.99%", 0, true, 99.99, NULL },
+	{ "100%", 0, true, 100, NULL },
+	{ "100.000%", 0, true, 100, NULL },
+	{ "0100%", 0, true, 100, NULL },
+	{ "0.5%", 0, true, 0.5, NULL },
+	{ "4294967296", -1, false, 0, "a count must be between 0 and "
+	  "4294967295" },
+	{ "99999999999999999999999", -1, false, 0, "a count must be between "
+	  "0 and 4294967295" },
+	{ "1.5", -1, false, 0, "a count must be a whole number (add % for a "
+	  "percentage)" },
+	{ "1.0", -1, false, 0, "a count must be a whole number (add % for a "
+	  "percentage)" },
+	{ "100.001%", -1, false, 0, "a percentage must be between 0% and "
+	  "100%" },
+	{ "101%", -1, false, 0, "a percentage must be between 0% and 100%" },
+	{ "1000%", -1, false, 0, "a percentage must be between 0% and 100%" },
+	{ "99999999999999999999%", -1, false, 0, "a percentage must be "
+	  "between 0% and 100%" },
+	{ "", -1, false, 0, THRHINT },
+	{ "%", -1, false, 0, THRHINT },
+	{ "%50", -1, false, 0, THRHINT },
+	{ "50%%", -1, false, 0, THRHINT },
+	{ "-1", -1, false, 0, THRHINT },
+	{ "+1", -1, false, 0, THRHINT },
+	{ ".5%", -1, false, 0, THRHINT },
+	{ "5.%", -1, false, 0, THRHINT },
+	{ "5.", -1, false, 0, THRHINT },
+	{ "1e2", -1, false, 0, THRHINT },
+	{ "1e2%", -1, false, 0, THRHINT },
+	{ "inf%", -1, false, 0, THRHINT },
+	{ "0x10", -1, false, 0, THRHINT },
+	{ "5 %", -1, false, 0, THRHINT },
+	{ " 5", -1, false, 0, THRHINT },
+	{ "1,5%", -1, false, 0, THRHINT },
+};
+
+START_TEST(test_threshold)
+{
+	const struct thr_case	*tc = &thrs[_i];
+	struct ap_threshold	 th = { false, true, -42 };
+	char			 err[128] = "";
+	int			 rc;
+
+	rc = ap_parse_threshold(tc->s, &th, err, sizeof(err));
+	ck_assert_msg(rc == tc->rc, "'%s': rc %d, err '%s'", tc->s, rc, err);
+	if (rc == 0) {
+		ck_assert(th.set);
+		ck_assert_int_eq(th.percent, tc->percent);
+		ck_assert_double_eq_tol(th.value, tc->value, 1e-9);
+	} else {
+		/* untouched on error */
+		ck_assert(!th.set && th.percent);
+		ck_assert_double_eq(th.value, -42);
+		ck_assert_str_eq(err, tc->err);
+	}
+}
+END_TEST
+
+static const struct esc_case {
+	const char	*in;
+	int		 rc;
+	const char	*out;		/* may hold NULs: see len */
+	size_t		 len;
+	const char	*err;
+} escs[] = {
+	{ "", 0, "", 0, NULL },
+	{ "plain text", 0, "plain text", 10, NULL },
+	{ "GET / HTTP/1.0\\r\\n\\r\\n", 0, "GET / HTTP/1.0\r\n\r\n", 18,
+	  NULL },
+	{ "\\t\\\\\\\"\\'", 0, "\t\\\"'", 4, NULL },
+	{ "a\\0b", 0, "a\0b", 3, NULL },
+	{ "\\012", 0, "\0" "12", 3, NULL },		/* \0 is not octal */
+	{ "\\x00\\x41\\x7a\\xfF\\xA0", 0, "\0Az\xff\xa0", 5, NULL },
+	{ "\\x414", 0, "A4", 2, NULL },		/* two digits, no more */
+	{ "\\\\x41", 0, "\\x41", 4, NULL },		/* escaped backslash */
+	{ "caf\xc3\xa9", 0, "caf\xc3\xa9", 5, NULL },	/* bytes pass */
+	{ "\\q", -1, NULL, 0, "unknown escape '\\q' " ESCHINT },
+	{ "ok\\N", -1, NULL, 0, "unknown escape '\\N' " ESCHINT },
+	{ "\\a", -1, NULL, 0, "unknown escape '\\a' " ESCHINT },
+	{ "\\1", -1, NULL, 0, "unknown escape '\\1' " ESCHINT },
+	{ "\\ ", -1, NULL, 0, "unknown escape: '\\' then byte 0x20" },
+	{ "\\\xc3\xa9", -1, NULL, 0,
+	  "unknown escape: '\\' then byte 0xc3" },
+	{ "\\x", -1, NULL, 0, "bad escape '\\x': \\x needs two hex digits" },
+	{ "\\x4", -1, NULL, 0, "bad escape '\\x4': \\x needs two hex digits" },
+	{ "\\x4g", -1, NULL, 0, "bad escape '\\x4g': \\x needs two hex "
+	  "digits" },
+	{ "\\xg4", -1, NULL, 0, "bad escape '\\xg4': \\x needs two hex "
+	  "digits" },
+	{ "ab\\xZZcd", -1, NULL, 0, "bad escape '\\xZZ': \\x needs two hex "
+	  "digits" },
+	{ "\\", -1, NULL, 0, "incomplete escape '\\' at the end" },
+	{ "abc\\", -1, NULL, 0, "incomplete escape '\\' at the end" },
+	{ "\\\\\\", -1, NULL, 0, "incomplete escape '\\' at the end" },
+};
+
+START_TEST(test_unescape)
+{
+	const struct esc_case	*ec = &escs[_i];
+	char			*out = NULL, err[128] = "";
+	size_t			 len = 42;
+	int			 rc;
+
+	rc = ap_unescape(ec->in, &out, &len, err, sizeof(err));
+	ck_assert_msg(rc == ec->rc, "'%s': rc %d, err '%s'", ec->in, rc, err);
+	if (rc == 0) {
+		ck_assert_ptr_nonnull(out);
+		ck_assert_uint_eq(len, ec->len);
+		ck_assert_msg(memcmp(out, ec->out, len) == 0, "'%s'", ec->in);
+		ck_assert_int_eq(out[len], '\0');
+		free(out);
+	} else {
+		ck_assert_ptr_null(out);
+		ck_assert_uint_eq(len, 42);
+		ck_assert_str_eq(err, ec->err);
+	}
+}
+END_TEST
+
 /* A NULL or empty errbuf must not be written to. */
 START_TEST(test_no_errbuf)
 {
-	int64_t		ms;
-	uint64_t	v;
-	char		one[1] = { 'x' };
+	struct ap_threshold	th;
+	int64_t			ms;
+	uint64_t		v;
+	size_t			n;
+	char			one[1] = { 'x' }, *out;
 
 	ck_assert_int_eq(ap_parse_duration_ms("x", 1, 2, &ms, NULL, 0), -1);
 	ck_assert_int_eq(ap_parse_uint("x", 1, 2, &v, NULL, 0), -1);
@@ -599,6 +957,14 @@ START_TEST(test_no_errbuf)
 	ck_assert_int_eq(one[0], 'x');
 	ck_assert_int_eq(ap_parse_uint("", 1, 2, &v, one, sizeof(one)), -1);
 	ck_assert_int_eq(one[0], '\0');		/* truncated, terminated */
+	one[0] = 'x';
+	ck_assert_int_eq(ap_parse_threshold("x", &th, NULL, 0), -1);
+	ck_assert_int_eq(ap_parse_threshold("x", &th, one, 0), -1);
+	ck_assert_int_eq(ap_unescape("\\q", &out, &n, NULL, 0), -1);
+	ck_assert_int_eq(ap_unescape("\\q", &out, &n, one, 0), -1);
+	ck_assert_int_eq(one[0], 'x');
+	ck_assert_int_eq(ap_unescape("\\x", &out, &n, one, sizeof(one)), -1);
+	ck_assert_int_eq(one[0], '\0');
 }
 END_TEST
 
@@ -621,11 +987,15 @@ START_TEST(test_usage)
 	static const char *const order[] = {
 		"usage: asyncprobe ", "Probing:", "--timeout",
 		"--attempt-timeout", "--attempt-delay", "--sequential",
-		"\n  -4 ", "\n  -6 ", "--port", "--source", "Load:",
-		"--concurrency", "Names:", "--resolver", "--hosts-file",
-		"--resolve ", "--numeric", "Output:", "--format", "--output",
-		"--alive", "--unreachable", "--quiet", "--stats", "--verbose",
-		"--help", "--version", NULL
+		"\n  -4 ", "\n  -6 ", "-m, --all-addresses", "--port",
+		"--source", "-r, --retries", "--send", "--expect", "--banner",
+		"Load:", "--concurrency", "--rate", "-j, --threads", "--shard",
+		"--max-runtime", "Names:", "--resolver", "--hosts-file",
+		"--resolve ", "--numeric", "Output:", "--format",
+		"text, csv, json, prom or nagios", "--output", "--alive",
+		"--unreachable", "--ordered", "--quiet", "--stats",
+		"--progress", "--verbose", "-x, --min-up", "--warn-down",
+		"--crit-down", "--help", "--version", NULL
 	};
 	char		*text, *p, *nl, *line;
 	const char	*at;
@@ -686,6 +1056,10 @@ cli_suite(void)
 	tcase_add_loop_test(tc, test_duration, 0,
 	    sizeof(durs) / sizeof(durs[0]));
 	tcase_add_loop_test(tc, test_uint, 0, sizeof(uints) / sizeof(uints[0]));
+	tcase_add_loop_test(tc, test_threshold, 0,
+	    sizeof(thrs) / sizeof(thrs[0]));
+	tcase_add_loop_test(tc, test_unescape, 0,
+	    sizeof(escs) / sizeof(escs[0]));
 	tcase_add_test(tc, test_no_errbuf);
 	suite_add_tcase(s, tc);
 
