@@ -21,7 +21,7 @@ trap cleanup EXIT INT TERM
 # (it stops by itself after 300 s whatever happens).
 start() {
 	build/tests/aptest-net "$1" --host 127.0.0.1 --port "$2" \
-	    --ignore-stdin --lifetime 300 >"$tmp/$1.out" &
+	    --ignore-stdin --lifetime 300 >"$tmp/$1.out" 2>/dev/null &
 	pids="$pids $!"
 	i=0
 	while [ ! -s "$tmp/$1.out" ] && [ $i -lt 50 ]; do

@@ -15,16 +15,19 @@
 #include <sys/socket.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
 #include "addrlist.h"
 #include "engine.h"
 #include "probe.h"
+#include "progress.h"
 #include "reorder.h"
 #include "resolve.h"
 #include "stats.h"
@@ -115,6 +118,12 @@ struct ap_engine {
 	struct event		*flush_ev;
 	struct event		*retry_ev;	/* back-pressure */
 	struct event		*sigint_ev, *sigterm_ev;
+	struct event		*sigusr1_ev;	/* progress line once */
+	struct event		*progress_ev;	/* --progress refresh */
+	bool			 progress_tty;	/* redraw in place */
+	bool			 progress_drawn; /* a line is on screen */
+	uint64_t		 total;		/* targets, 0: unknown */
+	int64_t			 start_us;
 	struct event		*stop_ev;	/* end every target */
 	struct target_list	 inflight;
 	struct target_list	 starved;
@@ -286,6 +295,66 @@ group_end(struct ap_engine *eng, uint64_t seq)
 }
 
 static void
+progress_erase(struct ap_engine *eng)
+{
+	if (eng->progress_drawn) {
+		fputs("\r\033[K", stderr);
+		eng->progress_drawn = false;
+	}
+}
+
+/* A line on stderr that must not be torn by the progress line. */
+static void
+note(struct ap_engine *eng, const char *fmt, ...)
+{
+	va_list	ap;
+
+	progress_erase(eng);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static void
+progress_show(struct ap_engine *eng, bool in_place)
+{
+	struct ap_progress_view	v;
+	char			line[512];
+
+	memset(&v, 0, sizeof(v));
+	v.done = eng->tally.targets;
+	memcpy(v.status, eng->tally.status, sizeof(v.status));
+	v.inflight = eng->ninflight;
+	v.elapsed_us = now_us() - eng->start_us;
+	v.total = eng->total;
+	ap_progress_format(&v, line, sizeof(line));
+	progress_erase(eng);
+	if (in_place) {
+		fprintf(stderr, "\rasyncprobe: %s\033[K", line);
+		eng->progress_drawn = true;
+	} else
+		fprintf(stderr, "asyncprobe: %s\n", line);
+	fflush(stderr);
+}
+
+static void
+progress_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ap_engine	*eng = arg;
+
+	(void)fd, (void)what;
+	progress_show(eng, eng->progress_tty);
+}
+
+static void
+sigusr1_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	/* On demand, a line of its own (TIP 427's -connecting, for a run). */
+	progress_show(arg, false);
+}
+
+static void
 verbose_attempt(const struct target *t, const struct ap_attempt *a)
 {
 	if (t->eng->opt->verbose == 0)
@@ -293,12 +362,12 @@ verbose_attempt(const struct target *t, const struct ap_attempt *a)
 	/* One line per attempt: which address, what came of it, how far
 	 * it got, and when. */
 	if (a->error == 0)
-		fprintf(stderr, "asyncprobe: %s: %s port %u: connected in "
+		note(t->eng, "asyncprobe: %s: %s port %u: connected in "
 		    "%lld.%03lld ms\n", t->text, a->ip, t->port,
 		    (long long)(a->duration_us / 1000),
 		    (long long)(a->duration_us % 1000));
 	else
-		fprintf(stderr, "asyncprobe: %s: %s port %u: %s (%s, %s) "
+		note(t->eng, "asyncprobe: %s: %s port %u: %s (%s, %s) "
 		    "after %lld.%03lld ms\n", t->text, a->ip, t->port,
 		    ap_status_name(ap_status_from_error(a->error)),
 		    ap_errno_name(a->error), ap_stage_name(a->stage),
@@ -807,7 +876,7 @@ invalid_record(struct ap_engine *eng, const struct ap_input_item *it,
 {
 	struct ap_result	r;
 
-	fprintf(stderr, "%s:%lu: %s\n", it->file, it->line, reason);
+	note(eng, "%s:%lu: %s\n", it->file, it->line, reason);
 	memset(&r, 0, sizeof(r));
 	r.target = it->text;
 	r.host = it->host != NULL ? it->host : "";
@@ -964,7 +1033,7 @@ engine_fill(struct ap_engine *eng)
 				invalid_record(eng, &it, it.reason);
 			break;
 		case AP_INPUT_FILE_ERROR:
-			fprintf(stderr, "asyncprobe: %s\n", it.reason);
+			note(eng, "asyncprobe: %s\n", it.reason);
 			eng->tally.file_errors++;
 			break;
 		case AP_INPUT_AGAIN:
@@ -1199,15 +1268,20 @@ ap_engine_new(const struct ap_options *opt, struct ap_input *input,
 	eng->rate_ev = evtimer_new(eng->base, fill_cb, eng);
 	eng->sigint_ev = evsignal_new(eng->base, SIGINT, signal_cb, eng);
 	eng->sigterm_ev = evsignal_new(eng->base, SIGTERM, signal_cb, eng);
+	eng->sigusr1_ev = evsignal_new(eng->base, SIGUSR1, sigusr1_cb, eng);
+	eng->progress_ev = event_new(eng->base, -1, EV_PERSIST, progress_cb,
+	    eng);
 	if (eng->fill_ev == NULL || eng->flush_ev == NULL ||
 	    eng->retry_ev == NULL || eng->stop_ev == NULL ||
 	    eng->runtime_ev == NULL || eng->rate_ev == NULL ||
-	    eng->sigint_ev == NULL ||
+	    eng->sigint_ev == NULL || eng->sigusr1_ev == NULL ||
+	    eng->progress_ev == NULL ||
 	    eng->sigterm_ev == NULL ||
 	    event_priority_set(eng->flush_ev, PRIO_FLUSH) == -1 ||
 	    event_priority_set(eng->fill_ev, PRIO_FLUSH) == -1 ||
 	    event_add(eng->sigint_ev, NULL) == -1 ||
-	    event_add(eng->sigterm_ev, NULL) == -1) {
+	    event_add(eng->sigterm_ev, NULL) == -1 ||
+	    event_add(eng->sigusr1_ev, NULL) == -1) {
 		snprintf(errbuf, errlen, "cannot create events");
 		goto fail;
 	}
@@ -1228,6 +1302,18 @@ ap_engine_run(struct ap_engine *eng)
 			system_failure(eng, "write", errno);
 		return (&eng->tally);
 	}
+	eng->start_us = now_us();
+	eng->progress_tty = isatty(STDERR_FILENO);
+	if (eng->opt->progress == AP_PROGRESS_ALWAYS ||
+	    (eng->opt->progress == AP_PROGRESS_AUTO && eng->progress_tty)) {
+		/* At most 4 redraws a second on a terminal; elsewhere a
+		 * line a second is plenty for a log. */
+		struct timeval tv = { eng->progress_tty ? 0 : 1,
+		    eng->progress_tty ? 250000 : 0 };
+
+		event_priority_set(eng->progress_ev, PRIO_FLUSH);
+		event_add(eng->progress_ev, &tv);
+	}
 	if (eng->opt->max_runtime_ms > 0) {
 		struct timeval tv = { eng->opt->max_runtime_ms / 1000,
 		    (eng->opt->max_runtime_ms % 1000) * 1000 };
@@ -1240,6 +1326,7 @@ ap_engine_run(struct ap_engine *eng)
 		system_failure(eng, "event loop", errno);
 	if (eng->ninflight > 0)		/* loop ended early: never lose one */
 		cancel_all(eng);
+	progress_erase(eng);
 	if (!eng->opt->quiet && !eng->tally.output_closed &&
 	    eng->tally.system_error == 0 && ap_writer_end(eng->writer) == -1) {
 		if (errno == EPIPE)
@@ -1254,6 +1341,12 @@ unsigned
 ap_engine_peak_inflight(const struct ap_engine *eng)
 {
 	return (eng->peak);
+}
+
+void
+ap_engine_set_total(struct ap_engine *eng, uint64_t total)
+{
+	eng->total = total;
 }
 
 unsigned
@@ -1296,6 +1389,10 @@ ap_engine_free(struct ap_engine *eng)
 		event_free(eng->sigint_ev);
 	if (eng->sigterm_ev != NULL)
 		event_free(eng->sigterm_ev);
+	if (eng->sigusr1_ev != NULL)
+		event_free(eng->sigusr1_ev);
+	if (eng->progress_ev != NULL)
+		event_free(eng->progress_ev);
 	ap_resolver_free(eng->resolver);
 	if (eng->base != NULL)
 		event_base_free(eng->base);

@@ -43,5 +43,7 @@ void		 ap_engine_free(struct ap_engine *);	/* NULL ok */
  * after the descriptor limit capped -c. */
 unsigned	 ap_engine_peak_inflight(const struct ap_engine *);
 unsigned	 ap_engine_concurrency(const struct ap_engine *);
+/* How many records to expect, for the progress line; 0: not known. */
+void		 ap_engine_set_total(struct ap_engine *, uint64_t);
 
 #endif

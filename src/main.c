@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -104,9 +105,23 @@ now_us(void)
 	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
+/* -x N or N%: enough targets connected. */
+static int
+min_up_met(const struct ap_threshold *x, const struct ap_engine_tally *t)
+{
+	double	up = (double)t->status[AP_STATUS_CONNECTED];
+
+	if (!x->set)
+		return (0);
+	if (x->percent)
+		return (t->targets > 0 &&
+		    up * 100.0 >= x->value * (double)t->targets);
+	return (up >= x->value);
+}
+
 /* SPEC 6: the highest code that applies wins; a signal's over all. */
 static int
-exit_status(const struct ap_engine_tally *t)
+exit_status(const struct ap_options *o, const struct ap_engine_tally *t)
 {
 	int	code = 0;
 
@@ -118,9 +133,44 @@ exit_status(const struct ap_engine_tally *t)
 		code = EXIT_DOWN;
 	if (t->status[AP_STATUS_UNRESOLVED] > 0)
 		code = EXIT_UNRESOLVED;
+	if (min_up_met(&o->min_up, t))
+		code = 0;
 	if (t->status[AP_STATUS_INVALID] > 0 || t->file_errors > 0)
 		code = EXIT_USAGE;
 	return (code);
+}
+
+/* For the progress line: how many records the input will give, when
+ * every input is a regular file that can be read twice; 0 otherwise. */
+static uint64_t
+count_targets(const struct ap_options *o)
+{
+	struct ap_input		*in;
+	struct ap_input_item	 it;
+	struct stat		 st;
+	enum ap_input_rc	 rc;
+	uint64_t		 n = 0;
+	char			**f;
+
+	if (o->files == NULL || o->files[0] == NULL)
+		return (0);
+	for (f = o->files; *f != NULL; f++)
+		if (strcmp(*f, "-") == 0 || stat(*f, &st) == -1 ||
+		    !S_ISREG(st.st_mode))
+			return (0);
+	if ((in = ap_input_new(o->files,
+	    o->ports.count > 0 ? &o->ports : NULL)) == NULL)
+		return (0);
+	while ((rc = ap_input_next(in, &it)) != AP_INPUT_EOF) {
+		if (rc == AP_INPUT_AGAIN)
+			break;
+		if ((rc == AP_INPUT_TARGET || rc == AP_INPUT_INVALID) &&
+		    (o->shard_n <= 1 || it.index % o->shard_n ==
+		    o->shard_k - 1))
+			n++;
+	}
+	ap_input_free(in);
+	return (n);
 }
 
 int
@@ -194,8 +244,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 
+	if (opt.progress == AP_PROGRESS_ALWAYS ||
+	    (opt.progress == AP_PROGRESS_AUTO && isatty(STDERR_FILENO)))
+		ap_engine_set_total(eng, count_targets(&opt));
 	tally = ap_engine_run(eng);
-	code = exit_status(tally);
+	code = exit_status(&opt, tally);
 	if (tally->system_error != 0)
 		fprintf(stderr, "asyncprobe: %s: %s\n", tally->system_what,
 		    strerror(tally->system_error));

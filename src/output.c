@@ -17,6 +17,8 @@ static const struct ap_writer_ops *const writers[] = {
 	&ap_output_text,
 	&ap_output_csv,
 	&ap_output_json,
+	&ap_output_prom,
+	&ap_output_nagios,
 	NULL
 };
 
@@ -77,6 +79,15 @@ ap_writer_end(struct ap_writer *w)
 	if (rc == -1 || ferror(w->fp))
 		return (-1);
 	return (0);
+}
+
+void
+ap_writer_discard(struct ap_writer *w)
+{
+	if (w->free_state != NULL)
+		w->free_state(w);
+	w->free_state = NULL;
+	w->state = NULL;
 }
 
 void

@@ -9,6 +9,7 @@
 
 #include "result.h"
 
+struct ap_threshold;
 struct ap_writer;
 
 struct ap_writer_ops {
@@ -23,6 +24,16 @@ struct ap_writer {
 	FILE				*fp;		/* borrowed */
 	int				 verbose;	/* text: list attempts */
 	void				*state;		/* the format's own */
+	/* Frees state; set by the format that allocated it (prom and
+	 * nagios gather records until end()).  NULL: nothing to free. */
+	void				(*free_state)(struct ap_writer *);
+	/* nagios: --warn-down and --crit-down; borrowed, NULL means a
+	 * count of 1 (the SPEC default). */
+	const struct ap_threshold	*warn_down;
+	const struct ap_threshold	*crit_down;
+	/* nagios: the plugin exit code, valid once end() succeeded. */
+	int				 code;
+	int				 ended;
 };
 
 /* NULL when there is no such format. */
@@ -34,6 +45,16 @@ const char			*ap_output_list(void);
 int	ap_writer_begin(struct ap_writer *);
 int	ap_writer_write(struct ap_writer *, const struct ap_result *);
 int	ap_writer_end(struct ap_writer *);
+/* Free what a format gathered when end() will not run (a write error, a
+ * system failure).  end() frees it itself; safe to call again. */
+void	ap_writer_discard(struct ap_writer *);
+
+/*
+ * The Nagios plugin exit code of a nagios writer after end(): 0 OK,
+ * 1 WARNING, 2 CRITICAL, 3 UNKNOWN.  3 when end() has not run or failed.
+ * main.c exits with it (SPEC 5) instead of the SPEC 6 status.
+ */
+int	ap_output_nagios_code(const struct ap_writer *);
 
 /* Shared formatting helpers, so every format prints the same values. */
 /* RFC 3339 UTC with milliseconds: 2026-11-24T08:25:24.123Z. */
@@ -47,5 +68,7 @@ size_t	ap_output_utf8_len(const char *s, size_t len);
 extern const struct ap_writer_ops ap_output_text;
 extern const struct ap_writer_ops ap_output_csv;
 extern const struct ap_writer_ops ap_output_json;
+extern const struct ap_writer_ops ap_output_prom;
+extern const struct ap_writer_ops ap_output_nagios;
 
 #endif
