@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 #include "progress.h"
 #include "reorder.h"
 #include "resolve.h"
+#include "share.h"
 #include "stats.h"
 #include "xmalloc.h"
 
@@ -41,6 +43,9 @@
 /* Back-pressure retry delay bounds (out of descriptors or ports). */
 #define RETRY_MIN_MS		5
 #define RETRY_MAX_MS		200
+/* -j: an engine hands its records to the real output in chunks this big
+ * (whole records only), and when its loop is about to wait. */
+#define SHARE_CHUNK		65536
 /* Flush records at least this often even when the loop never idles. */
 #define FLUSH_EVERY_US		100000
 /* RFC 8305 3: how long an A answer waits for the AAAA one. */
@@ -124,6 +129,15 @@ struct ap_engine {
 	bool			 progress_drawn; /* a line is on screen */
 	uint64_t		 total;		/* targets, 0: unknown */
 	int64_t			 start_us;
+	/* -j: the engines of one run; NULL when this one is alone. */
+	struct ap_share		*share;
+	int			 idx;		/* this engine's number */
+	struct ap_share_counts	*counts;
+	int			 wake[2];	/* pipe: share -> engine */
+	struct event		*wake_ev;
+	FILE			*ofp;		/* records not yet out */
+	char			*obuf;
+	size_t			 olen;
 	struct event		*stop_ev;	/* end every target */
 	struct target_list	 inflight;
 	struct target_list	 starved;
@@ -140,6 +154,7 @@ struct ap_engine {
 	struct ap_exchange	 exchange;
 	struct event		*runtime_ev;	/* --max-runtime */
 	struct event		*rate_ev;	/* --rate: next start */
+	double			 rate;		/* this engine's share */
 	double			 rate_next_us;	/* earliest next start */
 	uint64_t		 next_seq;	/* index of the next item */
 	struct ap_reorder	*reorder;	/* --ordered, else NULL */
@@ -185,13 +200,33 @@ system_failure(struct ap_engine *eng, const char *what, int error)
 
 /* ---- output ---------------------------------------------------------- */
 
+/* -j: hand the records gathered so far to the real output. */
+static int
+share_drain(struct ap_engine *eng, bool flush)
+{
+	if (fflush(eng->ofp) == EOF)
+		return (-1);
+	if (eng->olen > 0 &&
+	    ap_share_write(eng->share, eng->obuf, eng->olen) == -1)
+		return (-1);
+	rewind(eng->ofp);
+	eng->olen = 0;
+	return (flush ? ap_share_write(eng->share, NULL, 0) : 0);
+}
+
 static void
 flush_output(struct ap_engine *eng)
 {
+	int	rc;
+
 	eng->last_flush_us = now_us();
 	if (eng->tally.output_closed || eng->writer->fp == NULL)
 		return;
-	if (fflush(eng->writer->fp) == EOF) {
+	if (eng->share != NULL)
+		rc = share_drain(eng, true);
+	else
+		rc = fflush(eng->writer->fp) == EOF ? -1 : 0;
+	if (rc == -1) {
 		if (errno == EPIPE) {
 			eng->tally.output_closed = true;
 			engine_stop(eng);
@@ -225,6 +260,12 @@ emit(struct ap_engine *eng, struct ap_result *r)
 	r->timestamp_ms = wall_ms();
 	eng->tally.status[r->status]++;
 	eng->tally.targets++;
+	if (eng->counts != NULL) {
+		atomic_fetch_add_explicit(&eng->counts->status[r->status], 1,
+		    memory_order_relaxed);
+		atomic_fetch_add_explicit(&eng->counts->done, 1,
+		    memory_order_relaxed);
+	}
 	if (eng->stats != NULL)
 		ap_stats_add(eng->stats, r);
 	if (!wanted(eng, r->status) || eng->tally.output_closed ||
@@ -239,7 +280,23 @@ emit(struct ap_engine *eng, struct ap_result *r)
 			system_failure(eng, "memory", ENOMEM);
 		return;
 	}
-	if (ap_writer_write(eng->writer, r) == -1) {
+	if (eng->share != NULL) {
+		/* -j: gathered here, handed out in whole-record chunks. */
+		struct ap_writer w = *eng->writer;
+
+		w.fp = eng->ofp;
+		if (ap_writer_write(&w, r) == -1)
+			system_failure(eng, "memory", ENOMEM);
+		else if (ftell(eng->ofp) >= SHARE_CHUNK &&
+		    share_drain(eng, false) == -1) {
+			if (errno == EPIPE) {
+				eng->tally.output_closed = true;
+				engine_stop(eng);
+			} else
+				system_failure(eng, "write", errno);
+			return;
+		}
+	} else if (ap_writer_write(eng->writer, r) == -1) {
 		if (errno == EPIPE) {
 			eng->tally.output_closed = true;
 			engine_stop(eng);
@@ -862,6 +919,9 @@ target_finish(struct target *t)
 
 	TAILQ_REMOVE(&eng->inflight, t, entry);
 	eng->ninflight--;
+	if (eng->counts != NULL)
+		atomic_fetch_sub_explicit(&eng->counts->inflight, 1,
+		    memory_order_relaxed);
 	target_free(t);
 	/* Additive increase after back-pressure lowered the cap. */
 	if (eng->cap < eng->max_inflight && TAILQ_EMPTY(&eng->starved))
@@ -919,6 +979,9 @@ target_start(struct ap_engine *eng, const struct ap_input_item *it)
 	TAILQ_INSERT_TAIL(&eng->inflight, t, entry);
 	if (++eng->ninflight > eng->peak)
 		eng->peak = eng->ninflight;
+	if (eng->counts != NULL)
+		atomic_fetch_add_explicit(&eng->counts->inflight, 1,
+		    memory_order_relaxed);
 	if ((t->deadline = evtimer_new(eng->base, deadline_cb, t)) == NULL ||
 	    event_priority_set(t->deadline, PRIO_TIMER) == -1 ||
 	    evtimer_add(t->deadline, eng->deadline_tv) == -1) {
@@ -974,7 +1037,7 @@ rate_allows(struct ap_engine *eng)
 	double		wait_us;
 	struct timeval	tv;
 
-	if (eng->opt->rate == 0)
+	if (eng->rate <= 0)
 		return (true);
 	wait_us = eng->rate_next_us - (double)now_us();
 	if (wait_us <= 0)
@@ -992,19 +1055,36 @@ rate_take(struct ap_engine *eng)
 {
 	double	now = (double)now_us();
 
-	if (eng->opt->rate == 0)
+	if (eng->rate <= 0)
 		return;
 	if (eng->rate_next_us < now)
 		eng->rate_next_us = now;
-	eng->rate_next_us += 1e6 / eng->opt->rate;
+	eng->rate_next_us += 1e6 / eng->rate;
 }
 
 /* Take targets from the input while there is room for them. */
 static void
+wait_for_input(struct ap_engine *eng, int fd)
+{
+	if (fd == -1)
+		return;		/* -j: another engine's wake-up will come */
+	if (eng->input_ev == NULL) {
+		eng->input_ev = event_new(eng->base, fd, EV_READ, input_cb,
+		    eng);
+		if (eng->input_ev == NULL) {
+			system_failure(eng, "event", ENOMEM);
+			return;
+		}
+	}
+	event_add(eng->input_ev, NULL);
+}
+
+static void
 engine_fill(struct ap_engine *eng)
 {
 	struct ap_input_item	it;
-	int			n;
+	enum ap_input_rc	rc;
+	int			n, fd;
 
 	for (n = 0; n < FILL_BATCH; n++) {
 		if (eng->input_done || eng->stopping ||
@@ -1015,7 +1095,13 @@ engine_fill(struct ap_engine *eng)
 			break;		/* the oldest item holds the window */
 		if (!rate_allows(eng))
 			break;
-		switch (ap_input_next(eng->input, &it)) {
+		if (eng->share != NULL)
+			rc = ap_share_next(eng->share, eng->idx, &it, &fd);
+		else {
+			rc = ap_input_next(eng->input, &it);
+			fd = ap_input_fd(eng->input);
+		}
+		switch (rc) {
 		case AP_INPUT_TARGET:
 			eng->next_seq = it.index + 1;
 			if (!in_shard(eng, &it))
@@ -1037,16 +1123,7 @@ engine_fill(struct ap_engine *eng)
 			eng->tally.file_errors++;
 			break;
 		case AP_INPUT_AGAIN:
-			if (eng->input_ev == NULL) {
-				eng->input_ev = event_new(eng->base,
-				    ap_input_fd(eng->input), EV_READ,
-				    input_cb, eng);
-				if (eng->input_ev == NULL) {
-					system_failure(eng, "event", ENOMEM);
-					return;
-				}
-			}
-			event_add(eng->input_ev, NULL);
+			wait_for_input(eng, fd);
 			return;
 		case AP_INPUT_EOF:
 			eng->input_done = true;
@@ -1166,6 +1243,22 @@ concurrency_limit(int wanted_c)
 	return ((unsigned)wanted_c);
 }
 
+/* A base is only ever used by the thread that made it: with -j, libevent's
+ * global state is locked (evthread_use_pthreads()), never the bases. */
+static struct event_base *
+base_new(void)
+{
+	struct event_config	*cfg;
+	struct event_base	*base;
+
+	if ((cfg = event_config_new()) == NULL)
+		return (NULL);
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return (base);
+}
+
 static int
 make_common_timeout(struct ap_engine *eng, int ms, const struct timeval **out)
 {
@@ -1177,10 +1270,48 @@ make_common_timeout(struct ap_engine *eng, int ms, const struct timeval **out)
 	return (*out == NULL ? -1 : 0);
 }
 
-struct ap_engine *
-ap_engine_new(const struct ap_options *opt, struct ap_input *input,
-    struct ap_writer *writer, struct ap_stats *stats, char *errbuf,
-    size_t errlen)
+static void
+wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ap_engine	*eng = arg;
+	char			 buf[64];
+	ssize_t			 n, i;
+	bool			 cancel = false;
+
+	(void)what;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			if (buf[i] == 'c')
+				cancel = true;
+	if (cancel)
+		cancel_all(eng);	/* a signal reached the run */
+	else
+		engine_fill(eng);
+}
+
+/* -j: the pipe the other engines and the main thread wake this one by,
+ * and the buffer its records gather in. */
+static int
+share_setup(struct ap_engine *eng)
+{
+	eng->wake[0] = eng->wake[1] = -1;
+	if (pipe2(eng->wake, O_NONBLOCK | O_CLOEXEC) == -1)
+		return (-1);
+	ap_share_set_wake(eng->share, eng->idx, eng->wake[1]);
+	eng->counts = ap_share_counts(eng->share);
+	if ((eng->wake_ev = event_new(eng->base, eng->wake[0],
+	    EV_READ | EV_PERSIST, wake_cb, eng)) == NULL ||
+	    event_add(eng->wake_ev, NULL) == -1)
+		return (-1);
+	if ((eng->ofp = open_memstream(&eng->obuf, &eng->olen)) == NULL)
+		return (-1);
+	return (0);
+}
+
+static struct ap_engine *
+engine_new(const struct ap_options *opt, struct ap_input *input,
+    struct ap_share *share, int idx, int nengines, struct ap_writer *writer,
+    struct ap_stats *stats, char *errbuf, size_t errlen)
 {
 	struct ap_engine		*eng = xcalloc(1, sizeof(*eng));
 	struct ap_resolver_config	 rc;
@@ -1188,13 +1319,20 @@ ap_engine_new(const struct ap_options *opt, struct ap_input *input,
 
 	eng->opt = opt;
 	eng->input = input;
+	eng->share = share;
+	eng->idx = idx;
+	eng->wake[0] = eng->wake[1] = -1;
 	eng->writer = writer;
 	eng->stats = stats;
 	eng->family = opt->family;
 	eng->retry_ms = RETRY_MIN_MS;
 	TAILQ_INIT(&eng->inflight);
 	TAILQ_INIT(&eng->starved);
+	/* -j: the descriptors, -c and --rate are split between engines. */
 	eng->max_inflight = concurrency_limit(opt->concurrency);
+	eng->max_inflight = (eng->max_inflight + (unsigned)nengines - 1) /
+	    (unsigned)nengines;
+	eng->rate = (double)opt->rate / nengines;
 	eng->exchange.send = opt->send_data;
 	eng->exchange.send_len = opt->send_len;
 	eng->exchange.expect = opt->expect;
@@ -1223,7 +1361,7 @@ ap_engine_new(const struct ap_options *opt, struct ap_input *input,
 			eng->family = eng->source.u.sa.sa_family;
 	}
 
-	if ((eng->base = event_base_new()) == NULL ||
+	if ((eng->base = base_new()) == NULL ||
 	    event_base_priority_init(eng->base, NPRIO) == -1) {
 		snprintf(errbuf, errlen, "cannot create the event loop");
 		goto fail;
@@ -1266,19 +1404,32 @@ ap_engine_new(const struct ap_options *opt, struct ap_input *input,
 	eng->stop_ev = event_new(eng->base, -1, 0, stop_cb, eng);
 	eng->runtime_ev = evtimer_new(eng->base, runtime_cb, eng);
 	eng->rate_ev = evtimer_new(eng->base, fill_cb, eng);
-	eng->sigint_ev = evsignal_new(eng->base, SIGINT, signal_cb, eng);
-	eng->sigterm_ev = evsignal_new(eng->base, SIGTERM, signal_cb, eng);
-	eng->sigusr1_ev = evsignal_new(eng->base, SIGUSR1, sigusr1_cb, eng);
 	eng->progress_ev = event_new(eng->base, -1, EV_PERSIST, progress_cb,
 	    eng);
 	if (eng->fill_ev == NULL || eng->flush_ev == NULL ||
 	    eng->retry_ev == NULL || eng->stop_ev == NULL ||
 	    eng->runtime_ev == NULL || eng->rate_ev == NULL ||
-	    eng->sigint_ev == NULL || eng->sigusr1_ev == NULL ||
 	    eng->progress_ev == NULL ||
-	    eng->sigterm_ev == NULL ||
 	    event_priority_set(eng->flush_ev, PRIO_FLUSH) == -1 ||
-	    event_priority_set(eng->fill_ev, PRIO_FLUSH) == -1 ||
+	    event_priority_set(eng->fill_ev, PRIO_FLUSH) == -1) {
+		snprintf(errbuf, errlen, "cannot create events");
+		goto fail;
+	}
+	if (share != NULL) {
+		/* Signals go to the main thread (only one event base may
+		 * take them); it wakes every engine. */
+		if (share_setup(eng) == -1) {
+			snprintf(errbuf, errlen, "cannot set up engine %d: "
+			    "%s", idx, strerror(errno));
+			goto fail;
+		}
+		return (eng);
+	}
+	eng->sigint_ev = evsignal_new(eng->base, SIGINT, signal_cb, eng);
+	eng->sigterm_ev = evsignal_new(eng->base, SIGTERM, signal_cb, eng);
+	eng->sigusr1_ev = evsignal_new(eng->base, SIGUSR1, sigusr1_cb, eng);
+	if (eng->sigint_ev == NULL || eng->sigusr1_ev == NULL ||
+	    eng->sigterm_ev == NULL ||
 	    event_add(eng->sigint_ev, NULL) == -1 ||
 	    event_add(eng->sigterm_ev, NULL) == -1 ||
 	    event_add(eng->sigusr1_ev, NULL) == -1) {
@@ -1291,11 +1442,33 @@ fail:
 	return (NULL);
 }
 
+struct ap_engine *
+ap_engine_new(const struct ap_options *opt, struct ap_input *input,
+    struct ap_writer *writer, struct ap_stats *stats, char *errbuf,
+    size_t errlen)
+{
+	return (engine_new(opt, input, NULL, 0, 1, writer, stats, errbuf,
+	    errlen));
+}
+
+struct ap_engine *
+ap_engine_new_shared(const struct ap_options *opt, struct ap_share *share,
+    int idx, int nengines, struct ap_writer *writer, struct ap_stats *stats,
+    char *errbuf, size_t errlen)
+{
+	return (engine_new(opt, NULL, share, idx, nengines, writer, stats,
+	    errbuf, errlen));
+}
+
 const struct ap_engine_tally *
 ap_engine_run(struct ap_engine *eng)
 {
-	/* -q: not even a header; prom and nagios write nothing either. */
-	if (!eng->opt->quiet && ap_writer_begin(eng->writer) == -1) {
+	bool	alone = eng->share == NULL;
+
+	/* -q: not even a header; prom and nagios write nothing either.
+	 * -j: the caller writes the header and the end once. */
+	if (alone && !eng->opt->quiet &&
+	    ap_writer_begin(eng->writer) == -1) {
 		if (errno == EPIPE)
 			eng->tally.output_closed = true;
 		else
@@ -1304,8 +1477,8 @@ ap_engine_run(struct ap_engine *eng)
 	}
 	eng->start_us = now_us();
 	eng->progress_tty = isatty(STDERR_FILENO);
-	if (eng->opt->progress == AP_PROGRESS_ALWAYS ||
-	    (eng->opt->progress == AP_PROGRESS_AUTO && eng->progress_tty)) {
+	if (alone && (eng->opt->progress == AP_PROGRESS_ALWAYS ||
+	    (eng->opt->progress == AP_PROGRESS_AUTO && eng->progress_tty))) {
 		/* At most 4 redraws a second on a terminal; elsewhere a
 		 * line a second is plenty for a log. */
 		struct timeval tv = { eng->progress_tty ? 0 : 1,
@@ -1327,6 +1500,11 @@ ap_engine_run(struct ap_engine *eng)
 	if (eng->ninflight > 0)		/* loop ended early: never lose one */
 		cancel_all(eng);
 	progress_erase(eng);
+	if (!alone) {
+		if (!eng->tally.output_closed && eng->tally.system_error == 0)
+			flush_output(eng);
+		return (&eng->tally);
+	}
 	if (!eng->opt->quiet && !eng->tally.output_closed &&
 	    eng->tally.system_error == 0 && ap_writer_end(eng->writer) == -1) {
 		if (errno == EPIPE)
@@ -1393,6 +1571,17 @@ ap_engine_free(struct ap_engine *eng)
 		event_free(eng->sigusr1_ev);
 	if (eng->progress_ev != NULL)
 		event_free(eng->progress_ev);
+	if (eng->wake_ev != NULL)
+		event_free(eng->wake_ev);
+	if (eng->wake[0] != -1)
+		close(eng->wake[0]);
+	if (eng->wake[1] != -1) {
+		ap_share_set_wake(eng->share, eng->idx, -1);
+		close(eng->wake[1]);
+	}
+	if (eng->ofp != NULL)
+		fclose(eng->ofp);
+	free(eng->obuf);
 	ap_resolver_free(eng->resolver);
 	if (eng->base != NULL)
 		event_base_free(eng->base);

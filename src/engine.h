@@ -15,6 +15,7 @@
 #include "result.h"
 
 struct ap_engine;
+struct ap_share;
 struct ap_stats;
 
 /* What main.c needs to choose the exit status (SPEC 6). */
@@ -33,6 +34,14 @@ struct ap_engine_tally {
  * file that can't be read, a bad --resolve or --source) or when the event
  * loop can't be made. */
 struct ap_engine *ap_engine_new(const struct ap_options *, struct ap_input *,
+		    struct ap_writer *, struct ap_stats *, char *errbuf,
+		    size_t errlen);
+/* -j: engine idx of nengines, taking its input from share and handing
+ * its records to share's output; ap_engine_run() then writes no header
+ * or end, takes no signals and draws no progress (the caller does, for
+ * all).  Its -c and --rate are its share of the run's. */
+struct ap_engine *ap_engine_new_shared(const struct ap_options *,
+		    struct ap_share *, int idx, int nengines,
 		    struct ap_writer *, struct ap_stats *, char *errbuf,
 		    size_t errlen);
 /* Run until every target read has its record, a signal arrives, or the

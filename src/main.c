@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "input.h"
 #include "output.h"
+#include "parallel.h"
 #include "stats.h"
 #include "xmalloc.h"
 
@@ -90,6 +91,10 @@ format_name(enum ap_format f)
 		return ("csv");
 	case AP_FORMAT_JSON:
 		return ("json");
+	case AP_FORMAT_PROM:
+		return ("prom");
+	case AP_FORMAT_NAGIOS:
+		return ("nagios");
 	case AP_FORMAT_TEXT:
 	default:
 		return ("text");
@@ -173,6 +178,21 @@ count_targets(const struct ap_options *o)
 	return (n);
 }
 
+/* -j: online CPUs unless given.  What must come out whole or in order
+ * (prom, nagios, --ordered) takes one engine: one event loop. */
+static int
+thread_count(const struct ap_options *o)
+{
+	long	n = o->threads;
+
+	if (o->ordered || o->format == AP_FORMAT_PROM ||
+	    o->format == AP_FORMAT_NAGIOS)
+		return (1);
+	if (n <= 0 && (n = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+		n = 1;
+	return ((int)n);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -183,6 +203,10 @@ main(int argc, char **argv)
 	struct ap_stats			*stats = NULL;
 	struct ap_engine		*eng = NULL;
 	const struct ap_engine_tally	*tally = NULL;
+	struct ap_engine_tally		 ptally;
+	uint64_t			 total = 0;
+	unsigned			 peak = 0;
+	int				 nthreads;
 	char				 errbuf[AP_ERRBUF_LEN * 2];
 	int64_t				 start_us = now_us();
 	int				 code;
@@ -212,6 +236,8 @@ main(int argc, char **argv)
 	memset(&writer, 0, sizeof(writer));
 	writer.ops = ap_output_find(format_name(opt.format));
 	writer.verbose = opt.verbose;
+	writer.warn_down = &opt.warn_down;
+	writer.crit_down = &opt.crit_down;
 	if (opt.output != NULL) {
 		if (output_open(&of, opt.output) == -1) {
 			fprintf(stderr, "asyncprobe: %s: %s\n", opt.output,
@@ -237,17 +263,28 @@ main(int argc, char **argv)
 	}
 	if (opt.stats)
 		stats = ap_stats_new();
-	if ((eng = ap_engine_new(&opt, input, &writer, stats, errbuf,
-	    sizeof(errbuf))) == NULL) {
-		fprintf(stderr, "asyncprobe: %s\n", errbuf);
-		code = EXIT_USAGE;
-		goto out;
-	}
-
 	if (opt.progress == AP_PROGRESS_ALWAYS ||
 	    (opt.progress == AP_PROGRESS_AUTO && isatty(STDERR_FILENO)))
-		ap_engine_set_total(eng, count_targets(&opt));
-	tally = ap_engine_run(eng);
+		total = count_targets(&opt);
+	if ((nthreads = thread_count(&opt)) > 1) {
+		if (ap_parallel_run(&opt, input, &writer, stats, nthreads,
+		    total, &ptally, &peak, errbuf, sizeof(errbuf)) == -1) {
+			fprintf(stderr, "asyncprobe: %s\n", errbuf);
+			code = EXIT_USAGE;
+			goto out;
+		}
+		tally = &ptally;
+	} else {
+		if ((eng = ap_engine_new(&opt, input, &writer, stats, errbuf,
+		    sizeof(errbuf))) == NULL) {
+			fprintf(stderr, "asyncprobe: %s\n", errbuf);
+			code = EXIT_USAGE;
+			goto out;
+		}
+		ap_engine_set_total(eng, total);
+		tally = ap_engine_run(eng);
+		peak = ap_engine_peak_inflight(eng);
+	}
 	code = exit_status(&opt, tally);
 	if (tally->system_error != 0)
 		fprintf(stderr, "asyncprobe: %s: %s\n", tally->system_what,
@@ -264,10 +301,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "asyncprobe: write: %s\n", strerror(errno));
 		code = EXIT_SYSTEM;
 	}
+	if (opt.format == AP_FORMAT_NAGIOS && tally->signal == 0 &&
+	    !opt.quiet)
+		/* A Nagios plugin speaks in its own codes (3: UNKNOWN). */
+		code = code == EXIT_SYSTEM ? 3 :
+		    ap_output_nagios_code(&writer);
 	if (stats != NULL)
-		ap_stats_print(stats, stderr, now_us() - start_us,
-		    ap_engine_peak_inflight(eng));
+		ap_stats_print(stats, stderr, now_us() - start_us, peak);
 out:
+	ap_writer_discard(&writer);
 	ap_engine_free(eng);
 	ap_stats_free(stats);
 	ap_input_free(input);

@@ -33,7 +33,7 @@ struct ap_writer {
 	const struct ap_threshold	*crit_down;
 	/* nagios: the plugin exit code, valid once end() succeeded. */
 	int				 code;
-	int				 ended;
+	bool				 ended;
 };
 
 /* NULL when there is no such format. */

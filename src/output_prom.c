@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: ISC */
+/* output_prom.c -- Prometheus text format for node_exporter's textfile
+ * collector, with blackbox_exporter's metric names.  A family's samples
+ * must sit together, so write() only keeps what the metrics need and end()
+ * writes the whole file; renaming it into place is main.c's job. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "xmalloc.h"
+
+
+/* One sample set: the label text is escaped once, when the record comes. */
+struct prom_rec {
+	struct prom_rec	*next;		/* same hash bucket */
+	uint64_t	 hash;		/* of labels */
+	int64_t		 duration_us;	/* target start to verdict */
+	unsigned char	 success;	/* 1 connected, else 0 */
+	unsigned char	 protocol;	/* 4, 6, 0: no address */
+	char		 labels[];	/* target="..",host="..",... */
+};
+
+struct prom_state {
+	struct prom_rec	**recs;		/* arrival order */
+	size_t		  nrecs;
+	size_t		  cap;
+	struct prom_rec	**buckets;	/* power of two, >= nrecs */
+	size_t		  nbuckets;
+	uint64_t	  status[AP_STATUS_COUNT];	/* every record */
+	uint64_t	  duplicates;	/* label sets seen before */
+};
+
+/*
+ * Escape a label value (Prometheus text format): backslash, double quote
+ * and newline get a backslash; everything else passes as UTF-8, and each
+ * byte that starts no well-formed sequence becomes U+FFFD, since the
+ * format is UTF-8 only.  Writes to dst when it is not NULL; returns the
+ * length either way, so the caller can size the buffer first.
+ */
+static size_t
+prom_escape(char *dst, const char *s)
+{
+	size_t	 i, n, len, out = 0;
+	char	 c;
+
+	len = strlen(s);
+	for (i = 0; i < len; i += n) {
+		c = s[i];
+		n = 1;
+		if (c == '\\' || c == '"' || c == '\n') {
+			if (dst != NULL) {
+				dst[out] = '\\';
+				dst[out + 1] = c == '\n' ? 'n' : c;
+			}
+			out += 2;
+		} else if ((unsigned char)c < 0x80) {
+			if (dst != NULL)
+				dst[out] = c;
+			out++;
+		} else if ((n = ap_output_utf8_len(s + i, len - i)) == 0) {
+			if (dst != NULL)
+				memcpy(dst + out, "\xef\xbf\xbd", 3);
+			out += 3;
+			n = 1;
+		} else {
+			if (dst != NULL)
+				memcpy(dst + out, s + i, n);
+			out += n;
+		}
+	}
+	return (out);
+}
+
+/* The label set, in a fixed order: target, host, port, ip. */
+static const char *const label_names[] = { "target", "host", "port", "ip" };
+#define NLABELS	(sizeof(label_names) / sizeof(label_names[0]))
+
+static size_t
+prom_labels(char *dst, const char *const values[NLABELS])
+{
+	size_t	 i, n, out = 0;
+
+	for (i = 0; i < NLABELS; i++) {
+		n = strlen(label_names[i]);
+		if (dst != NULL) {
+			if (i > 0)
+				dst[out] = ',';
+			memcpy(dst + out + (i > 0), label_names[i], n);
+			memcpy(dst + out + (i > 0) + n, "=\"", 2);
+		}
+		out += (i > 0) + n + 2;
+		out += prom_escape(dst != NULL ? dst + out : NULL, values[i]);
+		if (dst != NULL)
+			dst[out] = '"';
+		out++;
+	}
+	if (dst != NULL)
+		dst[out] = '\0';
+	return (out);
+}
+
+/* FNV-1a: label sets are short, and the hash only spreads the buckets. */
+static uint64_t
+prom_hash(const char *s)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return (h);
+}
+
+/* 4 or 6 for a numeric address, 0 for none (unresolved, invalid). */
+static unsigned char
+prom_protocol(const char *ip)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+
+	if (ip == NULL || *ip == '\0')
+		return (0);
+	if (inet_pton(AF_INET, ip, &a4) == 1)
+		return (4);
+	if (inet_pton(AF_INET6, ip, &a6) == 1)
+		return (6);
+	return (0);
+}
+
+static void
+prom_free(struct ap_writer *w)
+{
+	struct prom_state	*st = w->state;
+	size_t			 i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nrecs; i++)
+		free(st->recs[i]);
+	free(st->recs);
+	free(st->buckets);
+	free(st);
+	w->state = NULL;
+	w->free_state = NULL;
+}
+
+/* Double the buckets once they hold as many records as there are. */
+static void
+prom_grow(struct prom_state *st)
+{
+	struct prom_rec	*p;
+	size_t		 i, mask;
+
+	free(st->buckets);
+	st->nbuckets = st->nbuckets == 0 ? 64 : st->nbuckets * 2;
+	st->buckets = xcalloc(st->nbuckets, sizeof(*st->buckets));
+	mask = st->nbuckets - 1;
+	for (i = 0; i < st->nrecs; i++) {
+		p = st->recs[i];
+		p->next = st->buckets[p->hash & mask];
+		st->buckets[p->hash & mask] = p;
+	}
+}
+
+static int
+prom_write(struct ap_writer *w, const struct ap_result *r)
+{
+	struct prom_state	*st = w->state;
+	struct prom_rec		*p, *q;
+	const char		*values[NLABELS];
+	char			 port[16];
+	size_t			 len, slot;
+
+	if (st == NULL) {
+		st = w->state = xcalloc(1, sizeof(*st));
+		w->free_state = prom_free;
+	}
+	if ((unsigned)r->status < AP_STATUS_COUNT)
+		st->status[r->status]++;
+
+	/* Port 0 is no port at all (an invalid line): an empty label. */
+	if (r->port == 0)
+		port[0] = '\0';
+	else
+		snprintf(port, sizeof(port), "%u", r->port);
+	values[0] = r->target != NULL ? r->target : "";
+	values[1] = r->host != NULL ? r->host : "";
+	values[2] = port;
+	values[3] = r->ip != NULL ? r->ip : "";
+	len = prom_labels(NULL, values);
+	p = xmalloc(sizeof(*p) + len + 1);
+	prom_labels(p->labels, values);
+	p->hash = prom_hash(p->labels);
+	p->duration_us = r->elapsed_us;
+	p->success = r->status == AP_STATUS_CONNECTED;
+	p->protocol = prom_protocol(r->ip);
+
+	/*
+	 * The same line twice, or one name under -m twice at one address,
+	 * would repeat a series, which Prometheus rejects for the whole
+	 * file: the first record of a label set stands.
+	 */
+	if (st->nbuckets > 0) {
+		slot = p->hash & (st->nbuckets - 1);
+		for (q = st->buckets[slot]; q != NULL; q = q->next) {
+			if (q->hash == p->hash &&
+			    strcmp(q->labels, p->labels) == 0) {
+				st->duplicates++;
+				free(p);
+				return (0);
+			}
+		}
+	}
+	if (st->nrecs == st->cap) {
+		st->cap = st->cap == 0 ? 64 : st->cap * 2;
+		st->recs = xreallocarray(st->recs, st->cap, sizeof(*st->recs));
+	}
+	st->recs[st->nrecs++] = p;
+	if (st->nrecs > st->nbuckets)
+		prom_grow(st);		/* links p too */
+	else {
+		slot = p->hash & (st->nbuckets - 1);
+		p->next = st->buckets[slot];
+		st->buckets[slot] = p;
+	}
+	return (0);
+}
+
+static void
+prom_family(FILE *fp, const char *name, const char *help)
+{
+	fprintf(fp, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+static int
+prom_end(struct ap_writer *w)
+{
+	static const uint64_t	 zero[AP_STATUS_COUNT];
+	struct prom_state	*st = w->state;
+	FILE			*fp = w->fp;
+	const uint64_t		*status = st != NULL ? st->status : zero;
+	const struct prom_rec	*p;
+	uint64_t		 mag;
+	size_t			 i, n = st != NULL ? st->nrecs : 0;
+	int			 s;
+
+	if (st != NULL && st->duplicates > 0)
+		fprintf(fp, "# asyncprobe: %llu duplicate series dropped, the "
+		    "first record of each kept\n",
+		    (unsigned long long)st->duplicates);
+
+	prom_family(fp, "probe_success",
+	    "1 when a TCP connect to the target succeeded, else 0.");
+	for (i = 0; i < n; i++) {
+		p = st->recs[i];
+		fprintf(fp, "probe_success{%s} %d\n", p->labels, p->success);
+	}
+
+	prom_family(fp, "probe_duration_seconds",
+	    "Seconds from the target's start to its verdict.");
+	for (i = 0; i < n; i++) {
+		p = st->recs[i];
+		/* Integer arithmetic: exact microseconds, no exponent. */
+		mag = p->duration_us < 0 ?
+		    (uint64_t)0 - (uint64_t)p->duration_us :
+		    (uint64_t)p->duration_us;
+		fprintf(fp, "probe_duration_seconds{%s} %s%llu.%06llu\n",
+		    p->labels, p->duration_us < 0 ? "-" : "",
+		    (unsigned long long)(mag / 1000000),
+		    (unsigned long long)(mag % 1000000));
+	}
+
+	prom_family(fp, "probe_ip_protocol",
+	    "IP version of the record's address: 4, 6, or 0 when none.");
+	for (i = 0; i < n; i++) {
+		p = st->recs[i];
+		fprintf(fp, "probe_ip_protocol{%s} %d\n", p->labels,
+		    p->protocol);
+	}
+
+	prom_family(fp, "asyncprobe_targets",
+	    "Records of this run per status.");
+	for (s = 0; s < AP_STATUS_COUNT; s++)
+		fprintf(fp, "asyncprobe_targets{status=\"%s\"} %llu\n",
+		    ap_status_name(s), (unsigned long long)status[s]);
+
+	prom_free(w);
+	return (ferror(fp) ? -1 : 0);
+}
+
+const struct ap_writer_ops ap_output_prom = {
+	"prom",
+	NULL,
+	prom_write,
+	prom_end
+};

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: ISC */
+/* share.h -- what the engines of one run (-j N, one per thread) share: the
+ * input, dealt out so that every target of one name goes to the same
+ * engine (its resolver then asks once), the real output, and the counters
+ * the progress line reads.  Each engine takes items in batches and writes
+ * records in 64 KiB chunks, so the locks here are off the hot path. */
+#ifndef AP_SHARE_H
+#define AP_SHARE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "input.h"
+#include "result.h"
+
+struct ap_share;
+
+/* input is borrowed; out is the real output stream (borrowed). */
+struct ap_share	*ap_share_new(struct ap_input *, int nengines, FILE *out);
+void		 ap_share_free(struct ap_share *);	/* NULL ok */
+/* Where engine idx is woken (a byte on fd): items arrived, or the input
+ * ended, or (byte 'c') the run is cancelled. */
+void		 ap_share_set_wake(struct ap_share *, int idx, int fd);
+/* Wake every engine with byte c. */
+void		 ap_share_wake_all(struct ap_share *, char c);
+
+/* The next item for engine idx, as ap_input_next() would give it;
+ * valid until the engine's next call.  AP_INPUT_AGAIN: wait for the
+ * input's descriptor when *input_fd >= 0, else for a wake-up. */
+enum ap_input_rc ap_share_next(struct ap_share *, int idx,
+		    struct ap_input_item *, int *input_fd);
+
+/* Write len bytes of whole records to the real output, or flush it
+ * (buf NULL).  -1 with errno on a write error. */
+int		 ap_share_write(struct ap_share *, const char *buf, size_t len);
+
+/* Counters for the progress line, summed over the engines. */
+struct ap_share_counts {
+	atomic_uint_fast64_t	 done;
+	atomic_uint_fast64_t	 status[AP_STATUS_COUNT];
+	atomic_uint		 inflight;
+};
+struct ap_share_counts *ap_share_counts(struct ap_share *);
+
+#endif
