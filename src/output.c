@@ -39,7 +39,7 @@ ap_output_find(const char *name)
 const char *
 ap_output_list(void)
 {
-	return ("text, csv, json");
+	return ("text, csv, json, prom, nagios");
 }
 
 /*

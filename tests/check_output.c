@@ -273,7 +273,7 @@ START_TEST(test_registry)
 	ck_assert_ptr_null(ap_output_find("JSON"));
 	ck_assert_ptr_null(ap_output_find(""));
 	ck_assert_ptr_null(ap_output_find(NULL));
-	ck_assert_str_eq(ap_output_list(), "text, csv, json");
+	ck_assert_str_eq(ap_output_list(), "text, csv, json, prom, nagios");
 }
 END_TEST
 
