@@ -118,16 +118,38 @@ ap_addrlist_clear(struct ap_addrlist *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* Dotted quad by hand: inet_ntop() goes through sprintf(), and this runs
+ * once per attempt. */
+static void
+ntop4(const struct in_addr *in, char *buf, size_t len)
+{
+	const unsigned char	*b = (const unsigned char *)&in->s_addr;
+	char			 tmp[16], *p = tmp;
+	int			 i;
+
+	for (i = 0; i < 4; i++) {
+		if (b[i] >= 100)
+			*p++ = (char)('0' + b[i] / 100);
+		if (b[i] >= 10)
+			*p++ = (char)('0' + b[i] / 10 % 10);
+		*p++ = (char)('0' + b[i] % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+	if ((size_t)(p - tmp) > len) {
+		if (len > 0)
+			buf[0] = '\0';
+		return;
+	}
+	memcpy(buf, tmp, (size_t)(p - tmp));
+}
+
 void
 ap_addr_ntop(const struct ap_addr *a, char *buf, size_t len)
 {
-	const void	*src;
-
-	if (a->u.sa.sa_family == AF_INET6)
-		src = &a->u.sin6.sin6_addr;
-	else
-		src = &a->u.sin.sin_addr;
-	if (inet_ntop(a->u.sa.sa_family, src, buf, len) == NULL && len > 0)
+	if (a->u.sa.sa_family == AF_INET)
+		ntop4(&a->u.sin.sin_addr, buf, len);
+	else if (inet_ntop(AF_INET6, &a->u.sin6.sin6_addr, buf,
+	    (socklen_t)len) == NULL && len > 0)
 		buf[0] = '\0';
 }
 

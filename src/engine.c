@@ -73,8 +73,8 @@ struct target {
 	TAILQ_ENTRY(target)	 starved_entry;	/* eng->starved */
 	bool			 starved;
 	enum target_state	 state;
-	char			*text;
-	char			*host;
+	char			*text;		/* in strings[] */
+	char			*host;		/* in strings[] */
 	uint16_t		 port;
 	const char		*file;		/* borrowed from the input */
 	unsigned long		 line;
@@ -102,6 +102,11 @@ struct target {
 	size_t			 banner_len;
 	int			 rounds_left;	/* -r retries still to go */
 	uint64_t		 seq;		/* input item index */
+	/* Room for the usual one or two addresses, so that most targets
+	 * need no allocation beyond this one (text and host follow it). */
+	struct ap_attempt	 attempts_inline[2];
+	struct attempt_slot	 active_inline[2];
+	char			 strings[];	/* text NUL host NUL */
 };
 
 TAILQ_HEAD(target_list, target);
@@ -454,12 +459,27 @@ target_free(struct target *t)
 	if (t->stagger != NULL)
 		event_free(t->stagger);
 	ap_addrlist_clear(&t->addrs);
-	free(t->active);
-	free(t->attempts);
+	if (t->active != t->active_inline)
+		free(t->active);
+	if (t->attempts != t->attempts_inline)
+		free(t->attempts);
 	free(t->banner);
-	free(t->text);
-	free(t->host);
 	free(t);
+}
+
+/* Double an array that starts inline in the target. */
+static void *
+grow(void *v, void *inline_v, size_t *cap, size_t size)
+{
+	void	*n;
+
+	if (v == inline_v) {
+		n = xreallocarray(NULL, *cap * 2, size);
+		memcpy(n, v, *cap * size);
+	} else
+		n = xreallocarray(v, *cap * 2, size);
+	*cap *= 2;
+	return (n);
 }
 
 static struct ap_attempt *
@@ -467,11 +487,9 @@ attempt_add(struct target *t, const struct ap_addr *a)
 {
 	struct ap_attempt	*at;
 
-	if (t->nattempts == t->capattempts) {
-		t->capattempts = t->capattempts == 0 ? 2 : t->capattempts * 2;
-		t->attempts = xreallocarray(t->attempts, t->capattempts,
-		    sizeof(*t->attempts));
-	}
+	if (t->nattempts == t->capattempts)
+		t->attempts = grow(t->attempts, t->attempts_inline,
+		    &t->capattempts, sizeof(*t->attempts));
 	at = &t->attempts[t->nattempts++];
 	memset(at, 0, sizeof(*at));
 	ap_addr_ntop(a, at->ip, sizeof(at->ip));
@@ -696,16 +714,15 @@ target_try_next(struct target *t)
 		}
 		t->state = TS_CONNECTING;
 		at = attempt_add(t, a);
-		if (t->nactive == t->capactive) {
-			t->capactive = t->capactive == 0 ? 2 :
-			    t->capactive * 2;
-			t->active = xreallocarray(t->active, t->capactive,
-			    sizeof(*t->active));
-		}
+		if (t->nactive == t->capactive)
+			t->active = grow(t->active, t->active_inline,
+			    &t->capactive, sizeof(*t->active));
 		t->active[t->nactive].probe = p;
 		t->active[t->nactive].attempt = (size_t)(at - t->attempts);
 		t->nactive++;
-		if (!eng->opt->sequential) {
+		/* The stagger matters only while more addresses may come. */
+		if (!eng->opt->sequential && (!t->resolved ||
+		    ap_addrlist_pending(&t->addrs) > 0)) {
 			if (t->stagger == NULL &&
 			    (t->stagger = evtimer_new(eng->base, stagger_cb,
 			    t)) == NULL) {
@@ -961,16 +978,24 @@ target_start(struct ap_engine *eng, const struct ap_input_item *it)
 {
 	struct target	*t;
 	struct ap_addr	 a;
+	size_t		 textlen, hostlen;
 
 	if (eng->opt->numeric && !it->host_is_ip) {
 		invalid_record(eng, it, "a name, but -n/--numeric forbids "
 		    "DNS: give an address");
 		return;
 	}
-	t = xcalloc(1, sizeof(*t));
+	textlen = strlen(it->text) + 1;
+	hostlen = strlen(it->host) + 1;
+	t = xmalloc(sizeof(*t) + textlen + hostlen);
+	memset(t, 0, sizeof(*t));
 	t->eng = eng;
-	t->text = xstrdup(it->text);
-	t->host = xstrdup(it->host);
+	t->text = memcpy(t->strings, it->text, textlen);
+	t->host = memcpy(t->strings + textlen, it->host, hostlen);
+	t->attempts = t->attempts_inline;
+	t->capattempts = 2;
+	t->active = t->active_inline;
+	t->capactive = 2;
 	t->port = it->port;
 	t->file = it->file;
 	t->line = it->line;

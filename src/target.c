@@ -550,7 +550,8 @@ ap_line_parse(const char *line, size_t len, const struct ap_portlist *defports,
 	size_t		 n = len, portlen;
 
 	memset(out, 0, sizeof(*out));
-	seterr(errbuf, errlen, "%s", "");
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
 
 	/* One CR of a CRLF line does not count against the limit. */
 	if (n > 0 && s[n - 1] == '\r')
