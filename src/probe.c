@@ -35,6 +35,7 @@ struct ap_probe {
 	ap_exchange_cb		*xcb;
 	void			*xarg;
 	bool			 xdone;
+	bool			 connected;	/* the handshake completed */
 };
 
 /* How much of the peer's first bytes --expect looks through. */
@@ -132,6 +133,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_CONNECTED) {
+		p->connected = true;
 		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
 		finish(p, 0, AP_STAGE_HANDSHAKE);
 	} else if (what & BEV_EVENT_TIMEOUT) {
@@ -293,9 +295,13 @@ ap_probe_free(struct ap_probe *p)
 	if (p->report != NULL)
 		event_free(p->report);
 	if (p->bev != NULL) {
-		/* A reset, not a FIN: the peer learns at once, and neither
-		 * side keeps a TIME_WAIT entry (nmap, zmap do the same). */
-		setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		/* A connection is closed with a reset, not a FIN: the peer
+		 * learns at once, and neither side keeps a TIME_WAIT entry
+		 * (nmap, zmap do the same).  One that never connected has
+		 * nothing to linger over. */
+		if (p->connected)
+			setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg,
+			    sizeof(lg));
 		bufferevent_free(p->bev);	/* closes p->fd */
 	} else if (p->fd != -1)
 		close(p->fd);
