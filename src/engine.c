@@ -79,8 +79,7 @@ struct target {
 	const char		*file;		/* borrowed from the input */
 	unsigned long		 line;
 	int64_t			 start_us;
-	int64_t			 deadline_us;
-	struct event		*deadline;
+	int64_t			 deadline_us;	/* -t from the start */
 	struct event		*stagger;	/* attempt delay */
 	bool			 stagger_running;
 	struct ap_lookup	*lookup;
@@ -121,7 +120,7 @@ struct ap_engine {
 	struct ap_addr		 source;
 	bool			 have_source;
 	int			 family;
-	const struct timeval	*deadline_tv;	/* common timeout */
+	struct event		*deadline_ev;	/* the oldest target's */
 	const struct timeval	*stagger_tv;	/* common timeout */
 	struct event		*input_ev;	/* input readable */
 	struct event		*fill_ev;	/* read more input soon */
@@ -454,8 +453,6 @@ target_free(struct target *t)
 		ap_probe_free(t->active[i].probe);
 	ap_probe_free(t->talker);
 	ap_resolve_cancel(t->lookup);
-	if (t->deadline != NULL)
-		event_free(t->deadline);
 	if (t->stagger != NULL)
 		event_free(t->stagger);
 	ap_addrlist_clear(&t->addrs);
@@ -600,13 +597,40 @@ stagger_cb(evutil_socket_t fd, short what, void *arg)
 	target_try_next(t);
 }
 
+/* Every target has the same -t, so the in-flight list, kept in start
+ * order, is also in deadline order: one timer, armed for the oldest
+ * target, serves them all (limit.c's FIFO; no heap, no event each). */
+static void
+deadline_arm(struct ap_engine *eng)
+{
+	struct target	*t = TAILQ_FIRST(&eng->inflight);
+	struct timeval	 tv;
+	int64_t		 us;
+
+	if (t == NULL || evtimer_pending(eng->deadline_ev, NULL))
+		return;
+	us = t->deadline_us - now_us();
+	if (us < 0)
+		us = 0;
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
+	evtimer_add(eng->deadline_ev, &tv);
+}
+
 static void
 deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct target	*t = arg;
+	struct ap_engine	*eng = arg;
+	struct target		*t;
+	int64_t			 now = now_us();
 
 	(void)fd, (void)what;
-	target_finish(t);
+	/* Within a millisecond counts: the loop's clock and ours differ
+	 * by a little. */
+	while ((t = TAILQ_FIRST(&eng->inflight)) != NULL &&
+	    t->deadline_us <= now + 1000)
+		target_finish(t);	/* a retry moves t to the end */
+	deadline_arm(eng);
 }
 
 /* The time left before the target's deadline, as a cap for one attempt
@@ -885,7 +909,10 @@ target_retry(struct target *t, const struct ap_result *r)
 	t->addrs.last_family = 0;
 	t->stagger_running = false;
 	t->deadline_us = now_us() + (int64_t)eng->opt->timeout_ms * 1000;
-	evtimer_add(t->deadline, eng->deadline_tv);
+	/* The latest deadline of all: the end of the in-flight list. */
+	TAILQ_REMOVE(&eng->inflight, t, entry);
+	TAILQ_INSERT_TAIL(&eng->inflight, t, entry);
+	deadline_arm(eng);
 	target_try_next(t);
 	return (true);
 }
@@ -1011,12 +1038,7 @@ target_start(struct ap_engine *eng, const struct ap_input_item *it)
 	if (eng->counts != NULL)
 		atomic_fetch_add_explicit(&eng->counts->inflight, 1,
 		    memory_order_relaxed);
-	if ((t->deadline = evtimer_new(eng->base, deadline_cb, t)) == NULL ||
-	    event_priority_set(t->deadline, PRIO_TIMER) == -1 ||
-	    evtimer_add(t->deadline, eng->deadline_tv) == -1) {
-		system_failure(eng, "event", ENOMEM);
-		return;
-	}
+	deadline_arm(eng);
 	if (it->host_is_ip) {
 		/* Numeric hosts skip every name table and DNS. */
 		if (ap_addr_pton(it->host, 0, &a) == 0 &&
@@ -1400,8 +1422,7 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 		delay = AP_ATTEMPT_DELAY_MIN_MS;
 	if (delay > AP_ATTEMPT_DELAY_MAX_MS)
 		delay = AP_ATTEMPT_DELAY_MAX_MS;
-	if (make_common_timeout(eng, opt->timeout_ms, &eng->deadline_tv) ||
-	    make_common_timeout(eng, delay, &eng->stagger_tv)) {
+	if (make_common_timeout(eng, delay, &eng->stagger_tv)) {
 		snprintf(errbuf, errlen, "cannot create timers");
 		goto fail;
 	}
@@ -1428,6 +1449,7 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 	}
 
 	eng->fill_ev = event_new(eng->base, -1, 0, fill_cb, eng);
+	eng->deadline_ev = evtimer_new(eng->base, deadline_cb, eng);
 	eng->flush_ev = event_new(eng->base, -1, 0, flush_cb, eng);
 	eng->retry_ev = evtimer_new(eng->base, retry_cb, eng);
 	eng->stop_ev = event_new(eng->base, -1, 0, stop_cb, eng);
@@ -1436,6 +1458,8 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 	eng->progress_ev = event_new(eng->base, -1, EV_PERSIST, progress_cb,
 	    eng);
 	if (eng->fill_ev == NULL || eng->flush_ev == NULL ||
+	    eng->deadline_ev == NULL ||
+	    event_priority_set(eng->deadline_ev, PRIO_TIMER) == -1 ||
 	    eng->retry_ev == NULL || eng->stop_ev == NULL ||
 	    eng->runtime_ev == NULL || eng->rate_ev == NULL ||
 	    eng->progress_ev == NULL ||
@@ -1578,6 +1602,8 @@ ap_engine_free(struct ap_engine *eng)
 		event_free(eng->input_ev);
 	if (eng->fill_ev != NULL)
 		event_free(eng->fill_ev);
+	if (eng->deadline_ev != NULL)
+		event_free(eng->deadline_ev);
 	if (eng->flush_ev != NULL)
 		event_free(eng->flush_ev);
 	if (eng->retry_ev != NULL)
