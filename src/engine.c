@@ -802,7 +802,8 @@ target_settle(struct target *t)
 		abandon_others(t);
 	for (i = 0; i < t->nactive; i++) {
 		at = &t->attempts[t->active[i].attempt];
-		at->error = ETIMEDOUT;
+		/* Cut short by a signal or --max-runtime, not timed out. */
+		at->error = eng->cancelling ? ECANCELED : ETIMEDOUT;
 		at->stage = AP_STAGE_HANDSHAKE;
 		at->duration_us = now - t->start_us - at->start_us;
 		verbose_attempt(t, at);
@@ -1175,6 +1176,11 @@ engine_fill(struct ap_engine *eng)
 			break;
 		case AP_INPUT_AGAIN:
 			wait_for_input(eng, fd);
+			return;
+		case AP_INPUT_BUSY:
+			/* A huge line: let ready sockets and signals have
+			 * the loop, then read on. */
+			event_active(eng->fill_ev, EV_TIMEOUT, 1);
 			return;
 		case AP_INPUT_EOF:
 			eng->input_done = true;

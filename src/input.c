@@ -25,6 +25,8 @@
 #define INPUT_BUFSZ	(64 * 1024)
 /* Enough of a line to tell it is too long, even with a CR at the end. */
 #define LINE_KEEP	(AP_LINE_MAX + 2)
+/* Reads one ap_input_next() call may make without a result (16 MiB). */
+#define READ_BUDGET	256
 
 struct ap_input {
 	char			**paths;	/* copies; "-" is stdin */
@@ -255,6 +257,7 @@ ap_input_next(struct ap_input *in, struct ap_input_item *item)
 	struct pollfd		pfd;
 	enum ap_input_rc	rc;
 	ssize_t			n;
+	size_t			budget = READ_BUDGET;
 	int			error;
 
 	for (;;) {
@@ -293,6 +296,11 @@ ap_input_next(struct ap_input *in, struct ap_input_item *item)
 				break;
 			}
 		}
+		/* An endless line (/dev/zero) must not keep the caller's
+		 * event loop from signals and deadlines. */
+		if (budget == 0)
+			return (AP_INPUT_BUSY);
+		budget--;
 		n = read(in->fd, in->buf, sizeof(in->buf));
 		if (n > 0) {
 			in->bpos = 0;

@@ -18,6 +18,8 @@ enum ap_input_rc {
 	AP_INPUT_TARGET,	/* item describes one host:port to probe */
 	AP_INPUT_INVALID,	/* item describes one invalid line */
 	AP_INPUT_AGAIN,		/* nothing buffered; poll ap_input_fd() */
+	AP_INPUT_BUSY,		/* read a lot, nothing to show yet (a huge
+				   line): let the loop run, then call again */
 	AP_INPUT_FILE_ERROR,	/* a file could not be opened or read:
 				   message in item->reason; go on */
 	AP_INPUT_EOF		/* every file done */

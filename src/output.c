@@ -4,8 +4,10 @@
  * live in output_<name>.c; choosing what to write is the caller's job. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -90,40 +92,308 @@ ap_writer_discard(struct ap_writer *w)
 	w->state = NULL;
 }
 
+/*
+ * The date and time of the last second formatted, per thread (-j runs one
+ * engine per thread): records come out in time order, so most share their
+ * second with the record before, and only ".mmmZ" is new.
+ */
+static _Thread_local struct {
+	bool		 valid;		/* secs and text are set */
+	int64_t		 secs;		/* since the epoch, UTC */
+	size_t		 len;		/* of text; 0 if unprintable */
+	char		 text[64];	/* "YYYY-MM-DDTHH:MM:SS" */
+} ts_cache;
+
+/* Two decimal digits, for the fields of a date. */
+static char *
+put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return (p + 2);
+}
+
+/*
+ * "YYYY-MM-DDTHH:MM:SS" for secs into buf (64 bytes); returns its length,
+ * 0 when there is none.  Years 1000 to 9999 by hand, with the days-to-civil
+ * arithmetic of H. Hinnant's "chrono-compatible low-level date algorithms"
+ * (no lock, unlike gmtime_r()); any other year as strftime() prints it.
+ */
+static size_t
+format_seconds(int64_t secs, char *buf)
+{
+	int64_t		 days, sod, era, doe, yoe, doy, mp, y, m, d;
+	char		*p = buf;
+	struct tm	 tm;
+	time_t		 t;
+
+	/* 1000-01-01T00:00:00 to 9999-12-31T23:59:59: glibc does not pad
+	 * shorter years to four digits, and longer ones are longer. */
+	if (secs < -30610224000LL || secs > 253402300799LL) {
+		t = (time_t)secs;
+		if ((int64_t)t != secs || gmtime_r(&t, &tm) == NULL)
+			return (0);
+		return (strftime(buf, 64, "%Y-%m-%dT%H:%M:%S", &tm));
+	}
+	/* Floor division: instants before 1970 belong to the day before. */
+	days = secs / 86400;
+	sod = secs % 86400;
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	days += 719468;			/* from 1970-01-01 to 0000-03-01 */
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = days - era * 146097;	/* day of the 400-year era */
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;	/* month from March: 0 to 11 */
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+
+	p = put2(p, (unsigned)(y / 100));
+	p = put2(p, (unsigned)(y % 100));
+	*p++ = '-';
+	p = put2(p, (unsigned)m);
+	*p++ = '-';
+	p = put2(p, (unsigned)d);
+	*p++ = 'T';
+	p = put2(p, (unsigned)(sod / 3600));
+	*p++ = ':';
+	p = put2(p, (unsigned)(sod / 60 % 60));
+	*p++ = ':';
+	p = put2(p, (unsigned)(sod % 60));
+	return ((size_t)(p - buf));
+}
+
+/*
+ * The RFC 3339 text of ms into buf (64 bytes); returns its length, 0 when
+ * the year cannot be printed.  Only a new second costs real work.
+ */
+static size_t
+format_timestamp(int64_t ms, char *buf)
+{
+	int64_t	 frac, secs;
+	size_t	 n;
+
+	/* Floor division, so instants before 1970 still print sanely (and
+	 * without overflow at INT64_MIN). */
+	secs = ms / 1000;
+	frac = ms % 1000;
+	if (frac < 0) {
+		frac += 1000;
+		secs--;
+	}
+	if (!ts_cache.valid || ts_cache.secs != secs) {
+		ts_cache.len = format_seconds(secs, ts_cache.text);
+		ts_cache.secs = secs;
+		ts_cache.valid = true;
+	}
+	if ((n = ts_cache.len) == 0)
+		return (0);
+	if (n == 19)		/* the usual length, copied inline */
+		memcpy(buf, ts_cache.text, 19);
+	else
+		memcpy(buf, ts_cache.text, n);
+	buf[n++] = '.';
+	buf[n++] = (char)('0' + frac / 100);
+	buf[n++] = (char)('0' + frac / 10 % 10);
+	buf[n++] = (char)('0' + frac % 10);
+	buf[n++] = 'Z';
+	return (n);
+}
+
+/* "00" to "99": numbers are written two digits per division. */
+static const char digits2[] =
+    "0001020304050607080910111213141516171819"
+    "2021222324252627282930313233343536373839"
+    "4041424344454647484950515253545556575859"
+    "6061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Decimal digits of v, written backwards to end at end; returns the first. */
+static char *
+format_uint(uint64_t v, char *end)
+{
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, digits2 + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, digits2 + 2 * v, 2);
+	} else
+		*--end = (char)('0' + v);
+	return (end);
+}
+
+/* us as "[-]ms.uuu", ending at end (at least 24 bytes before it). */
+static char *
+format_ms(int64_t us, char *end)
+{
+	uint64_t	 mag;
+	unsigned	 frac;
+	char		*p = end;
+
+	/* Integer arithmetic: exact, and no "-0.000" from rounding. */
+	mag = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
+	frac = (unsigned)(mag % 1000);
+	p -= 4;
+	p[0] = '.';
+	p[1] = (char)('0' + frac / 100);
+	memcpy(p + 2, digits2 + 2 * (frac % 100), 2);
+	p = format_uint(mag / 1000, p);
+	if (us < 0)
+		*--p = '-';
+	return (p);
+}
+
+/* Copy n bytes as snprintf() would: truncated, always NUL-terminated. */
+static void
+copy_truncated(char *buf, size_t len, const char *s, size_t n)
+{
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}
+
 void
 ap_format_timestamp(int64_t ms, char *buf, size_t len)
 {
-	struct tm	 tm;
-	time_t		 secs;
-	int64_t		 frac;
-	char		 date[32];
+	char	 tmp[64];
 
-	if (len == 0)
-		return;
-	/* Floor division, so instants before 1970 still print sanely. */
-	frac = ms % 1000;
-	if (frac < 0)
-		frac += 1000;
-	secs = (time_t)((ms - frac) / 1000);
-	if (gmtime_r(&secs, &tm) == NULL ||
-	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-		buf[0] = '\0';
-		return;
-	}
-	snprintf(buf, len, "%s.%03dZ", date, (int)frac);
+	copy_truncated(buf, len, tmp, format_timestamp(ms, tmp));
 }
 
 void
 ap_format_ms(int64_t us, char *buf, size_t len)
 {
-	uint64_t	 mag;
+	char	 tmp[32], *p;
 
-	if (len == 0)
+	p = format_ms(us, tmp + sizeof(tmp));
+	copy_truncated(buf, len, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void
+ap_obuf_init(struct ap_obuf *b, char *stack, size_t size)
+{
+	b->p = stack;
+	b->len = 0;
+	b->cap = size;
+	b->heap = NULL;
+	b->failed = false;
+}
+
+int
+ap_obuf_grow(struct ap_obuf *b, size_t more)
+{
+	size_t	 cap;
+	char	*p;
+
+	if (b->failed || more > SIZE_MAX / 2 - b->len)
+		goto fail;
+	/* Doubling: a huge banner costs a few copies, not one per field. */
+	cap = b->cap * 2;
+	if (cap < b->len + more)
+		cap = b->len + more;
+	if (b->heap != NULL)
+		p = realloc(b->heap, cap);
+	else if ((p = malloc(cap)) != NULL && b->len > 0)
+		memcpy(p, b->p, b->len);
+	if (p == NULL)
+		goto fail;
+	b->p = b->heap = p;
+	b->cap = cap;
+	return (0);
+fail:
+	b->failed = true;
+	return (-1);
+}
+
+/*
+ * Each FILE is written by one thread only (each -j engine has its own), so
+ * the stream's lock buys nothing; glibc can skip it.
+ */
+static size_t
+obuf_fwrite(const char *p, size_t len, FILE *fp)
+{
+#if defined(HAVE_FWRITE_UNLOCKED) || defined(__GLIBC__)
+	return (fwrite_unlocked(p, 1, len, fp));
+#else
+	return (fwrite(p, 1, len, fp));
+#endif
+}
+
+int
+ap_obuf_flush(struct ap_obuf *b, FILE *fp)
+{
+	int	 rc = 0;
+
+	if (b->failed) {
+		errno = ENOMEM;
+		rc = -1;
+	} else if (b->len > 0 && obuf_fwrite(b->p, b->len, fp) != b->len)
+		rc = -1;
+	/* The stack buffer may be gone by the next record: start afresh. */
+	free(b->heap);
+	ap_obuf_init(b, NULL, 0);
+	return (rc);
+}
+
+/* Decimal digits in v: comparisons, cheaper than dividing. */
+static size_t
+count_digits(uint64_t v)
+{
+	uint64_t	 bound = 10;
+	size_t		 n = 1;
+
+	while (n < 20 && v >= bound) {
+		bound *= 10;
+		n++;
+	}
+	return (n);
+}
+
+/* Numbers are written in place, backwards from their last digit. */
+void
+ap_obuf_uint(struct ap_obuf *b, uint64_t v)
+{
+	size_t	 n = count_digits(v);
+	char	*p;
+
+	if ((p = ap_obuf_reserve(b, n)) == NULL)
 		return;
-	/* Integer arithmetic: exact, and no "-0.000" from rounding. */
+	format_uint(v, p + n);
+	b->len += n;
+}
+
+void
+ap_obuf_ms(struct ap_obuf *b, int64_t us)
+{
+	uint64_t	 mag;
+	size_t		 n;
+	char		*p;
+
 	mag = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
-	snprintf(buf, len, "%s%llu.%03llu", us < 0 ? "-" : "",
-	    (unsigned long long)(mag / 1000), (unsigned long long)(mag % 1000));
+	n = (us < 0) + count_digits(mag / 1000) + 4;	/* ".uuu" */
+	if ((p = ap_obuf_reserve(b, n)) == NULL)
+		return;
+	format_ms(us, p + n);
+	b->len += n;
+}
+
+void
+ap_obuf_timestamp(struct ap_obuf *b, int64_t ms)
+{
+	char	*p;
+
+	if ((p = ap_obuf_reserve(b, 64)) != NULL)
+		b->len += format_timestamp(ms, p);
 }
 
 /*

@@ -5,7 +5,10 @@
 #ifndef AP_OUTPUT_H
 #define AP_OUTPUT_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "result.h"
 
@@ -64,6 +67,111 @@ void	ap_format_ms(int64_t us, char *buf, size_t len);
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when the bytes
  * there are not valid UTF-8 (overlong, surrogate, truncated). */
 size_t	ap_output_utf8_len(const char *s, size_t len);
+
+/*
+ * A record being formatted.  A writer appends its fields here and writes
+ * the record with one fwrite(), instead of one stdio call per field.  It
+ * starts in a buffer the writer owns (on its stack) and moves to the heap
+ * only for a record that outgrows it (a long banner).
+ */
+#define AP_OBUF_STACK	1024	/* a typical record is 100 to 500 bytes */
+
+struct ap_obuf {
+	char	*p;		/* the record so far */
+	size_t	 len;
+	size_t	 cap;		/* bytes p can hold */
+	char	*heap;		/* p once malloc'ed, else NULL */
+	bool	 failed;	/* out of memory: flush() will fail */
+};
+
+void	ap_obuf_init(struct ap_obuf *, char *stack, size_t size);
+/* Room for more bytes; the slow path of ap_obuf_add().  -1 when out of
+ * memory: the record is then dropped at flush time, with ENOMEM. */
+int	ap_obuf_grow(struct ap_obuf *, size_t more);
+/* Write the record (one fwrite), free the heap copy, empty the buffer.
+ * 0, or -1 with errno when out of memory or the stream failed. */
+int	ap_obuf_flush(struct ap_obuf *, FILE *);
+void	ap_obuf_uint(struct ap_obuf *, uint64_t);
+/* As ap_format_ms() and ap_format_timestamp() print them. */
+void	ap_obuf_ms(struct ap_obuf *, int64_t us);
+void	ap_obuf_timestamp(struct ap_obuf *, int64_t ms);
+
+/* Room for n more bytes at b->p + b->len, or NULL when out of memory;
+ * the caller adds what it wrote there to b->len. */
+static inline char *
+ap_obuf_reserve(struct ap_obuf *b, size_t n)
+{
+	if (n > b->cap - b->len && ap_obuf_grow(b, n) == -1)
+		return (NULL);
+	return (b->p + b->len);
+}
+
+/*
+ * Copy n bytes.  Runs of input are mostly under 32 bytes, and two
+ * overlapping fixed-size moves copy them without a call to memcpy(); with
+ * a constant n the compiler keeps only one branch.
+ */
+static inline void
+ap_obuf_copy(char *d, const char *s, size_t n)
+{
+	if (n == 0)
+		return;
+	if (n <= 3) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	} else if (n <= 8) {
+		memcpy(d, s, 4);
+		memcpy(d + n - 4, s + n - 4, 4);
+	} else if (n <= 16) {
+		memcpy(d, s, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n <= 32) {
+		memcpy(d, s, 16);
+		memcpy(d + n - 16, s + n - 16, 16);
+	} else
+		memcpy(d, s, n);
+}
+
+/* Inline: a record is dozens of these, most of a few constant bytes. */
+static inline void
+ap_obuf_add(struct ap_obuf *b, const char *s, size_t n)
+{
+	if (n > b->cap - b->len && ap_obuf_grow(b, n) == -1)
+		return;
+	ap_obuf_copy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static inline void
+ap_obuf_addc(struct ap_obuf *b, char c)
+{
+	if (b->len == b->cap && ap_obuf_grow(b, 1) == -1)
+		return;
+	b->p[b->len++] = c;
+}
+
+/* A string literal, its length known at compile time. */
+#define AP_OBUF_LIT(b, lit)	ap_obuf_add((b), (lit), sizeof(lit) - 1)
+
+/*
+ * How many bytes at the start of s the writer's table maps to 0, that is
+ * need no escaping.  Four at a time: plain runs are the common case, and
+ * one test per four lookups halves the work of a byte loop.
+ */
+static inline size_t
+ap_output_span(const unsigned char *table, const char *s, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i = 0;
+
+	while (len - i >= 4 && (table[u[i]] | table[u[i + 1]] |
+	    table[u[i + 2]] | table[u[i + 3]]) == 0)
+		i += 4;
+	while (i < len && table[u[i]] == 0)
+		i++;
+	return (i);
+}
 
 extern const struct ap_writer_ops ap_output_text;
 extern const struct ap_writer_ops ap_output_csv;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* output_csv.c -- RFC 4180 CSV: a header row, then one row per record with
  * the SPEC 5 fields in order and an extra "attempts" column.  Rows end in
- * CRLF as the RFC says; absent values are empty fields. */
+ * CRLF as the RFC says; absent values are empty fields.  Each row is built
+ * in a buffer and written with one fwrite(). */
 #include "config.h"
 
 #include <stdbool.h>
@@ -18,65 +19,153 @@ static const char csv_header[] =
     "degraded,line,banner,timestamp,attempts" CSV_EOL;
 
 /*
+ * What each byte asks of a field: 0 nothing, CSV_QUOTE quoting but no
+ * change (RFC 4180 2.6: separator, line break), CSV_WORK a change: a quote
+ * is doubled (and quoted), NUL and bytes from 0x80 go to the UTF-8 check.
+ * One table lookup per byte keeps the common field a single scan.
+ */
+#define CSV_QUOTE	1
+#define CSV_WORK	2
+
+static const unsigned char csv_class[256] = {
+	/* 0x00: NUL, then \n and \r */
+	2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x20: '"' and ',' */
+	0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x80 to 0xff: UTF-8 or not */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2
+};
+
+/* Spreadsheets trim leading and trailing blanks unless quoted. */
+static inline bool
+csv_blank_edge(const char *s, size_t len)
+{
+	return (len > 0 && (s[0] == ' ' || s[0] == '\t' ||
+	    s[len - 1] == ' ' || s[len - 1] == '\t'));
+}
+
+/* Copied as is and unquoted: no byte of it is special, no blank edge. */
+static inline bool
+csv_plain(const char *s, size_t len)
+{
+	return (ap_output_span(csv_class, s, len) == len &&
+	    !csv_blank_edge(s, len));
+}
+
+/*
  * A field must be quoted when it holds a separator, a quote or a line
- * break (RFC 4180 2.6), and we also quote leading or trailing blanks,
- * which spreadsheets otherwise trim.
+ * break (RFC 4180 2.6), and we also quote leading or trailing blanks.
  */
 static bool
 csv_needs_quotes(const char *s, size_t len)
 {
-	size_t	 i;
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i;
 
-	if (len > 0 && (s[0] == ' ' || s[0] == '\t' ||
-	    s[len - 1] == ' ' || s[len - 1] == '\t'))
+	if (csv_blank_edge(s, len))
 		return (true);
 	for (i = 0; i < len; i++) {
-		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+		if (csv_class[u[i]] == CSV_QUOTE || u[i] == '"')
 			return (true);
 	}
 	return (false);
 }
 
 /*
- * Write a field's bytes: inner quotes doubled, everything else as is, except
- * that NUL and bytes starting no well-formed UTF-8 sequence become U+FFFD,
- * so the file stays valid UTF-8 text for any CSV reader.
+ * Append a field's bytes: inner quotes doubled, everything else as is,
+ * except that NUL and bytes starting no well-formed UTF-8 sequence become
+ * U+FFFD, so the file stays valid UTF-8 text for any CSV reader.
  */
 static void
-csv_body(FILE *fp, const char *s, size_t len)
+csv_body(struct ap_obuf *b, const char *s, size_t len)
 {
-	size_t	 i, n;
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i = 0, run, n;
 
-	for (i = 0; i < len; i += n) {
-		n = 1;
-		if (s[i] == '"')
-			fputs("\"\"", fp);
-		else if (s[i] == '\0' ||
+	while (i < len) {
+		/* Separators and line breaks stay: the field is quoted. */
+		for (run = i; i < len && csv_class[u[i]] != CSV_WORK; i++)
+			;
+		ap_obuf_add(b, s + run, i - run);
+		if (i == len)
+			break;
+		if (s[i] == '"') {
+			AP_OBUF_LIT(b, "\"\"");
+			n = 1;
+		} else if (s[i] == '\0' ||
 		    (n = ap_output_utf8_len(s + i, len - i)) == 0) {
-			fputs("\xef\xbf\xbd", fp);
+			AP_OBUF_LIT(b, "\xef\xbf\xbd");
 			n = 1;
 		} else
-			fwrite(s + i, 1, n, fp);
+			ap_obuf_add(b, s + i, n);
+		i += n;
 	}
 }
 
-static void
-csv_field_len(FILE *fp, const char *s, size_t len)
+/*
+ * A field and the comma after it (every field but the last has one).  The
+ * common field is plain ASCII: one scan, one reservation, one copy.
+ */
+static inline void
+csv_cell_len(struct ap_obuf *b, const char *s, size_t len)
 {
+	char	*p;
 	bool	 quote;
 
+	if (csv_plain(s, len)) {
+		if ((p = ap_obuf_reserve(b, len + 1)) == NULL)
+			return;
+		ap_obuf_copy(p, s, len);
+		p[len] = ',';
+		b->len += len + 1;
+		return;
+	}
 	if ((quote = csv_needs_quotes(s, len)))
-		putc('"', fp);
-	csv_body(fp, s, len);
+		ap_obuf_addc(b, '"');
+	csv_body(b, s, len);
 	if (quote)
-		putc('"', fp);
+		ap_obuf_addc(b, '"');
+	ap_obuf_addc(b, ',');
 }
 
-static void
-csv_field(FILE *fp, const char *s)
+/* An absent value is an empty field. */
+static inline void
+csv_cell(struct ap_obuf *b, const char *s)
 {
 	if (s != NULL)
-		csv_field_len(fp, s, strlen(s));
+		csv_cell_len(b, s, strlen(s));
+	else
+		ap_obuf_addc(b, ',');
+}
+
+/*
+ * One of our own words (a status or errno name: letters, digits, '-'),
+ * then the comma: never anything to quote or escape, so no scan.
+ */
+static inline void
+csv_word_cell(struct ap_obuf *b, const char *s)
+{
+	size_t	 len = strlen(s);
+	char	*p;
+
+	if ((p = ap_obuf_reserve(b, len + 1)) == NULL)
+		return;
+	ap_obuf_copy(p, s, len);
+	p[len] = ',';
+	b->len += len + 1;
 }
 
 static int
@@ -89,66 +178,74 @@ csv_begin(struct ap_writer *w)
 static int
 csv_write(struct ap_writer *w, const struct ap_result *r)
 {
-	FILE			*fp = w->fp;
+	struct ap_obuf		 b;
 	const struct ap_attempt	*a;
 	const char		*text, *file;
-	char			 buf[64];
-	size_t			 i;
+	char			 stack[AP_OBUF_STACK];
+	size_t			 i, len;
 	bool			 quote;
 
-	csv_field(fp, r->target);
-	putc(',', fp);
-	csv_field(fp, r->host);
-	putc(',', fp);
+	ap_obuf_init(&b, stack, sizeof(stack));
+	csv_cell(&b, r->target);
+	csv_cell(&b, r->host);
 	if (r->port != 0)
-		fprintf(fp, "%u", r->port);
-	putc(',', fp);
-	csv_field(fp, ap_status_name(r->status));
-	putc(',', fp);
-	csv_field(fp, r->ip);
-	putc(',', fp);
-	if (r->rtt_us >= 0) {
-		ap_format_ms(r->rtt_us, buf, sizeof(buf));
-		fputs(buf, fp);
-	}
-	putc(',', fp);
-	ap_format_ms(r->elapsed_us, buf, sizeof(buf));
-	fputs(buf, fp);
-	putc(',', fp);
-	csv_field(fp, ap_errno_name(r->error));
-	putc(',', fp);
+		ap_obuf_uint(&b, r->port);
+	ap_obuf_addc(&b, ',');
+	csv_word_cell(&b, ap_status_name(r->status));
+	csv_cell(&b, r->ip);
+	if (r->rtt_us >= 0)
+		ap_obuf_ms(&b, r->rtt_us);
+	ap_obuf_addc(&b, ',');
+	ap_obuf_ms(&b, r->elapsed_us);
+	ap_obuf_addc(&b, ',');
+	csv_word_cell(&b, ap_errno_name(r->error));
 	text = r->error_text != NULL ? r->error_text : ap_error_text(r->error);
-	csv_field(fp, text);
-	fprintf(fp, ",%u,%s,", r->addresses, r->degraded ? "true" : "false");
+	csv_cell(&b, text);
+	ap_obuf_uint(&b, r->addresses);
+	if (r->degraded)
+		AP_OBUF_LIT(&b, ",true,");
+	else
+		AP_OBUF_LIT(&b, ",false,");
 	/*
 	 * "FILE:LINE" is one field; ":LINE" never needs quotes, so the file
 	 * name decides (quoting more than needed is always allowed).
 	 */
 	file = r->file != NULL ? r->file : "-";
-	if ((quote = csv_needs_quotes(file, strlen(file))))
-		putc('"', fp);
-	csv_body(fp, file, strlen(file));
-	fprintf(fp, ":%lu", r->line);
+	len = strlen(file);
+	if (csv_plain(file, len)) {
+		quote = false;
+		ap_obuf_add(&b, file, len);
+	} else {
+		if ((quote = csv_needs_quotes(file, len)))
+			ap_obuf_addc(&b, '"');
+		csv_body(&b, file, len);
+	}
+	ap_obuf_addc(&b, ':');
+	ap_obuf_uint(&b, r->line);
 	if (quote)
-		putc('"', fp);
-	putc(',', fp);
+		ap_obuf_addc(&b, '"');
+	ap_obuf_addc(&b, ',');
 	if (r->banner != NULL)
-		csv_field_len(fp, r->banner, r->banner_len);
-	putc(',', fp);
-	ap_format_timestamp(r->timestamp_ms, buf, sizeof(buf));
-	fputs(buf, fp);
-	putc(',', fp);
+		csv_cell_len(&b, r->banner, r->banner_len);
+	else
+		ap_obuf_addc(&b, ',');
+	ap_obuf_timestamp(&b, r->timestamp_ms);
+	ap_obuf_addc(&b, ',');
 	/*
 	 * "ip=ERRNO;..." needs no quoting: numeric addresses and errno names
 	 * never hold a comma, a quote or a line break.
 	 */
 	for (i = 0; i < r->nattempts && r->attempts != NULL; i++) {
 		a = &r->attempts[i];
-		fprintf(fp, "%s%.*s=%s", i > 0 ? ";" : "", (int)sizeof(a->ip),
-		    a->ip, a->error == 0 ? "ok" : ap_errno_name(a->error));
+		if (i > 0)
+			ap_obuf_addc(&b, ';');
+		ap_obuf_add(&b, a->ip, strnlen(a->ip, sizeof(a->ip)));
+		ap_obuf_addc(&b, '=');
+		text = a->error == 0 ? "ok" : ap_errno_name(a->error);
+		ap_obuf_add(&b, text, strlen(text));
 	}
-	fputs(CSV_EOL, fp);
-	return (ferror(fp) ? -1 : 0);
+	AP_OBUF_LIT(&b, CSV_EOL);
+	return (ap_obuf_flush(&b, w->fp));
 }
 
 const struct ap_writer_ops ap_output_csv = {

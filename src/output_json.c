@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* output_json.c -- JSON Lines: one object per record, the SPEC 5 fields in
  * order, then the attempts.  Numbers are bare, absent values are null, and
- * every string is valid UTF-8 whatever bytes the input or the peer sent. */
+ * every string is valid UTF-8 whatever bytes the input or the peer sent.
+ * Each line is built in a buffer and written with one fwrite(). */
 #include "config.h"
 
 #include <stdio.h>
@@ -11,160 +12,259 @@
 
 
 /*
- * Write len bytes as a JSON string.  Quotes, backslashes and control
- * characters are escaped (RFC 8259 7); DEL and the C1 controls too, so a
- * terminal showing the line is never driven by it.  Well-formed UTF-8 is
- * kept as is; each byte that starts no well-formed sequence becomes
- * U+FFFD, written "\ufffd".
+ * 1 for the bytes json_escape() must look at: quotes, backslashes, the
+ * controls and DEL, and every byte from 0x80 (UTF-8 is checked, and the
+ * C1 controls escaped).  The rest is copied in runs.
  */
-static void
-json_escape(FILE *fp, const char *s, size_t len)
-{
-	size_t		 i, n;
-	unsigned char	 c;
+static const unsigned char json_special[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x20: '"' */
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x50: '\\' */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x70: DEL */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+};
 
-	for (i = 0; i < len; i += n) {
-		c = (unsigned char)s[i];
-		n = 1;
-		switch (c) {
-		case '"':
-			fputs("\\\"", fp);
-			continue;
-		case '\\':
-			fputs("\\\\", fp);
-			continue;
-		case '\b':
-			fputs("\\b", fp);
-			continue;
-		case '\f':
-			fputs("\\f", fp);
-			continue;
-		case '\n':
-			fputs("\\n", fp);
-			continue;
-		case '\r':
-			fputs("\\r", fp);
-			continue;
-		case '\t':
-			fputs("\\t", fp);
-			continue;
-		}
-		if (c < 0x20 || c == 0x7f)
-			fprintf(fp, "\\u%04x", c);
-		else if (c < 0x80)
-			putc(c, fp);
-		else if ((n = ap_output_utf8_len(s + i, len - i)) == 0) {
-			fputs("\\ufffd", fp);
-			n = 1;
-		} else if (n == 2 && c == 0xc2 &&
-		    (unsigned char)s[i + 1] < 0xa0)
-			/* C1 controls (U+0080..U+009F) are controls too. */
-			fprintf(fp, "\\u%04x", (unsigned char)s[i + 1]);
-		else
-			fwrite(s + i, 1, n, fp);
+/* "\u00XX", lowercase as RFC 8259's examples write it. */
+static void
+json_u00(struct ap_obuf *b, unsigned char c)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			 esc[6] = { '\\', 'u', '0', '0' };
+
+	esc[4] = hex[c >> 4];
+	esc[5] = hex[c & 0x0f];
+	ap_obuf_add(b, esc, sizeof(esc));
+}
+
+/*
+ * One byte (or UTF-8 sequence) json_special[] flagged at s; returns how
+ * many bytes of s it took.  Quotes, backslashes and control characters are
+ * escaped (RFC 8259 7); DEL and the C1 controls too, so a terminal showing
+ * the line is never driven by it.  Well-formed UTF-8 is kept as is; each
+ * byte that starts no well-formed sequence becomes U+FFFD, "\ufffd".
+ */
+static size_t
+json_escape_one(struct ap_obuf *b, const char *s, size_t len)
+{
+	unsigned char	 c = (unsigned char)s[0];
+	size_t		 n;
+
+	switch (c) {
+	case '"':
+		AP_OBUF_LIT(b, "\\\"");
+		return (1);
+	case '\\':
+		AP_OBUF_LIT(b, "\\\\");
+		return (1);
+	case '\b':
+		AP_OBUF_LIT(b, "\\b");
+		return (1);
+	case '\f':
+		AP_OBUF_LIT(b, "\\f");
+		return (1);
+	case '\n':
+		AP_OBUF_LIT(b, "\\n");
+		return (1);
+	case '\r':
+		AP_OBUF_LIT(b, "\\r");
+		return (1);
+	case '\t':
+		AP_OBUF_LIT(b, "\\t");
+		return (1);
+	}
+	if (c < 0x80) {
+		json_u00(b, c);			/* other controls, DEL */
+		return (1);
+	}
+	if ((n = ap_output_utf8_len(s, len)) == 0) {
+		AP_OBUF_LIT(b, "\\ufffd");
+		return (1);
+	}
+	if (n == 2 && c == 0xc2 && (unsigned char)s[1] < 0xa0)
+		json_u00(b, (unsigned char)s[1]);	/* C1: U+0080..U+009F */
+	else
+		ap_obuf_add(b, s, n);
+	return (n);
+}
+
+/* len bytes as the inside of a JSON string: plain runs copied whole. */
+static void
+json_escape(struct ap_obuf *b, const char *s, size_t len)
+{
+	size_t	 i = 0, run;
+
+	while (i < len) {
+		run = ap_output_span(json_special, s + i, len - i);
+		ap_obuf_add(b, s + i, run);
+		if ((i += run) < len)
+			i += json_escape_one(b, s + i, len - i);
 	}
 }
 
 static void
-json_string_len(FILE *fp, const char *s, size_t len)
+json_string_len(struct ap_obuf *b, const char *s, size_t len)
 {
-	putc('"', fp);
-	json_escape(fp, s, len);
-	putc('"', fp);
+	ap_obuf_addc(b, '"');
+	json_escape(b, s, len);
+	ap_obuf_addc(b, '"');
 }
 
-/* A string, or null for NULL. */
-static void
-json_string(FILE *fp, const char *s)
+/* A key and its colon as arguments: the text and its length. */
+#define JSON_KEY(k)	(k), sizeof(k) - 1
+
+/*
+ * Key, then value written as is between quotes.  One reservation for the
+ * lot: a record is a dozen of these, and the checks of one append per
+ * piece were a third of the work.
+ */
+static inline void
+json_key_plain(struct ap_obuf *b, const char *key, size_t keylen,
+    const char *s, size_t len)
 {
-	if (s == NULL)
-		fputs("null", fp);
-	else
-		json_string_len(fp, s, strlen(s));
+	char	*p;
+
+	if ((p = ap_obuf_reserve(b, keylen + len + 2)) == NULL)
+		return;
+	ap_obuf_copy(p, key, keylen);
+	p += keylen;
+	*p++ = '"';
+	ap_obuf_copy(p, s, len);
+	p[len] = '"';
+	b->len += keylen + len + 2;
 }
 
-/* A string, or null for NULL and "" (ip, errno, stage). */
-static void
-json_nonempty(FILE *fp, const char *s)
+/* Key, then a string value: escaped as needed, or null for NULL. */
+static inline void
+json_key_string(struct ap_obuf *b, const char *key, size_t keylen,
+    const char *s)
 {
-	json_string(fp, s == NULL || *s == '\0' ? NULL : s);
+	size_t	 len;
+
+	if (s == NULL) {
+		ap_obuf_add(b, key, keylen);
+		AP_OBUF_LIT(b, "null");
+		return;
+	}
+	len = strlen(s);
+	if (ap_output_span(json_special, s, len) == len)
+		json_key_plain(b, key, keylen, s, len);
+	else {
+		ap_obuf_add(b, key, keylen);
+		json_string_len(b, s, len);
+	}
+}
+
+/* As json_key_string(), with null for "" too (ip, error). */
+static inline void
+json_key_nonempty(struct ap_obuf *b, const char *key, size_t keylen,
+    const char *s)
+{
+	json_key_string(b, key, keylen, s == NULL || *s == '\0' ? NULL : s);
+}
+
+/*
+ * Key, then one of our own words (a status, errno or stage name: letters,
+ * digits, '-'), or null for "": never anything to escape, so no scan.
+ */
+static inline void
+json_key_word(struct ap_obuf *b, const char *key, size_t keylen,
+    const char *s)
+{
+	if (*s == '\0') {
+		ap_obuf_add(b, key, keylen);
+		AP_OBUF_LIT(b, "null");
+	} else
+		json_key_plain(b, key, keylen, s, strlen(s));
 }
 
 static void
-json_attempts(FILE *fp, const struct ap_result *r)
+json_attempts(struct ap_obuf *b, const struct ap_result *r)
 {
 	const struct ap_attempt	*a;
-	char			 ms[32];
 	size_t			 i;
 
-	fputs(",\"attempts\":[", fp);
+	AP_OBUF_LIT(b, ",\"attempts\":[");
 	for (i = 0; i < r->nattempts && r->attempts != NULL; i++) {
 		a = &r->attempts[i];
 		if (i > 0)
-			putc(',', fp);
-		fputs("{\"ip\":", fp);
-		json_nonempty(fp, a->ip);
-		fputs(",\"errno\":", fp);
-		json_nonempty(fp, ap_errno_name(a->error));
-		fputs(",\"stage\":", fp);
-		json_nonempty(fp, ap_stage_name(a->stage));
-		ap_format_ms(a->duration_us, ms, sizeof(ms));
-		fprintf(fp, ",\"ms\":%s}", ms);
+			ap_obuf_addc(b, ',');
+		json_key_nonempty(b, JSON_KEY("{\"ip\":"), a->ip);
+		json_key_word(b, JSON_KEY(",\"errno\":"),
+		    ap_errno_name(a->error));
+		json_key_word(b, JSON_KEY(",\"stage\":"),
+		    ap_stage_name(a->stage));
+		AP_OBUF_LIT(b, ",\"ms\":");
+		ap_obuf_ms(b, a->duration_us);
+		ap_obuf_addc(b, '}');
 	}
-	putc(']', fp);
+	ap_obuf_addc(b, ']');
 }
 
 static int
 json_write(struct ap_writer *w, const struct ap_result *r)
 {
-	FILE		*fp = w->fp;
-	const char	*text;
-	char		 buf[64];
+	struct ap_obuf	 b;
+	const char	*text, *file;
+	char		 stack[AP_OBUF_STACK];
 
-	fputs("{\"target\":", fp);
-	json_string(fp, r->target);
-	fputs(",\"host\":", fp);
-	json_string(fp, r->host);
+	ap_obuf_init(&b, stack, sizeof(stack));
+	json_key_string(&b, JSON_KEY("{\"target\":"), r->target);
+	json_key_string(&b, JSON_KEY(",\"host\":"), r->host);
 	/* Port 0 is no port at all (an invalid line): null, not a number. */
+	AP_OBUF_LIT(&b, ",\"port\":");
 	if (r->port == 0)
-		fputs(",\"port\":null", fp);
+		AP_OBUF_LIT(&b, "null");
 	else
-		fprintf(fp, ",\"port\":%u", r->port);
-	fputs(",\"status\":", fp);
-	json_string(fp, ap_status_name(r->status));
-	fputs(",\"ip\":", fp);
-	json_nonempty(fp, r->ip);
+		ap_obuf_uint(&b, r->port);
+	json_key_word(&b, JSON_KEY(",\"status\":"), ap_status_name(r->status));
+	json_key_nonempty(&b, JSON_KEY(",\"ip\":"), r->ip);
+	AP_OBUF_LIT(&b, ",\"rtt_ms\":");
 	if (r->rtt_us < 0)
-		fputs(",\"rtt_ms\":null", fp);
-	else {
-		ap_format_ms(r->rtt_us, buf, sizeof(buf));
-		fprintf(fp, ",\"rtt_ms\":%s", buf);
-	}
-	ap_format_ms(r->elapsed_us, buf, sizeof(buf));
-	fprintf(fp, ",\"elapsed_ms\":%s", buf);
-	fputs(",\"errno\":", fp);
-	json_nonempty(fp, ap_errno_name(r->error));
-	fputs(",\"error\":", fp);
-	text = r->error_text != NULL ? r->error_text : ap_error_text(r->error);
-	json_nonempty(fp, text);
-	fprintf(fp, ",\"addresses\":%u,\"degraded\":%s", r->addresses,
-	    r->degraded ? "true" : "false");
-	/* "FILE:LINE"; the file name may hold any byte. */
-	fputs(",\"line\":\"", fp);
-	json_escape(fp, r->file != NULL ? r->file : "-",
-	    r->file != NULL ? strlen(r->file) : 1);
-	fprintf(fp, ":%lu\"", r->line);
-	fputs(",\"banner\":", fp);
-	if (r->banner == NULL)
-		fputs("null", fp);
+		AP_OBUF_LIT(&b, "null");
 	else
-		json_string_len(fp, r->banner, r->banner_len);
-	ap_format_timestamp(r->timestamp_ms, buf, sizeof(buf));
-	fputs(",\"timestamp\":", fp);
-	json_string(fp, buf);
-	json_attempts(fp, r);
-	fputs("}\n", fp);
-	return (ferror(fp) ? -1 : 0);
+		ap_obuf_ms(&b, r->rtt_us);
+	AP_OBUF_LIT(&b, ",\"elapsed_ms\":");
+	ap_obuf_ms(&b, r->elapsed_us);
+	json_key_word(&b, JSON_KEY(",\"errno\":"), ap_errno_name(r->error));
+	text = r->error_text != NULL ? r->error_text : ap_error_text(r->error);
+	json_key_nonempty(&b, JSON_KEY(",\"error\":"), text);
+	AP_OBUF_LIT(&b, ",\"addresses\":");
+	ap_obuf_uint(&b, r->addresses);
+	if (r->degraded)
+		AP_OBUF_LIT(&b, ",\"degraded\":true,\"line\":\"");
+	else
+		AP_OBUF_LIT(&b, ",\"degraded\":false,\"line\":\"");
+	/* "FILE:LINE"; the file name may hold any byte. */
+	file = r->file != NULL ? r->file : "-";
+	json_escape(&b, file, strlen(file));
+	ap_obuf_addc(&b, ':');
+	ap_obuf_uint(&b, r->line);
+	AP_OBUF_LIT(&b, "\",\"banner\":");
+	if (r->banner == NULL)
+		AP_OBUF_LIT(&b, "null");
+	else
+		json_string_len(&b, r->banner, r->banner_len);
+	/* The timestamp is digits and punctuation: nothing to escape. */
+	AP_OBUF_LIT(&b, ",\"timestamp\":\"");
+	ap_obuf_timestamp(&b, r->timestamp_ms);
+	ap_obuf_addc(&b, '"');
+	json_attempts(&b, r);
+	AP_OBUF_LIT(&b, "}\n");
+	return (ap_obuf_flush(&b, w->fp));
 }
 
 const struct ap_writer_ops ap_output_json = {

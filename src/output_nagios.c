@@ -270,7 +270,7 @@ nagios_end(struct ap_writer *w)
 	if (st->total == 0)
 		fputs("no targets", fp);
 	else if (down == 0)
-		fprintf(fp, "%llu/%llu targets up", (unsigned long long)up,
+		fprintf(fp, "0/%llu targets down",
 		    (unsigned long long)st->total);
 	else {
 		fprintf(fp, "%llu/%llu targets down (",

@@ -2,9 +2,11 @@
 /* output_text.c -- aligned columns for people (target, status, ip, rtt,
  * then the error in words), like fping or nmap; with verbose, one indented
  * line per attempt.  Input bytes are escaped so they never drive a
- * terminal; machines should read csv or json instead. */
+ * terminal; machines should read csv or json instead.  Each record is built
+ * in a buffer and written with one fwrite(). */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,51 +41,108 @@ text_dangerous(const unsigned char *s, size_t n)
 }
 
 /*
- * Write len bytes with unprintable ones as \xHH and a backslash as \\, so
+ * 1 for the bytes text_escape() must look at: the controls, DEL, the
+ * backslash (it starts our escapes) and every byte from 0x80.  The rest
+ * is printable ASCII, copied in runs.
+ */
+static const unsigned char text_special[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x50: '\\' */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x70: DEL */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+};
+
+/* Blanks for padding columns, wider than any column. */
+static const char text_blanks[] = "                                        ";
+
+/* n bytes as \xHH each. */
+static void
+text_hex(struct ap_obuf *b, const unsigned char *u, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			 esc[4] = { '\\', 'x' };
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		esc[2] = hex[u[i] >> 4];
+		esc[3] = hex[u[i] & 0x0f];
+		ap_obuf_add(b, esc, sizeof(esc));
+	}
+}
+
+/*
+ * Append len bytes with unprintable ones as \xHH and a backslash as \\, so
  * the output is unambiguous.  Returns the columns used (one per character;
  * wide characters are counted as one, which is close enough here).
  */
 static size_t
-text_escape(FILE *fp, const char *s, size_t len)
+text_escape(struct ap_obuf *b, const char *s, size_t len)
 {
 	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 i, j, n, cols = 0;
+	size_t			 i = 0, run, n, cols = 0;
 
-	for (i = 0; i < len; i += n) {
+	while (i < len) {
+		run = ap_output_span(text_special, s + i, len - i);
+		ap_obuf_add(b, s + i, run);
+		cols += run;
+		if ((i += run) == len)
+			break;
 		n = 1;
 		if (u[i] == '\\') {
-			fputs("\\\\", fp);
+			AP_OBUF_LIT(b, "\\\\");
 			cols += 2;
-		} else if (u[i] >= 0x20 && u[i] < 0x7f) {
-			putc(u[i], fp);
-			cols++;
 		} else if (u[i] >= 0x80 &&
 		    (n = ap_output_utf8_len(s + i, len - i)) != 0 &&
 		    !text_dangerous(u + i, n)) {
-			fwrite(s + i, 1, n, fp);
+			ap_obuf_add(b, s + i, n);
 			cols++;
 		} else {
 			if (n == 0)
 				n = 1;
-			for (j = 0; j < n; j++)
-				fprintf(fp, "\\x%02x", u[i + j]);
+			text_hex(b, u + i, n);
 			cols += 4 * n;
 		}
+		i += n;
 	}
 	return (cols);
 }
 
+/* Blanks from cols up to width; nothing when cols is already there. */
+static void
+text_pad(struct ap_obuf *b, size_t cols, size_t width)
+{
+	if (cols < width)
+		ap_obuf_add(b, text_blanks, width - cols);
+}
+
 /* An escaped string padded to width columns, "-" when empty. */
 static void
-text_column(FILE *fp, const char *s, size_t width)
+text_column(struct ap_obuf *b, const char *s, size_t width)
 {
-	size_t	 cols;
-
 	if (s == NULL || *s == '\0')
 		s = "-";
-	cols = text_escape(fp, s, strlen(s));
-	for (; cols < width; cols++)
-		putc(' ', fp);
+	text_pad(b, text_escape(b, s, strlen(s)), width);
+}
+
+/* A string known to need no escaping (our own words). */
+static void
+text_word(struct ap_obuf *b, const char *s)
+{
+	ap_obuf_add(b, s, strlen(s));
 }
 
 static int
@@ -101,62 +160,86 @@ text_begin(struct ap_writer *w)
  * when there are.  Nothing (not even blanks) when all went well.
  */
 static void
-text_detail(FILE *fp, const struct ap_result *r)
+text_detail(struct ap_obuf *b, const struct ap_result *r)
 {
 	const char	*text;
-	const char	*sep = "  ";
+	bool		 first = true;
 
 	text = r->error_text != NULL ? r->error_text : ap_error_text(r->error);
 	if (r->error != 0 || (text != NULL && *text != '\0')) {
-		fputs(sep, fp);
-		if (r->error != 0)
-			fprintf(fp, "%s: ", ap_errno_name(r->error));
-		text_escape(fp, text, strlen(text));
-		sep = "; ";
+		AP_OBUF_LIT(b, "  ");
+		if (r->error != 0) {
+			text_word(b, ap_errno_name(r->error));
+			AP_OBUF_LIT(b, ": ");
+		}
+		text_escape(b, text, strlen(text));
+		first = false;
 	}
 	if (r->degraded) {
-		fprintf(fp, "%sdegraded", sep);
-		sep = "; ";
+		if (first)
+			AP_OBUF_LIT(b, "  degraded");
+		else
+			AP_OBUF_LIT(b, "; degraded");
+		first = false;
 	}
 	if (r->banner != NULL) {
-		fprintf(fp, "%sbanner: ", sep);
-		text_escape(fp, r->banner, r->banner_len);
+		if (first)
+			AP_OBUF_LIT(b, "  banner: ");
+		else
+			AP_OBUF_LIT(b, "; banner: ");
+		text_escape(b, r->banner, r->banner_len);
 	}
+}
+
+/* "    attempt IP ERRNO STAGE MS ms", one line per attempt for -v. */
+static void
+text_attempt(struct ap_obuf *b, const struct ap_attempt *a)
+{
+	const char	*stage = ap_stage_name(a->stage);
+
+	AP_OBUF_LIT(b, "    attempt ");
+	text_escape(b, a->ip, strnlen(a->ip, sizeof(a->ip)));
+	ap_obuf_addc(b, ' ');
+	if (a->error == 0)
+		AP_OBUF_LIT(b, "ok");
+	else
+		text_word(b, ap_errno_name(a->error));
+	ap_obuf_addc(b, ' ');
+	text_word(b, *stage == '\0' ? "-" : stage);
+	ap_obuf_addc(b, ' ');
+	ap_obuf_ms(b, a->duration_us);
+	AP_OBUF_LIT(b, " ms\n");
 }
 
 static int
 text_write(struct ap_writer *w, const struct ap_result *r)
 {
-	FILE			*fp = w->fp;
-	const struct ap_attempt	*a;
-	char			 ms[32];
-	size_t			 i;
+	struct ap_obuf	 b;
+	char		 stack[AP_OBUF_STACK], ms[32];
+	size_t		 i, n;
 
-	text_column(fp, r->target, TEXT_TARGET_W);
-	putc(' ', fp);
-	text_column(fp, ap_status_name(r->status), TEXT_STATUS_W);
-	putc(' ', fp);
-	text_column(fp, r->ip, TEXT_IP_W);
+	ap_obuf_init(&b, stack, sizeof(stack));
+	text_column(&b, r->target, TEXT_TARGET_W);
+	ap_obuf_addc(&b, ' ');
+	text_column(&b, ap_status_name(r->status), TEXT_STATUS_W);
+	ap_obuf_addc(&b, ' ');
+	text_column(&b, r->ip, TEXT_IP_W);
+	/* The rtt is right-aligned: its length first, then the blanks. */
 	if (r->rtt_us >= 0)
 		ap_format_ms(r->rtt_us, ms, sizeof(ms));
 	else
 		strcpy(ms, "-");
-	fprintf(fp, " %*s", TEXT_RTT_W, ms);
-	text_detail(fp, r);
-	putc('\n', fp);
+	n = strlen(ms);
+	ap_obuf_addc(&b, ' ');
+	text_pad(&b, n, TEXT_RTT_W);
+	ap_obuf_add(&b, ms, n);
+	text_detail(&b, r);
+	ap_obuf_addc(&b, '\n');
 
 	for (i = 0; w->verbose > 0 && i < r->nattempts &&
-	    r->attempts != NULL; i++) {
-		a = &r->attempts[i];
-		ap_format_ms(a->duration_us, ms, sizeof(ms));
-		fputs("    attempt ", fp);
-		text_escape(fp, a->ip, strnlen(a->ip, sizeof(a->ip)));
-		fprintf(fp, " %s %s %s ms\n",
-		    a->error == 0 ? "ok" : ap_errno_name(a->error),
-		    *ap_stage_name(a->stage) == '\0' ? "-" :
-		    ap_stage_name(a->stage), ms);
-	}
-	return (ferror(fp) ? -1 : 0);
+	    r->attempts != NULL; i++)
+		text_attempt(&b, &r->attempts[i]);
+	return (ap_obuf_flush(&b, w->fp));
 }
 
 const struct ap_writer_ops ap_output_text = {

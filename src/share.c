@@ -45,6 +45,7 @@ struct ap_share {
 	FILE			*out;
 	bool			 eof;
 	bool			 again;		/* input not ready */
+	bool			 busy;		/* input mid huge line */
 	int			 n;
 	struct engine_slot	*slots;
 	struct ap_share_counts	 counts;
@@ -206,11 +207,15 @@ refill(struct ap_share *s, int idx, uint64_t *woke)
 	int			 to;
 	bool			 was_full = me->q.len >= QUEUE_MAX;
 
-	s->again = false;
+	s->again = s->busy = false;
 	while (me->q.len < BATCH && !s->eof && !queues_full(s)) {
 		rc = ap_input_next(s->input, &in);
 		if (rc == AP_INPUT_AGAIN) {
 			s->again = true;
+			break;
+		}
+		if (rc == AP_INPUT_BUSY) {
+			s->busy = true;
 			break;
 		}
 		if (rc == AP_INPUT_EOF) {
@@ -241,7 +246,7 @@ ap_share_next(struct ap_share *s, int idx, struct ap_input_item *out,
 {
 	struct engine_slot	*me = &s->slots[idx];
 	uint64_t		 woke = 0;
-	bool			 eof, again;
+	bool			 eof, again, busy;
 	int			 i;
 
 	item_free(me->current);
@@ -252,6 +257,7 @@ ap_share_next(struct ap_share *s, int idx, struct ap_input_item *out,
 		refill(s, idx, &woke);
 		eof = s->eof && me->nlocal == 0 && me->q.len == 0;
 		again = s->again;
+		busy = s->busy;
 		pthread_mutex_unlock(&s->lock);
 		for (i = 0; i < s->n; i++)
 			if (i != idx && (woke & ((uint64_t)1 << (i % 64))))
@@ -259,6 +265,8 @@ ap_share_next(struct ap_share *s, int idx, struct ap_input_item *out,
 		if (me->nlocal == 0) {
 			if (eof)
 				return (AP_INPUT_EOF);
+			if (busy)
+				return (AP_INPUT_BUSY);
 			if (again)
 				*input_fd = ap_input_fd(s->input);
 			return (AP_INPUT_AGAIN);

@@ -28,7 +28,8 @@ void		 ap_share_wake_all(struct ap_share *, char c);
 
 /* The next item for engine idx, as ap_input_next() would give it;
  * valid until the engine's next call.  AP_INPUT_AGAIN: wait for the
- * input's descriptor when *input_fd >= 0, else for a wake-up. */
+ * input's descriptor when *input_fd >= 0, else for a wake-up;
+ * AP_INPUT_BUSY: call again soon. */
 enum ap_input_rc ap_share_next(struct ap_share *, int idx,
 		    struct ap_input_item *, int *input_fd);
 

@@ -83,6 +83,9 @@ item_str(enum ap_input_rc rc, const struct ap_input_item *it, char *buf,
 	case AP_INPUT_AGAIN:
 		snprintf(buf, len, "A");
 		break;
+	case AP_INPUT_BUSY:
+		snprintf(buf, len, "B");
+		break;
 	case AP_INPUT_EOF:
 		snprintf(buf, len, "E");
 		break;
@@ -239,6 +242,40 @@ START_TEST(test_huge_line)
 	check_input(paths, NULL,
 	    "T a 1 L1 #0|I L2 line longer than 1024 bytes #1|E");
 	free(data);
+}
+END_TEST
+
+/* A 40 MB line: the reader hands control back (BUSY) while it skips it,
+ * so an endless line cannot take the caller's loop, then goes on. */
+START_TEST(test_endless_line_yields)
+{
+	struct ap_input_item	 it;
+	struct ap_input		*in;
+	enum ap_input_rc	 rc;
+	char			*data, *paths[2];
+	size_t			 big = 40 * 1024 * 1024;
+	int			 busy = 0, steps;
+
+	ck_assert_ptr_nonnull(data = malloc(big + 16));
+	memset(data, 'z', big);
+	strcpy(data + big, "\nok:9\n");
+	paths[0] = tmp_file(data, strlen(data));
+	paths[1] = NULL;
+	free(data);
+	ck_assert_ptr_nonnull(in = ap_input_new(paths, NULL));
+	for (steps = 0; steps < 100; steps++)
+		if ((rc = ap_input_next(in, &it)) != AP_INPUT_BUSY)
+			break;
+		else
+			busy++;
+	ck_assert_int_ge(busy, 2);
+	ck_assert_int_eq(rc, AP_INPUT_INVALID);
+	ck_assert_uint_eq(it.line, 1);
+	ck_assert_int_eq(ap_input_next(in, &it), AP_INPUT_TARGET);
+	ck_assert_str_eq(it.host, "ok");
+	ck_assert_uint_eq(it.line, 2);
+	ck_assert_int_eq(ap_input_next(in, &it), AP_INPUT_EOF);
+	ap_input_free(in);
 }
 END_TEST
 
@@ -489,6 +526,7 @@ input_suite(void)
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_huge_line);
+	tcase_add_test(tc, test_endless_line_yields);
 	tcase_add_test(tc, test_line_limit);
 	suite_add_tcase(s, tc);
 
