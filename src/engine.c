@@ -1115,6 +1115,17 @@ rate_take(struct ap_engine *eng)
 }
 
 /* Take targets from the input while there is room for them. */
+/* Read on after the loop has polled once more.  A zero timeout, not
+ * event_active(): an event made active from its own callback runs again
+ * in the same pass, and the loop would never poll. */
+static void
+fill_later(struct ap_engine *eng)
+{
+	static const struct timeval zero = { 0, 0 };
+
+	evtimer_add(eng->fill_ev, &zero);
+}
+
 static void
 wait_for_input(struct ap_engine *eng, int fd)
 {
@@ -1180,7 +1191,7 @@ engine_fill(struct ap_engine *eng)
 		case AP_INPUT_BUSY:
 			/* A huge line: let ready sockets and signals have
 			 * the loop, then read on. */
-			event_active(eng->fill_ev, EV_TIMEOUT, 1);
+			fill_later(eng);
 			return;
 		case AP_INPUT_EOF:
 			eng->input_done = true;
@@ -1189,7 +1200,7 @@ engine_fill(struct ap_engine *eng)
 	}
 	if (n == FILL_BATCH)
 		/* Let ready sockets have the loop, then read on. */
-		event_active(eng->fill_ev, EV_TIMEOUT, 1);
+		fill_later(eng);
 	if (eng->input_done && eng->ninflight == 0)
 		event_base_loopexit(eng->base, NULL);
 }
@@ -1223,6 +1234,49 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 	engine_fill(eng);
 }
 
+/* -j: targets already read and dealt to this engine, but not started,
+ * were read all the same: each gets its cancelled record. */
+static void
+cancel_dealt(struct ap_engine *eng)
+{
+	struct ap_input_item	it;
+	struct ap_result	r;
+	enum ap_input_rc	rc;
+	int			fd;
+
+	ap_share_cancel(eng->share);
+	for (;;) {
+		rc = ap_share_next(eng->share, eng->idx, &it, &fd);
+		if ((rc == AP_INPUT_TARGET || rc == AP_INPUT_INVALID) &&
+		    !in_shard(eng, &it))
+			continue;
+		switch (rc) {
+		case AP_INPUT_TARGET:
+			memset(&r, 0, sizeof(r));
+			r.target = it.text;
+			r.host = it.host;
+			r.port = it.port;
+			r.status = AP_STATUS_CANCELLED;
+			r.ip = "";
+			r.rtt_us = -1;
+			r.error = ECANCELED;
+			r.file = it.file;
+			r.line = it.line;
+			emit(eng, &r);
+			break;
+		case AP_INPUT_INVALID:
+			invalid_record(eng, &it, it.reason);
+			break;
+		case AP_INPUT_FILE_ERROR:
+			note(eng, "asyncprobe: %s\n", it.reason);
+			eng->tally.file_errors++;
+			break;
+		default:
+			return;
+		}
+	}
+}
+
 /* End every target in flight as cancelled (written after a signal, only
  * counted after an output failure). */
 static void
@@ -1234,6 +1288,8 @@ cancel_all(struct ap_engine *eng)
 	eng->cancelling = true;
 	while ((t = TAILQ_FIRST(&eng->inflight)) != NULL)
 		target_finish(t);
+	if (eng->share != NULL)
+		cancel_dealt(eng);
 	event_base_loopexit(eng->base, NULL);
 }
 

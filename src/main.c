@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <event2/dns.h>
+#include <event2/event.h>
+
 #include "cli.h"
 #include "engine.h"
 #include "input.h"
@@ -34,6 +37,19 @@ struct output_file {
 	FILE	*fp;
 };
 
+static mode_t
+output_mode(const char *path)
+{
+	struct stat	st;
+	mode_t		mask;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		return (st.st_mode & 07777);
+	mask = umask(0);
+	umask(mask);
+	return (0666 & ~mask);
+}
+
 static int
 output_open(struct output_file *of, const char *path)
 {
@@ -46,6 +62,14 @@ output_open(struct output_file *of, const char *path)
 	}
 	if ((fd = mkstemp(of->tmp)) == -1)
 		return (-1);
+	/* mkstemp() makes it 0600; the file it replaces would have been
+	 * made 0666 less the umask (a collector running as another user
+	 * reads a prom file), or keeps the mode it has. */
+	if (fchmod(fd, output_mode(path)) == -1) {
+		close(fd);
+		unlink(of->tmp);
+		return (-1);
+	}
 	if ((of->fp = fdopen(fd, "w")) == NULL) {
 		close(fd);
 		unlink(of->tmp);
@@ -178,6 +202,25 @@ count_targets(const struct ap_options *o)
 	return (n);
 }
 
+/* libevent's and evdns's own messages ("All nameservers have failed")
+ * are noise next to the records that say what failed; -v -v shows them.
+ * Set once, before any thread starts. */
+static int	libevent_verbose;
+
+static void
+libevent_log_cb(int severity, const char *msg)
+{
+	(void)severity;
+	if (libevent_verbose)
+		fprintf(stderr, "asyncprobe: libevent: %s\n", msg);
+}
+
+static void
+evdns_log_cb(int is_warning, const char *msg)
+{
+	libevent_log_cb(is_warning, msg);
+}
+
 /* -j: online CPUs unless given.  What must come out whole or in order
  * (prom, nagios, --ordered) takes one engine: one event loop. */
 static int
@@ -207,6 +250,7 @@ main(int argc, char **argv)
 	uint64_t			 total = 0;
 	unsigned			 peak = 0;
 	int				 nthreads;
+	enum ap_cli_rc			 rc;
 	char				 errbuf[AP_ERRBUF_LEN * 2];
 	int64_t				 start_us = now_us();
 	int				 code;
@@ -215,15 +259,21 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	memset(&of, 0, sizeof(of));
 
-	switch (ap_cli_parse(argc, argv, &opt, errbuf, sizeof(errbuf))) {
+	rc = ap_cli_parse(argc, argv, &opt, errbuf, sizeof(errbuf));
+	switch (rc) {
 	case AP_CLI_HELP:
-		ap_cli_usage(stdout);
-		ap_options_free(&opt);
-		return (fflush(stdout) == EOF ? EXIT_SYSTEM : 0);
 	case AP_CLI_VERSION:
-		ap_cli_version(stdout);
+		if (rc == AP_CLI_HELP)
+			ap_cli_usage(stdout);
+		else
+			ap_cli_version(stdout);
 		ap_options_free(&opt);
-		return (fflush(stdout) == EOF ? EXIT_SYSTEM : 0);
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			fprintf(stderr, "asyncprobe: write: %s\n",
+			    strerror(errno));
+			return (EXIT_SYSTEM);
+		}
+		return (0);
 	case AP_CLI_ERROR:
 		fprintf(stderr, "asyncprobe: %s\n"
 		    "Try 'asyncprobe --help' for more information.\n", errbuf);
@@ -232,6 +282,10 @@ main(int argc, char **argv)
 	case AP_CLI_OK:
 		break;
 	}
+
+	libevent_verbose = opt.verbose >= 2;
+	event_set_log_callback(libevent_log_cb);
+	evdns_set_log_fn(evdns_log_cb);
 
 	memset(&writer, 0, sizeof(writer));
 	writer.ops = ap_output_find(format_name(opt.format));

@@ -41,9 +41,8 @@ text_dangerous(const unsigned char *s, size_t n)
 }
 
 /*
- * 1 for the bytes text_escape() must look at: the controls, DEL, the
- * backslash (it starts our escapes) and every byte from 0x80.  The rest
- * is printable ASCII, copied in runs.
+ * 1 for the bytes text_escape() must look at: the controls, DEL and
+ * every byte from 0x80.  The rest is printable ASCII, copied in runs.
  */
 static const unsigned char text_special[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -51,8 +50,9 @@ static const unsigned char text_special[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	/* 0x50: '\\' */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	/* 0x50: a backslash passes as it is, so a target escaped by the
+	 * line parser reads the same here as in csv and json */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	/* 0x70: DEL */
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
@@ -102,10 +102,7 @@ text_escape(struct ap_obuf *b, const char *s, size_t len)
 		if ((i += run) == len)
 			break;
 		n = 1;
-		if (u[i] == '\\') {
-			AP_OBUF_LIT(b, "\\\\");
-			cols += 2;
-		} else if (u[i] >= 0x80 &&
+		if (u[i] >= 0x80 &&
 		    (n = ap_output_utf8_len(s + i, len - i)) != 0 &&
 		    !text_dangerous(u + i, n)) {
 			ap_obuf_add(b, s + i, n);

@@ -131,6 +131,7 @@ supervise(const struct ap_options *o, struct ap_share *share,
 		if (sig == SIGINT || sig == SIGTERM) {
 			if (caught == 0)
 				caught = sig;
+			ap_share_cancel(share);
 			ap_share_wake_all(share, 'c');
 		} else if (sig == SIGUSR1) {
 			if (drawn)

@@ -21,6 +21,8 @@
 #include "result.h"
 #include "xmalloc.h"
 
+/* Answered names kept for later targets of the same name. */
+#define CACHE_MAX		4096
 /* evdns's own per-try timeout and tries ("timeout:", "attempts:"); the
  * target's deadline usually ends a silent lookup first. */
 #define DNS_TRY_TIMEOUT_S	2
@@ -60,6 +62,8 @@ struct name {
 	TAILQ_HEAD(, ap_lookup)	 lookups;
 	unsigned		 busy;		/* inside deliver(): no free */
 	bool			 orphan;	/* counted in res->orphans */
+	bool			 cached;	/* answered, on res->cache */
+	TAILQ_ENTRY(name)	 cache_entry;
 };
 
 struct ap_resolver {
@@ -72,11 +76,14 @@ struct ap_resolver {
 	size_t			 nbuckets;	/* a power of two */
 	size_t			 nnames;
 	size_t			 orphans;	/* cancelled, awaiting evdns */
+	TAILQ_HEAD(, name)	 cache;		/* answered, oldest first */
+	size_t			 ncached;
 	const char		*bad_nameserver; /* for the error message */
 	unsigned long		 queries;
 };
 
 static void	name_maybe_free(struct name *);
+static void	name_destroy(struct name *);
 static int	dns_setup(struct ap_resolver *);
 
 static uint32_t
@@ -103,6 +110,7 @@ ap_resolver_new(struct event_base *base, const struct ap_resolver_config *cfg,
 	r->base = base;
 	r->cfg = *cfg;
 	r->pins = ap_hosts_new();
+	TAILQ_INIT(&r->cache);
 	r->nbuckets = 256;
 	r->buckets = xcalloc(r->nbuckets, sizeof(*r->buckets));
 	/* Named servers are checked now, not at the first lookup. */
@@ -138,6 +146,8 @@ ap_resolver_free(struct ap_resolver *r)
 	 * the turns (bounded), so every name is freed before the resolver. */
 	for (turns = 0; r->orphans > 0 && turns < 16; turns++)
 		event_base_loop(r->base, EVLOOP_NONBLOCK);
+	while (!TAILQ_EMPTY(&r->cache))
+		name_destroy(TAILQ_FIRST(&r->cache));
 	if (r->dns != NULL)
 		evdns_base_free(r->dns, 0);
 	ap_hosts_free(r->pins);
@@ -182,12 +192,19 @@ ap_resolver_queries(const struct ap_resolver *r)
 static int
 dns_setup(struct ap_resolver *r)
 {
-	int	i, flags = EVDNS_BASE_DISABLE_WHEN_INACTIVE;
+	int	i;
 
-	if (r->cfg.nnameservers == 0)
-		flags |= EVDNS_BASE_INITIALIZE_NAMESERVERS;
-	if ((r->dns = evdns_base_new(r->base, flags)) == NULL)
+	if ((r->dns = evdns_base_new(r->base,
+	    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) == NULL)
 		return (-1);
+	/* Thousands of answers can arrive at once; the default socket
+	 * buffer (~200 KiB) drops them, and those names would end as
+	 * timeouts.  Set before any server is added: each gets a socket
+	 * of its own then. */
+	evdns_base_set_option(r->dns, "so-rcvbuf:", "4194304");
+	if (r->cfg.nnameservers == 0)
+		evdns_base_resolv_conf_parse(r->dns, DNS_OPTION_NAMESERVERS |
+		    DNS_OPTION_SEARCH | DNS_OPTION_MISC, "/etc/resolv.conf");
 	for (i = 0; i < r->cfg.nnameservers; i++) {
 		if (evdns_base_nameserver_ip_add(r->dns,
 		    r->cfg.nameservers[i]) != 0) {
@@ -415,26 +432,53 @@ name_unlink(struct name *n)
 static void
 name_maybe_free(struct name *n)
 {
+	struct ap_resolver	*r = n->res;
+
 	if (n->busy > 0 || !TAILQ_EMPTY(&n->lookups))
 		return;
-	name_unlink(n);
 	if (n->q6.req != NULL || n->q4.req != NULL) {
+		/* Nobody waits for the answers any more: cancel them. */
+		name_unlink(n);
 		if (!n->orphan) {
 			n->orphan = true;
-			n->res->orphans++;
+			r->orphans++;
 		}
 		if (n->q6.req != NULL && !n->q6.done) {
-			evdns_cancel_request(n->res->dns, n->q6.req);
+			evdns_cancel_request(r->dns, n->q6.req);
 			n->q6.done = true;
 		}
 		if (n->q4.req != NULL && !n->q4.done) {
-			evdns_cancel_request(n->res->dns, n->q4.req);
+			evdns_cancel_request(r->dns, n->q4.req);
 			n->q4.done = true;
 		}
 		return;
 	}
+	if (!n->orphan && name_done(n)) {
+		/* Answered: kept for the rest of the run (a name is resolved
+		 * once), the oldest going first past CACHE_MAX. */
+		if (!n->cached) {
+			n->cached = true;
+			TAILQ_INSERT_TAIL(&r->cache, n, cache_entry);
+			if (++r->ncached > CACHE_MAX)
+				name_destroy(TAILQ_FIRST(&r->cache));
+		}
+		return;
+	}
+	name_destroy(n);
+}
+
+static void
+name_destroy(struct name *n)
+{
+	struct ap_resolver	*r = n->res;
+
+	name_unlink(n);
+	if (n->cached) {
+		TAILQ_REMOVE(&r->cache, n, cache_entry);
+		r->ncached--;
+	}
 	if (n->orphan)
-		n->res->orphans--;
+		r->orphans--;
 	if (n->hold != NULL)
 		event_free(n->hold);
 	free(n->addrs);
@@ -485,6 +529,11 @@ ap_resolve_start(struct ap_resolver *r, const char *host, ap_resolve_cb *cb,
 		return (l);
 	}
 	l->name = n;
+	if (n->cached) {
+		TAILQ_REMOVE(&r->cache, n, cache_entry);
+		r->ncached--;
+		n->cached = false;
+	}
 	TAILQ_INSERT_TAIL(&n->lookups, l, entry);
 	/* A latecomer gets what the name already has from the loop, not
 	 * from inside this call; inside the resolution delay it waits. */

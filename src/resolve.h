@@ -4,8 +4,9 @@
  * separate AAAA and A queries (RFC 8305 3): an AAAA answer is handed out
  * at once, an A answer that comes first waits up to the resolution delay
  * for the AAAA one, and later answers are handed out as they come.  One
- * name is queried once however many targets ask for it at the same time;
- * its state is dropped when the last of them is done. */
+ * name is asked once per run: targets that ask at the same time share the
+ * question, and its answer is kept (for the 4096 names answered last) for
+ * those that come later. */
 #ifndef AP_RESOLVE_H
 #define AP_RESOLVE_H
 

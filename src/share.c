@@ -46,6 +46,7 @@ struct ap_share {
 	bool			 eof;
 	bool			 again;		/* input not ready */
 	bool			 busy;		/* input mid huge line */
+	bool			 cancelled;	/* read no more input */
 	int			 n;
 	struct engine_slot	*slots;
 	struct ap_share_counts	 counts;
@@ -208,7 +209,8 @@ refill(struct ap_share *s, int idx, uint64_t *woke)
 	bool			 was_full = me->q.len >= QUEUE_MAX;
 
 	s->again = s->busy = false;
-	while (me->q.len < BATCH && !s->eof && !queues_full(s)) {
+	while (me->q.len < BATCH && !s->eof && !s->cancelled &&
+	    !queues_full(s)) {
 		rc = ap_input_next(s->input, &in);
 		if (rc == AP_INPUT_AGAIN) {
 			s->again = true;
@@ -255,7 +257,8 @@ ap_share_next(struct ap_share *s, int idx, struct ap_input_item *out,
 	if (me->next == me->nlocal) {
 		pthread_mutex_lock(&s->lock);
 		refill(s, idx, &woke);
-		eof = s->eof && me->nlocal == 0 && me->q.len == 0;
+		eof = (s->eof || s->cancelled) && me->nlocal == 0 &&
+		    me->q.len == 0;
 		again = s->again;
 		busy = s->busy;
 		pthread_mutex_unlock(&s->lock);
@@ -275,6 +278,14 @@ ap_share_next(struct ap_share *s, int idx, struct ap_input_item *out,
 	me->current = me->local[me->next++];
 	*out = me->current->it;
 	return (me->current->rc);
+}
+
+void
+ap_share_cancel(struct ap_share *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->cancelled = true;
+	pthread_mutex_unlock(&s->lock);
 }
 
 int

@@ -33,6 +33,10 @@ void		 ap_share_wake_all(struct ap_share *, char c);
 enum ap_input_rc ap_share_next(struct ap_share *, int idx,
 		    struct ap_input_item *, int *input_fd);
 
+/* Read no more input: each engine still gets the items already dealt to
+ * it (to write them as cancelled), then AP_INPUT_EOF. */
+void		 ap_share_cancel(struct ap_share *);
+
 /* Write len bytes of whole records to the real output, or flush it
  * (buf NULL).  -1 with errno on a write error. */
 int		 ap_share_write(struct ap_share *, const char *buf, size_t len);

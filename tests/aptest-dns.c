@@ -11,7 +11,10 @@
  * OUTCOME is NXDOMAIN, SERVFAIL, NODATA (NOERROR, no answer) or DROP (no
  * reply at all); options delay=MS and ttl=SEC may follow on any line.  A
  * known name with no line for the asked type answers NODATA; an unknown
- * name answers NXDOMAIN. */
+ * name answers NXDOMAIN.  A NAME of "*.SUFFIX" stands for every name that
+ * ends in ".SUFFIX" (so a benchmark can serve any number of names from one
+ * line); exact names are matched first.  --port binds that port instead of
+ * one the kernel picks (53 inside a network namespace). */
 
 #include "config.h"
 
@@ -75,7 +78,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: aptest-dns TABLE [--log FILE] "
-	    "[--lifetime SEC] [--ignore-stdin]\n");
+	    "[--lifetime SEC] [--ignore-stdin] [--port PORT]\n");
 	exit(2);
 }
 
@@ -190,23 +193,47 @@ table_free(struct entry *e)
 	}
 }
 
-/* The line for (name, type): an exact type first, then a typeless outcome
- * line.  *known tells whether the name appears at all. */
-static const struct entry *
-table_find(const struct entry *e, const char *name, int type, int *known)
+/* Whether a table name covers the asked one: equal, or "*.SUFFIX" and the
+ * asked name ends in ".SUFFIX" with at least one label before it. */
+static int
+name_covers(const char *pattern, const char *name, int wild)
 {
-	const struct entry	*any = NULL;
+	size_t	plen, nlen;
+
+	if (!wild)
+		return (evutil_ascii_strcasecmp(pattern, name) == 0);
+	if (pattern[0] != '*' || pattern[1] != '.')
+		return (0);
+	plen = strlen(pattern + 1);
+	nlen = strlen(name);
+	return (nlen > plen &&
+	    evutil_ascii_strcasecmp(name + nlen - plen, pattern + 1) == 0);
+}
+
+/* The line for (name, type): an exact type first, then a typeless outcome
+ * line; exact names before wildcards.  *known tells whether the name
+ * appears at all. */
+static const struct entry *
+table_find(const struct entry *table, const char *name, int type,
+    int *known)
+{
+	const struct entry	*e, *any = NULL;
+	int			 wild;
 
 	*known = 0;
-	for (; e != NULL; e = e->next) {
-		/* evdns randomizes the case of queries (0x20 bit). */
-		if (evutil_ascii_strcasecmp(e->name, name) != 0)
-			continue;
-		*known = 1;
-		if (e->type == type)
-			return (e);
-		if (e->type == TYPE_ANY && any == NULL)
-			any = e;
+	for (wild = 0; wild < 2; wild++) {
+		for (e = table; e != NULL; e = e->next) {
+			/* evdns randomizes the case of queries (0x20). */
+			if (!name_covers(e->name, name, wild))
+				continue;
+			*known = 1;
+			if (e->type == type)
+				return (e);
+			if (e->type == TYPE_ANY && any == NULL)
+				any = e;
+		}
+		if (*known)
+			break;
 	}
 	return (any);
 }
@@ -365,6 +392,8 @@ main(int argc, char **argv)
 	socklen_t			 len;
 	const char			*logpath = NULL;
 	int				 i, ignore_stdin = 0;
+	unsigned short			 bind_port = 0;
+	int				 rcvbuf;
 	evutil_socket_t			 fd;
 
 	if (argc < 2 || argv[1][0] == '-')
@@ -377,6 +406,9 @@ main(int argc, char **argv)
 			    "lifetime");
 		else if (strcmp(argv[i], "--ignore-stdin") == 0)
 			ignore_stdin = 1;
+		else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
+			bind_port = (unsigned short)parse_num(argv[++i], 1,
+			    65535, "port");
 		else
 			usage();
 	}
@@ -395,6 +427,7 @@ main(int argc, char **argv)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(bind_port);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
 		die("bind");
 	len = sizeof(sin);
@@ -402,6 +435,11 @@ main(int argc, char **argv)
 		die("getsockname");
 	if (evutil_make_socket_nonblocking(fd) == -1)
 		die("nonblocking");
+	/* A scanner sends its questions in bursts: a small receive buffer
+	 * would make this server, not the client, drop them.  Best effort:
+	 * the kernel caps it at net.core.rmem_max. */
+	rcvbuf = 4 << 20;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	port = evdns_add_server_port_with_base(srv.base, fd, 0, request_cb,
 	    &srv);
 	if (port == NULL)

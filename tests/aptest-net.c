@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* aptest-net.c -- loopback peers for the integration tests: a listener that
  * accepts and closes (connected), a bound socket that never listens
- * (refused), and a listener with a full accept queue (timeout).  Prints its
+ * (refused), a listener with a full accept queue (timeout), and a recording
+ * listener (record: greets, then appends what each client sends to a file,
+ * so a test can count the bytes that arrived).  Prints its
  * port on stdout and runs until stdin reaches EOF, SIGTERM/SIGINT, or
  * --lifetime seconds pass, so a crashed test never leaves it behind. */
 
@@ -25,8 +27,10 @@
 
 #define HOLE_FILLERS_MAX	4	/* self-connects to fill the queue */
 #define HOLE_PROBE_MS		150	/* unanswered this long: dropped */
+#define RECORD_CONNS_MAX	64	/* record: clients served at once */
+#define RECORD_DATA_MAX		65536	/* record: bytes kept per client */
 
-enum mode { MODE_ACCEPT, MODE_REFUSE, MODE_HOLE };
+enum mode { MODE_ACCEPT, MODE_REFUSE, MODE_HOLE, MODE_RECORD };
 
 struct config {
 	enum mode	 mode;
@@ -36,6 +40,19 @@ struct config {
 	const char	*count_file;		/* accept count written here */
 	int		 ignore_stdin;		/* run until a signal only */
 	long		 lifetime_s;		/* hard stop */
+	const char	*record_file;		/* record: data appended here */
+	char		*greet;			/* record: sent first */
+	size_t		 greet_len;
+	int		 idle_ms;		/* record: idle: hang up */
+	int		 close_after_greet;	/* record: hang up at once */
+};
+
+/* record: one client being served. */
+struct client {
+	int		 fd;			/* -1: free slot */
+	int64_t		 last_ms;		/* last data (or accept) */
+	size_t		 len;
+	char		*data;
 };
 
 static volatile sig_atomic_t stop;
@@ -50,9 +67,10 @@ on_signal(int sig)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: aptest-net accept|refuse|hole [--v6] "
+	fprintf(stderr, "usage: aptest-net accept|refuse|hole|record [--v6] "
 	    "[--host ADDR] [--port P] [--count-file FILE] "
-	    "[--lifetime SEC] [--ignore-stdin]\n");
+	    "[--lifetime SEC] [--ignore-stdin] [--record-file FILE] "
+	    "[--greet TEXT] [--idle MS] [--close]\n");
 	exit(2);
 }
 
@@ -167,6 +185,192 @@ report_count(const struct config *cf, unsigned long n)
 		die(cf->count_file);
 }
 
+/* Decode the C escapes \r \n \t \\ \0 and \xHH of --greet. */
+static char *
+unescape(const char *in, size_t *outlen)
+{
+	char		*out, *o;
+	unsigned	 v;
+
+	if ((o = out = malloc(strlen(in) + 1)) == NULL)
+		die("malloc");
+	for (; *in != '\0'; in++) {
+		if (*in != '\\') {
+			*o++ = *in;
+			continue;
+		}
+		switch (*++in) {
+		case 'r':
+			*o++ = '\r';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
+		case '0':
+			*o++ = '\0';
+			break;
+		case '\\':
+			*o++ = '\\';
+			break;
+		case 'x':
+			if (sscanf(in + 1, "%2x", &v) != 1)
+				goto bad;
+			*o++ = (char)v;
+			in += 2;
+			break;
+		default:
+			goto bad;
+		}
+	}
+	*outlen = (size_t)(o - out);
+	return (out);
+bad:
+	fprintf(stderr, "aptest-net: bad escape in --greet\n");
+	exit(2);
+}
+
+/* record: append what the client sent (possibly nothing) and close. */
+static void
+client_end(const struct config *cf, struct client *cl)
+{
+	int	fd;
+
+	if (cl->len > 0 && cf->record_file != NULL) {
+		fd = open(cf->record_file, O_WRONLY | O_APPEND | O_CREAT |
+		    O_CLOEXEC, 0644);
+		if (fd == -1)
+			die(cf->record_file);
+		if (write(fd, cl->data, cl->len) != (ssize_t)cl->len)
+			die("write");
+		close(fd);
+	}
+	close(cl->fd);
+	free(cl->data);
+	cl->data = NULL;
+	cl->fd = -1;
+	cl->len = 0;
+}
+
+/* record: read what is there; 1 when the client is done (EOF, error). */
+static int
+client_read(struct client *cl)
+{
+	ssize_t	n;
+
+	for (;;) {
+		if (cl->len == RECORD_DATA_MAX)
+			return (1);
+		n = read(cl->fd, cl->data + cl->len, RECORD_DATA_MAX - cl->len);
+		if (n > 0) {
+			cl->len += (size_t)n;
+			cl->last_ms = now_ms();
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return (0);
+		return (1);	/* EOF, or a reset after the data */
+	}
+}
+
+/* record: take a new client, greet it, maybe hang up at once. */
+static void
+client_start(const struct config *cf, struct client *cl, int c)
+{
+	cl->fd = c;
+	cl->len = 0;
+	cl->last_ms = now_ms();
+	if ((cl->data = malloc(RECORD_DATA_MAX)) == NULL)
+		die("malloc");
+	if (cf->greet_len > 0 &&
+	    write(c, cf->greet, cf->greet_len) != (ssize_t)cf->greet_len)
+		fprintf(stderr, "aptest-net: greet: %s\n", strerror(errno));
+	if (cf->close_after_greet) {
+		(void)client_read(cl);
+		client_end(cf, cl);
+	}
+}
+
+/* record: serve clients until stopped; what is left is read and kept. */
+static unsigned long
+record_loop(const struct config *cf, int fd, int64_t end_ms)
+{
+	struct client	cl[RECORD_CONNS_MAX];
+	struct pollfd	pfd[2 + RECORD_CONNS_MAX];
+	unsigned long	accepted = 0;
+	int64_t		now;
+	int		i, c, r, nfree;
+	char		buf[256];
+
+	for (i = 0; i < RECORD_CONNS_MAX; i++)
+		cl[i].fd = -1;
+	while (!stop && now_ms() < end_ms) {
+		nfree = 0;
+		for (i = 0; i < RECORD_CONNS_MAX; i++) {
+			pfd[2 + i].fd = cl[i].fd;
+			pfd[2 + i].events = POLLIN;
+			pfd[2 + i].revents = 0;
+			if (cl[i].fd == -1)
+				nfree++;
+		}
+		pfd[0].fd = cf->ignore_stdin ? -1 : STDIN_FILENO;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = nfree > 0 ? fd : -1;
+		pfd[1].events = POLLIN;
+		r = poll(pfd, 2 + RECORD_CONNS_MAX, 20);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		if (pfd[0].revents != 0) {
+			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+			if (n == 0 || (n == -1 && errno != EINTR &&
+			    errno != EAGAIN))
+				break;
+		}
+		now = now_ms();
+		for (i = 0; i < RECORD_CONNS_MAX; i++) {
+			if (cl[i].fd == -1)
+				continue;
+			if ((pfd[2 + i].revents != 0 && client_read(&cl[i])) ||
+			    now - cl[i].last_ms >= cf->idle_ms)
+				client_end(cf, &cl[i]);
+		}
+		for (i = 0; i < RECORD_CONNS_MAX && (pfd[1].revents & POLLIN);
+		    i++) {
+			if (cl[i].fd != -1)
+				continue;
+			c = accept4(fd, NULL, NULL, SOCK_CLOEXEC |
+			    SOCK_NONBLOCK);
+			if (c == -1)
+				break;
+			accepted++;
+			client_start(cf, &cl[i], c);
+		}
+	}
+	/* Stopped: clients still queued or open keep what they sent. */
+	for (i = 0; i < RECORD_CONNS_MAX; i++)
+		if (cl[i].fd != -1) {
+			(void)client_read(&cl[i]);
+			client_end(cf, &cl[i]);
+		}
+	while ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC |
+	    SOCK_NONBLOCK)) != -1) {
+		accepted++;
+		cl[0].fd = c;
+		cl[0].len = 0;
+		if ((cl[0].data = malloc(RECORD_DATA_MAX)) == NULL)
+			die("malloc");
+		(void)client_read(&cl[0]);
+		client_end(cf, &cl[0]);
+	}
+	return (accepted);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -185,6 +389,7 @@ main(int argc, char **argv)
 	memset(&cf, 0, sizeof(cf));
 	cf.family = AF_INET;
 	cf.lifetime_s = 300;
+	cf.idle_ms = 500;
 	if (argc < 2)
 		usage();
 	if (strcmp(argv[1], "accept") == 0)
@@ -193,6 +398,8 @@ main(int argc, char **argv)
 		cf.mode = MODE_REFUSE;
 	else if (strcmp(argv[1], "hole") == 0)
 		cf.mode = MODE_HOLE;
+	else if (strcmp(argv[1], "record") == 0)
+		cf.mode = MODE_RECORD;
 	else
 		usage();
 	for (i = 2; i < argc; i++) {
@@ -210,6 +417,14 @@ main(int argc, char **argv)
 			continue;	/* the count is always reported */
 		else if (strcmp(argv[i], "--lifetime") == 0 && i + 1 < argc)
 			cf.lifetime_s = parse_num(argv[++i], 1, 86400);
+		else if (strcmp(argv[i], "--record-file") == 0 && i + 1 < argc)
+			cf.record_file = argv[++i];
+		else if (strcmp(argv[i], "--greet") == 0 && i + 1 < argc)
+			cf.greet = unescape(argv[++i], &cf.greet_len);
+		else if (strcmp(argv[i], "--idle") == 0 && i + 1 < argc)
+			cf.idle_ms = (int)parse_num(argv[++i], 1, 3600000);
+		else if (strcmp(argv[i], "--close") == 0)
+			cf.close_after_greet = 1;
 		else
 			usage();
 	}
@@ -240,7 +455,8 @@ main(int argc, char **argv)
 	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
 	    ntohs(((struct sockaddr_in *)&ss)->sin_port);
 
-	if (cf.mode == MODE_ACCEPT && listen(fd, INT_MAX) == -1)
+	if ((cf.mode == MODE_ACCEPT || cf.mode == MODE_RECORD) &&
+	    listen(fd, INT_MAX) == -1)
 		die("listen");
 	if (cf.mode == MODE_HOLE) {
 		/* Backlog 0 still queues one connection; once the queue is
@@ -277,6 +493,13 @@ main(int argc, char **argv)
 		die("stdout");
 
 	end_ms = now_ms() + cf.lifetime_s * 1000;
+	if (cf.mode == MODE_RECORD) {
+		accepted = record_loop(&cf, fd, end_ms);
+		close(fd);
+		free(cf.greet);
+		report_count(&cf, accepted);
+		return (0);
+	}
 	pfd[0].fd = cf.ignore_stdin ? -1 : STDIN_FILENO;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = fd;

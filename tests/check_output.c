@@ -178,7 +178,7 @@ static const char *const golden_text[NREC] = {
 	"                                  0.045  degraded; banner: "
 	"220 mail ESMTP\\x0d\\x0a\n",
 	/* 5 */
-	"a,b \"q\"\\x0d\\x0a\\x09\\x1b[31m\\x7f\\\\ \xc3\xa9\xe6\x97\xa5"
+	"a,b \"q\"\\x0d\\x0a\\x09\\x1b[31m\\x7f\\ \xc3\xa9\xe6\x97\xa5"
 	" \\xff\\xc3 \\xed\\xa0\\x80\\xc2\\x85\\xe2\\x80\\xae error "
 	"      -                                               "
 	"-  EADDRINUSE: Address already in use; banner: x\\x00y\xf0\x9f"
@@ -211,7 +211,7 @@ static const char *const golden_text_v[NREC] = {
 	" connect 0.015 ms\n    attempt 127.0.0.1 ok handshake "
 	"0.045 ms\n",
 	/* 5 */
-	"a,b \"q\"\\x0d\\x0a\\x09\\x1b[31m\\x7f\\\\ \xc3\xa9\xe6\x97\xa5"
+	"a,b \"q\"\\x0d\\x0a\\x09\\x1b[31m\\x7f\\ \xc3\xa9\xe6\x97\xa5"
 	" \\xff\\xc3 \\xed\\xa0\\x80\\xc2\\x85\\xe2\\x80\\xae error "
 	"      -                                               "
 	"-  EADDRINUSE: Address already in use; banner: x\\x00y\xf0\x9f"
@@ -426,7 +426,7 @@ static const struct esc_case {
 	{ "\x01\x1b\x7f\b\f", "\"\\u0001\\u001b\\u007f\\b\\f\"",
 	    "\x01\x1b\x7f\b\f", "\\x01\\x1b\\x7f\\x08\\x0c" },
 	{ "back\\slash", "\"back\\\\slash\"", "back\\slash",
-	    "back\\\\slash" },
+	    "back\\slash" },
 	{ " lead", "\" lead\"", "\" lead\"", " lead" },
 	{ "trail\t", "\"trail\\t\"", "\"trail\t\"", "trail\\x09" },
 	{ "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80",

@@ -562,7 +562,7 @@ START_TEST(test_nagios_golden)
 
 	/* All up. */
 	got = render("nagios", rec, 1, &code);
-	ck_assert_str_eq(got, "ASYNCPROBE OK - 1/1 targets up | "
+	ck_assert_str_eq(got, "ASYNCPROBE OK - 0/1 targets down | "
 	    "up=1;;;0;1 down=0;1;1;0;1 rtt_max=0.000123s;;;0 "
 	    "elapsed=0.004s\n");
 	ck_assert_int_eq(code, 0);
@@ -811,7 +811,7 @@ START_TEST(test_nagios_rtt_elapsed)
 	r[2].elapsed_us = 10000;	/* starts T0 - 3 */
 	r[2].timestamp_ms = T0 + 7;
 	got = render("nagios", r, 3, NULL);
-	ck_assert_str_eq(got, "ASYNCPROBE OK - 3/3 targets up | up=3;;;0;3 "
+	ck_assert_str_eq(got, "ASYNCPROBE OK - 0/3 targets down | up=3;;;0;3 "
 	    "down=0;1;1;0;3 rtt_max=0.004567s;;;0 elapsed=0.010s\n");
 	free(got);
 }

@@ -807,8 +807,19 @@ START_TEST(test_join_from_callback)
 }
 END_TEST
 
-/* Once the last lookup is done the name is forgotten: asking again asks
- * the server again. */
+static size_t
+total_addrs(const struct rec *r)
+{
+	size_t	n = 0;
+	int	k;
+
+	for (k = 0; k < r->ncalls; k++)
+		n += r->calls[k].n;
+	return (n);
+}
+
+/* A name is asked once per run: after its last lookup is done, the answer
+ * is kept, and a later lookup gets it (from the loop) without a question. */
 START_TEST(test_ask_again)
 {
 	struct rec	r1, r2;
@@ -822,8 +833,10 @@ START_TEST(test_ask_again)
 	run(2, LIMIT_MS);
 	ck_assert(r1.done && r2.done);
 	check_calls(&r2);
-	ck_assert_uint_eq(srv.nq6, 2);
-	ck_assert_uint_eq(srv.nq4, 2);
+	ck_assert_uint_eq(total_addrs(&r2), total_addrs(&r1));
+	ck_assert_uint_gt(total_addrs(&r2), 0);
+	ck_assert_uint_eq(srv.nq6, 1);
+	ck_assert_uint_eq(srv.nq4, 1);
 }
 END_TEST
 

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: ISC */
+/* fuzz_line.c -- the line grammar (SPEC 2) on arbitrary bytes: every
+ * answer must be one a caller can trust without checking it again.  The
+ * first byte picks the -p default list; the rest is the line. */
+#include "config.h"
+
+#include <arpa/inet.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "target.h"
+
+#define ERRLEN		256
+#define TEXT_MAX	AP_LINE_MAX	/* a text shown as is */
+#define CANON_MAX	(AP_LINE_MAX + 64)
+
+static const char *const defaults[] = {
+	NULL, "22", "80,443,8000-8010", "1-65535", "ssh,http", "65535"
+};
+
+static bool
+is_numeric(const char *host)
+{
+	unsigned char	a[16];
+
+	return (inet_pton(AF_INET, host, a) == 1 ||
+	    inet_pton(AF_INET6, host, a) == 1);
+}
+
+/* A port list as ap_portlist_parse() promises it: ranges in 1..65535,
+ * lo <= hi, count their sum and at most AP_PORTS_MAX. */
+static void
+check_portlist(const struct ap_portlist *pl, bool may_be_empty)
+{
+	size_t	i, sum = 0;
+
+	FUZZ_CHECK(may_be_empty || pl->count > 0, "%zu", pl->count);
+	FUZZ_CHECK((pl->nranges == 0) == (pl->count == 0), "%zu ranges, "
+	    "%zu ports", pl->nranges, pl->count);
+	for (i = 0; i < pl->nranges; i++) {
+		FUZZ_CHECK(pl->ranges[i].lo >= 1, "range %zu", i);
+		FUZZ_CHECK(pl->ranges[i].lo <= pl->ranges[i].hi, "%u-%u",
+		    pl->ranges[i].lo, pl->ranges[i].hi);
+		sum += (size_t)pl->ranges[i].hi - pl->ranges[i].lo + 1;
+	}
+	FUZZ_CHECK(sum == pl->count, "sum %zu count %zu", sum, pl->count);
+	FUZZ_CHECK(pl->count <= AP_PORTS_MAX, "%zu", pl->count);
+	if (pl->count > 0) {
+		FUZZ_CHECK(ap_portlist_get(pl, 0) == pl->ranges[0].lo, "");
+		FUZZ_CHECK(ap_portlist_get(pl, pl->count - 1) ==
+		    pl->ranges[pl->nranges - 1].hi, "");
+		FUZZ_CHECK(ap_portlist_get(pl, pl->count / 2) >= 1, "");
+	}
+	FUZZ_CHECK(ap_portlist_get(pl, pl->count) == 0, "past the end");
+}
+
+/* The reason for a refusal: said, and safe to print on a terminal. */
+static void
+check_reason(const char *err, const void *in, size_t inlen)
+{
+	size_t	bad;
+
+	FUZZ_CHECK(err[0] != '\0', "no reason for '%s'", fuzz_show(in,
+	    inlen));
+	FUZZ_CHECK(fuzz_printable(err, strlen(err), "\t", &bad),
+	    "byte %zu of reason '%s'", bad, fuzz_show(err, strlen(err)));
+}
+
+/* Print host and ports back as a line and parse that: the same answer. */
+static void
+check_reparse(const struct ap_line *l, const struct ap_portlist *defports)
+{
+	struct ap_line	 again;
+	char		 canon[CANON_MAX], err[ERRLEN];
+	size_t		 o, i;
+	int		 n;
+
+	if (strchr(l->host, ':') != NULL)
+		o = (size_t)snprintf(canon, sizeof(canon), "[%s]", l->host);
+	else
+		o = (size_t)snprintf(canon, sizeof(canon), "%s", l->host);
+	for (i = 0; i < l->ports.nranges && o < sizeof(canon); i++) {
+		if (l->ports.ranges[i].lo == l->ports.ranges[i].hi)
+			n = snprintf(canon + o, sizeof(canon) - o, "%c%u",
+			    i == 0 ? ':' : ',', l->ports.ranges[i].lo);
+		else
+			n = snprintf(canon + o, sizeof(canon) - o, "%c%u-%u",
+			    i == 0 ? ':' : ',', l->ports.ranges[i].lo,
+			    l->ports.ranges[i].hi);
+		o += (size_t)n;
+	}
+	if (o > AP_LINE_MAX)
+		return;		/* many ranges: a longer line than allowed */
+	FUZZ_CHECK(ap_line_parse(canon, o, defports, &again, err,
+	    sizeof(err)) == AP_LINE_OK, "'%s' -> %s", canon, err);
+	FUZZ_CHECK(strcmp(again.host, l->host) == 0, "'%s' vs '%s'",
+	    again.host, l->host);
+	FUZZ_CHECK(again.host_is_ip == l->host_is_ip, "%s", canon);
+	FUZZ_CHECK(again.ports.count == l->ports.count, "%s", canon);
+	FUZZ_CHECK(again.ports.nranges == l->ports.nranges, "%s", canon);
+	for (i = 0; i < l->ports.nranges; i++) {
+		FUZZ_CHECK(again.ports.ranges[i].lo == l->ports.ranges[i].lo &&
+		    again.ports.ranges[i].hi == l->ports.ranges[i].hi, "%s",
+		    canon);
+	}
+	ap_line_free(&again);
+}
+
+static void
+check_line(const char *line, size_t len, const struct ap_portlist *defports)
+{
+	struct ap_line		 l;
+	enum ap_line_rc		 rc;
+	char			 err[ERRLEN];
+	size_t			 bad, tlen;
+
+	memset(err, 'X', sizeof(err));
+	rc = ap_line_parse(line, len, defports, &l, err, sizeof(err));
+	FUZZ_CHECK(rc == AP_LINE_OK || rc == AP_LINE_SKIP ||
+	    rc == AP_LINE_INVALID, "rc %d", (int)rc);
+	FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL, "errbuf open");
+	if (rc == AP_LINE_SKIP) {
+		FUZZ_CHECK(l.text == NULL && l.host == NULL &&
+		    l.ports.count == 0, "SKIP with a result");
+		ap_line_free(&l);
+		return;
+	}
+
+	/* OK and INVALID both carry a text a terminal may show. */
+	FUZZ_CHECK(l.text != NULL, "no text for '%s'", fuzz_show(line, len));
+	tlen = strlen(l.text);
+	FUZZ_CHECK(tlen > 0 && tlen <= TEXT_MAX, "text length %zu", tlen);
+	FUZZ_CHECK(fuzz_printable(l.text, tlen, "\t", &bad),
+	    "byte %zu of text '%s'", bad, fuzz_show(l.text, tlen));
+
+	if (rc == AP_LINE_INVALID) {
+		check_reason(err, line, len);
+		ap_line_free(&l);
+		return;
+	}
+
+	FUZZ_CHECK(l.host != NULL && l.host[0] != '\0', "empty host for "
+	    "'%s'", fuzz_show(line, len));
+	FUZZ_CHECK(ap_host_valid(l.host) || is_numeric(l.host), "host '%s'",
+	    fuzz_show(l.host, strlen(l.host)));
+	FUZZ_CHECK(l.host_is_ip == is_numeric(l.host), "host_is_ip %d for "
+	    "'%s'", l.host_is_ip, l.host);
+	FUZZ_CHECK(len <= AP_LINE_MAX + 1, "OK for a %zu-byte line", len);
+	FUZZ_CHECK(memchr(line, '\0', len) == NULL, "OK with a NUL byte");
+	check_portlist(&l.ports, true);
+	/* No port written: only fine when there is a default to use. */
+	if (l.ports.count == 0)
+		FUZZ_CHECK(defports != NULL && defports->count > 0,
+		    "no port and no default: '%s'", fuzz_show(line, len));
+	check_reparse(&l, defports);
+	ap_line_free(&l);
+}
+
+/* ap_host_valid() against its documented rule, written out again. */
+static void
+check_host_valid(const char *s)
+{
+	size_t	len = strlen(s), i;
+	bool	want = len > 0 && len <= 253, got = ap_host_valid(s);
+	unsigned char a6[16];
+
+	if (strchr(s, ':') != NULL)
+		want = inet_pton(AF_INET6, s, a6) == 1;
+	else {
+		for (i = 0; i < len && want; i++)
+			want = (s[i] >= 'a' && s[i] <= 'z') ||
+			    (s[i] >= 'A' && s[i] <= 'Z') ||
+			    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+			    s[i] == '.' || s[i] == '_';
+	}
+	FUZZ_CHECK(got == want, "ap_host_valid('%s') = %d",
+	    fuzz_show(s, len), got);
+}
+
+static void
+check_portlist_parse(const char *s)
+{
+	struct ap_portlist	 pl;
+	char			 err[ERRLEN];
+
+	memset(&pl, 0xa5, sizeof(pl));
+	err[0] = '\0';
+	if (ap_portlist_parse(s, &pl, err, sizeof(err)) == 0) {
+		check_portlist(&pl, false);
+		ap_portlist_free(&pl);
+	} else
+		check_reason(err, s, strlen(s));
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct ap_portlist	 lists[sizeof(defaults) /
+					    sizeof(defaults[0])];
+	static bool			 ready;
+	const struct ap_portlist	*defports;
+	char				 err[ERRLEN], *copy;
+	size_t				 i;
+
+	if (!ready) {
+		for (i = 1; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+			if (ap_portlist_parse(defaults[i], &lists[i], err,
+			    sizeof(err)) == -1) {
+				fprintf(stderr, "-p %s: %s\n", defaults[i],
+				    err);
+				abort();
+			}
+		}
+		ready = true;
+	}
+	if (size == 0)
+		return (0);
+	i = data[0] % (sizeof(defaults) / sizeof(defaults[0]));
+	defports = i == 0 ? NULL : &lists[i];
+	data++;
+	size--;
+
+	/* The same bytes with and without a default. */
+	check_line((const char *)data, size, defports);
+	check_line((const char *)data, size, NULL);
+
+	/* As C strings, the way -p and --resolve see them. */
+	if ((copy = malloc(size + 1)) == NULL)
+		return (0);
+	memcpy(copy, data, size);
+	copy[size] = '\0';
+	check_host_valid(copy);
+	check_portlist_parse(copy);
+	free(copy);
+	return (0);
+}
