@@ -606,3 +606,12 @@ def recorder(host=None, port=None, greet=None, idle_ms=None, close=False):
     srv.record_file = record_file
     _peers.append(srv)
     return srv
+
+
+def valgrind_usable():
+    """Whether the binary can run under valgrind: it is installed, and the
+    build is not the sanitizer one (ASan and valgrind exclude each other;
+    that build is checked by its sanitizers instead)."""
+    if os.environ.get("APTEST_SANITIZED", "").strip():
+        return False
+    return shutil.which("valgrind") is not None

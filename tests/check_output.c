@@ -316,6 +316,21 @@ START_TEST(test_format_timestamp)
 }
 END_TEST
 
+/* Found by fuzz_writers: the extremes format without overflow (UBSan
+ * watches) into a terminated string. */
+START_TEST(test_format_timestamp_extremes)
+{
+	char	 buf[64];
+
+	memset(buf, 'x', sizeof(buf));
+	ap_format_timestamp(INT64_MIN, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(memchr(buf, '\0', sizeof(buf)));
+	memset(buf, 'x', sizeof(buf));
+	ap_format_timestamp(INT64_MAX, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(memchr(buf, '\0', sizeof(buf)));
+}
+END_TEST
+
 START_TEST(test_format_truncates)
 {
 	char	 buf[6];
@@ -778,6 +793,7 @@ output_suite(void)
 	tcase_add_test(tc, test_registry);
 	tcase_add_loop_test(tc, test_format_ms, 0, NELEM(ms_cases));
 	tcase_add_loop_test(tc, test_format_timestamp, 0, NELEM(ts_cases));
+	tcase_add_test(tc, test_format_timestamp_extremes);
 	tcase_add_test(tc, test_format_truncates);
 	suite_add_tcase(s, tc);
 

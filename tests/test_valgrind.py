@@ -27,7 +27,8 @@ def vg_prefix(log):
             "--error-exitcode=99", "--log-file=" + log]
 
 
-@unittest.skipIf(VALGRIND is None, "valgrind is not installed")
+@unittest.skipIf(not aptest.valgrind_usable(),
+                 "valgrind is not installed, or this is the sanitizer build")
 class Valgrind(aptest.TestCase):
     def setUp(self):
         self.acc = aptest.net("accept")
