@@ -204,6 +204,18 @@ system_failure(struct ap_engine *eng, const char *what, int error)
 
 /* ---- output ---------------------------------------------------------- */
 
+/* A closed pipe (| head) ends the run quietly; any other write error is
+ * a system failure (exit 4). */
+static void
+output_failed(struct ap_engine *eng, int error)
+{
+	if (error == EPIPE) {
+		eng->tally.output_closed = true;
+		engine_stop(eng);
+	} else
+		system_failure(eng, "write", error);
+}
+
 /* -j: hand the records gathered so far to the real output. */
 static int
 share_drain(struct ap_engine *eng, bool flush)
@@ -230,13 +242,8 @@ flush_output(struct ap_engine *eng)
 		rc = share_drain(eng, true);
 	else
 		rc = fflush(eng->writer->fp) == EOF ? -1 : 0;
-	if (rc == -1) {
-		if (errno == EPIPE) {
-			eng->tally.output_closed = true;
-			engine_stop(eng);
-		} else
-			system_failure(eng, "write", errno);
-	}
+	if (rc == -1)
+		output_failed(eng, errno);
 }
 
 static void
@@ -297,19 +304,11 @@ emit(struct ap_engine *eng, struct ap_result *r)
 			system_failure(eng, "memory", ENOMEM);
 		else if (ftell(eng->ofp) >= SHARE_CHUNK &&
 		    share_drain(eng, false) == -1) {
-			if (errno == EPIPE) {
-				eng->tally.output_closed = true;
-				engine_stop(eng);
-			} else
-				system_failure(eng, "write", errno);
+			output_failed(eng, errno);
 			return;
 		}
 	} else if (ap_writer_write(eng->writer, r) == -1) {
-		if (errno == EPIPE) {
-			eng->tally.output_closed = true;
-			engine_stop(eng);
-		} else
-			system_failure(eng, "write", errno);
+		output_failed(eng, errno);
 		return;
 	}
 	/* Flushed when the loop is about to wait, and at least every
@@ -349,11 +348,7 @@ group_end(struct ap_engine *eng, uint64_t seq)
 	if (eng->tally.output_closed || eng->tally.system_error != 0)
 		return;
 	if (ap_reorder_flush(eng->reorder, eng->writer->fp) == -1) {
-		if (errno == EPIPE) {
-			eng->tally.output_closed = true;
-			engine_stop(eng);
-		} else
-			system_failure(eng, "write", errno);
+		output_failed(eng, errno);
 		return;
 	}
 	event_active(eng->flush_ev, EV_TIMEOUT, 1);

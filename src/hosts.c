@@ -26,8 +26,8 @@ struct ap_hosts {
 	size_t			  nentries;
 };
 
-static uint32_t
-hash_name(const char *s)
+uint32_t
+ap_name_hash(const char *s)
 {
 	uint32_t	h = 2166136261u;	/* FNV-1a */
 
@@ -71,7 +71,7 @@ find(const struct ap_hosts *h, const char *name)
 {
 	struct host_entry	*e;
 
-	e = h->buckets[hash_name(name) & (h->nbuckets - 1)];
+	e = h->buckets[ap_name_hash(name) & (h->nbuckets - 1)];
 	for (; e != NULL; e = e->next)
 		if (strcasecmp(e->name, name) == 0)
 			return (e);
@@ -89,7 +89,7 @@ grow(struct ap_hosts *h)
 	for (i = 0; i < oldn; i++) {
 		for (e = old[i]; e != NULL; e = next) {
 			next = e->next;
-			b = hash_name(e->name) & (h->nbuckets - 1);
+			b = ap_name_hash(e->name) & (h->nbuckets - 1);
 			e->next = h->buckets[b];
 			h->buckets[b] = e;
 		}
@@ -111,7 +111,7 @@ add_addr(struct ap_hosts *h, const char *name, const struct ap_addr *a)
 		e->name = xstrdup(name);
 		for (p = e->name; *p != '\0'; p++)
 			*p = (char)tolower((unsigned char)*p);
-		b = hash_name(name) & (h->nbuckets - 1);
+		b = ap_name_hash(name) & (h->nbuckets - 1);
 		e->next = h->buckets[b];
 		h->buckets[b] = e;
 		h->nentries++;

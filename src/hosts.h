@@ -5,10 +5,14 @@
 #define AP_HOSTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "addrlist.h"
 
 struct ap_hosts;
+
+/* A name's hash, blind to case (FNV-1a): for every table keyed by name. */
+uint32_t	 ap_name_hash(const char *);
 
 struct ap_hosts	*ap_hosts_new(void);
 void		 ap_hosts_free(struct ap_hosts *);	/* NULL ok */

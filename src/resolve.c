@@ -86,21 +86,6 @@ static void	name_maybe_free(struct name *);
 static void	name_destroy(struct name *);
 static int	dns_setup(struct ap_resolver *);
 
-static uint32_t
-hash_name(const char *s)
-{
-	uint32_t	h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		h = (h ^ c) * 16777619u;
-	}
-	return (h);
-}
-
 struct ap_resolver *
 ap_resolver_new(struct event_base *base, const struct ap_resolver_config *cfg,
     char *errbuf, size_t errlen)
@@ -111,7 +96,8 @@ ap_resolver_new(struct event_base *base, const struct ap_resolver_config *cfg,
 	r->cfg = *cfg;
 	r->pins = ap_hosts_new();
 	TAILQ_INIT(&r->cache);
-	r->nbuckets = 256;
+	/* Room for the cache and the names in flight, without growing. */
+	r->nbuckets = 2 * CACHE_MAX;
 	r->buckets = xcalloc(r->nbuckets, sizeof(*r->buckets));
 	/* Named servers are checked now, not at the first lookup. */
 	if (cfg->nnameservers > 0 && dns_setup(r) == -1) {
@@ -401,7 +387,7 @@ name_find(struct ap_resolver *r, const char *host, size_t *bucket)
 {
 	struct name	*n;
 
-	*bucket = hash_name(host) & (r->nbuckets - 1);
+	*bucket = ap_name_hash(host) & (r->nbuckets - 1);
 	for (n = r->buckets[*bucket]; n != NULL; n = n->next)
 		if (strcasecmp(n->host, host) == 0)
 			return (n);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hosts.h"
 #include "share.h"
 #include "xmalloc.h"
 
@@ -51,21 +52,6 @@ struct ap_share {
 	struct engine_slot	*slots;
 	struct ap_share_counts	 counts;
 };
-
-static uint32_t
-route_hash(const char *s)
-{
-	uint32_t	h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		h = (h ^ c) * 16777619u;
-	}
-	return (h);
-}
 
 struct ap_share *
 ap_share_new(struct ap_input *input, int n, FILE *out)
@@ -228,7 +214,7 @@ refill(struct ap_share *s, int idx, uint64_t *woke)
 		/* A name's targets all go to one engine, which then asks
 		 * DNS once; other items stay with the reader. */
 		to = rc == AP_INPUT_TARGET ?
-		    (int)(route_hash(in.host) % (uint32_t)s->n) : idx;
+		    (int)(ap_name_hash(in.host) % (uint32_t)s->n) : idx;
 		it = item_copy(rc, &in);
 		enqueue(&s->slots[to].q, it);
 		if (to != idx)
