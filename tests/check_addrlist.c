@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "addrlist.h"
+#include "check_main.h"
 
 #define NELEM(a)	((int)(sizeof(a) / sizeof((a)[0])))
 #define MAXOPS		24
@@ -462,12 +463,5 @@ addrlist_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(addrlist_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (ap_check_run(addrlist_suite()));
 }

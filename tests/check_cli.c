@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "xmalloc.h"
+#include "check_main.h"
 
 #define MAXARGS	24
 #define THRHINT	"expected a count like 3 or a percentage like 50%"
@@ -1074,12 +1075,5 @@ cli_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(cli_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? 0 : 1);
+	return (ap_check_run(cli_suite()));
 }

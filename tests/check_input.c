@@ -16,6 +16,7 @@
 
 #include "input.h"
 #include "target.h"
+#include "check_main.h"
 
 #define MAX_TMP		8
 #define MAX_STEPS	100000	/* no test loop runs longer */
@@ -549,12 +550,5 @@ input_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(input_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (ap_check_run(input_suite()));
 }

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "output.h"
 #include "result.h"
+#include "check_main.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -925,12 +926,5 @@ output_ops_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(output_ops_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (ap_check_run(output_ops_suite()));
 }

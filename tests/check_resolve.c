@@ -29,6 +29,7 @@
 #include "addrlist.h"
 #include "resolve.h"
 #include "result.h"
+#include "check_main.h"
 
 #define NELEM(a)	((int)(sizeof(a) / sizeof((a)[0])))
 #define LIMIT_MS	3000	/* the longest any loop run may take */
@@ -1227,15 +1228,8 @@ quiet_log(int severity, const char *msg)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
 	evdns_set_log_fn(quiet_log);
 	if (getenv("AP_TEST_SLACK_MS") != NULL)
 		slack_ms = atol(getenv("AP_TEST_SLACK_MS"));
-	sr = srunner_create(resolve_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (ap_check_run(resolve_suite()));
 }

@@ -11,6 +11,7 @@
 #include <check.h>
 
 #include "result.h"
+#include "check_main.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAXATT		5
@@ -455,12 +456,5 @@ result_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(result_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (ap_check_run(result_suite()));
 }

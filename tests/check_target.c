@@ -11,6 +11,7 @@
 
 #include "result.h"
 #include "target.h"
+#include "check_main.h"
 
 #define OK	AP_LINE_OK
 #define SKIP	AP_LINE_SKIP
@@ -509,12 +510,5 @@ target_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(target_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (ap_check_run(target_suite()));
 }
