@@ -563,6 +563,8 @@ probe_cb(struct ap_probe *p, const struct ap_probe_outcome *o, void *arg)
 		/* The first to connect is the only one that talks. */
 		t->winner = (int)(at - t->attempts);
 		abandon_others(t);
+		if (t->stagger != NULL)
+			evtimer_del(t->stagger);
 		if (ap_probe_exchange(p, &t->eng->exchange, exchange_cb,
 		    t) == 0) {
 			t->talker = p;
@@ -752,9 +754,11 @@ target_try_next(struct target *t)
 			t->stagger_running = true;
 		}
 	}
-	if (t->winner >= 0 ||
-	    (t->nactive == 0 && !t->starved && t->resolved &&
-	    ap_addrlist_pending(&t->addrs) == 0))
+	/* A winner still talking (--send, --expect, --banner) ends through
+	 * exchange_cb() or the deadline. */
+	if ((t->winner >= 0 && t->talker == NULL) ||
+	    (t->winner < 0 && t->nactive == 0 && !t->starved &&
+	    t->resolved && ap_addrlist_pending(&t->addrs) == 0))
 		target_finish(t);
 }
 

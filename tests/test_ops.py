@@ -8,7 +8,10 @@ pacing, no retry, no cancel), not a slow machine."""
 
 import re
 import shutil
+import socket
 import subprocess
+import threading
+import time
 
 import aptest
 
@@ -59,6 +62,39 @@ class Exchange(aptest.TestCase):
         d2, c2 = rec2.recorded()
         self.assertEqual((d1, c1), (b"HELLO\r\n", 1))
         self.assertEqual((d2, c2), (b"", 0))
+
+    def test_slow_greeting_after_stagger(self):
+        # The winner's exchange outlives the attempt delay: a peer that
+        # greets 300 ms after the connect, behind a stalled first address
+        # and with a third address never needed, still matches --expect.
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(4)
+        port = srv.getsockname()[1]
+        aptest.net("hole", host="127.0.0.3", port=port)
+
+        def greet_late():
+            c, _ = srv.accept()
+            time.sleep(0.3)
+            c.sendall(b"220 ready\r\n")
+            time.sleep(0.3)
+            c.close()
+
+        t = threading.Thread(target=greet_late, daemon=True)
+        t.start()
+        r = aptest.run(["-f", "json", "-t", "3s", "--attempt-delay", "50ms",
+                        "--resolve", "n.test:127.0.0.3,127.0.0.1,127.0.0.2",
+                        "--expect", "220", "--banner"],
+                       "n.test:%d\n" % port)
+        t.join(5)
+        srv.close()
+        self.assertEqual(r.rc, 0, r.describe())
+        rec = r.one()
+        self.assertRecord(rec, "connected", None, "127.0.0.1")
+        self.assertEqual(rec["banner"], "220 ready\r\n", rec)
+        self.assertGreater(rec["elapsed_ms"], 250, rec)
+        self.assertEqual([a["ip"] for a in rec["attempts"]],
+                         ["127.0.0.3", "127.0.0.1"], rec)
 
     def test_send_many_targets_each_once(self):
         # Ten targets on one recorder: ten copies, no more.
