@@ -6,439 +6,21 @@
  *   CONNECTING --attempt delay passes--> one more attempt alongside
  *   any --deadline--> DONE (what is still running ends as ETIMEDOUT)
  *
- * Only target_try_next() starts attempts and only target_finish() ends a
- * target; every event handler ends in one of the two. */
+ * Only ap_engine_target_try_next() starts attempts and only
+ * ap_engine_target_finish() ends a target; every event handler ends in one
+ * of the two.  Feeding targets in and the run around them: engine_run.c;
+ * the records: engine_out.c. */
 #include "config.h"
 
-#include <sys/queue.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <event2/event.h>
-
-#include "addrlist.h"
-#include "engine.h"
-#include "probe.h"
-#include "progress.h"
-#include "reorder.h"
-#include "resolve.h"
-#include "share.h"
-#include "stats.h"
+#include "engine_int.h"
 #include "xmalloc.h"
 
-/* Descriptors kept back from -c for the process's own use: stdio, the
- * event loop, the DNS socket, input and output files. */
-#define RESERVED_FDS		16
-/* Input items handled in one go before the loop gets a turn. */
-#define FILL_BATCH		256
-/* Back-pressure retry delay bounds (out of descriptors or ports). */
-#define RETRY_MIN_MS		5
-#define RETRY_MAX_MS		200
-/* -j: an engine hands its records to the real output in chunks this big
- * (whole records only), and when its loop is about to wait. */
-#define SHARE_CHUNK		65536
-/* Flush records at least this often even when the loop never idles. */
-#define FLUSH_EVERY_US		100000
-/* RFC 8305 3: how long an A answer waits for the AAAA one. */
-#define RESOLUTION_DELAY_MS	50
-
-/* Event priorities: socket readiness first, so a connect that completes
- * as its deadline expires counts as connected; the output flush last, so
- * it runs when the loop is about to wait. */
-enum { PRIO_IO, PRIO_TIMER, PRIO_FLUSH, NPRIO };
-
-enum target_state {
-	TS_RESOLVING,		/* waiting for addresses */
-	TS_CONNECTING,		/* attempts running or more to come */
-	TS_DONE
-};
-
-struct attempt_slot {
-	struct ap_probe		*probe;
-	size_t			 attempt;	/* index in t->attempts */
-};
-
-struct target {
-	struct ap_engine	*eng;
-	TAILQ_ENTRY(target)	 entry;		/* eng->inflight */
-	TAILQ_ENTRY(target)	 starved_entry;	/* eng->starved */
-	bool			 starved;
-	enum target_state	 state;
-	char			*text;		/* in strings[] */
-	char			*host;		/* in strings[] */
-	uint16_t		 port;
-	const char		*file;		/* borrowed from the input */
-	unsigned long		 line;
-	int64_t			 start_us;
-	int64_t			 deadline_us;	/* -t from the start */
-	struct event		*stagger;	/* attempt delay */
-	bool			 stagger_running;
-	struct ap_lookup	*lookup;
-	bool			 resolved;	/* no more addresses coming */
-	int			 dns_error;
-	struct ap_addrlist	 addrs;
-	struct ap_addr		 starved_addr;	/* next to retry */
-	int			 starved_error;
-	enum ap_stage		 starved_stage;
-	struct attempt_slot	*active;
-	size_t			 nactive, capactive;
-	struct ap_attempt	*attempts;
-	size_t			 nattempts, capattempts;
-	int			 winner;	/* attempt index, -1 */
-	struct ap_probe		*talker;	/* the winner, exchanging */
-	bool			 exchanged;	/* its exchange is over */
-	bool			 matched;	/* --expect seen */
-	char			*banner;	/* peer's first bytes */
-	size_t			 banner_len;
-	int			 rounds_left;	/* -r retries still to go */
-	uint64_t		 seq;		/* input item index */
-	/* Room for the usual one or two addresses, so that most targets
-	 * need no allocation beyond this one (text and host follow it). */
-	struct ap_attempt	 attempts_inline[2];
-	struct attempt_slot	 active_inline[2];
-	char			 strings[];	/* text NUL host NUL */
-};
-
-TAILQ_HEAD(target_list, target);
-
-struct ap_engine {
-	const struct ap_options	*opt;
-	struct ap_input		*input;
-	struct ap_writer	*writer;
-	struct ap_stats		*stats;
-	struct event_base	*base;
-	struct ap_resolver	*resolver;
-	struct ap_addr		 source;
-	bool			 have_source;
-	int			 family;
-	struct event		*deadline_ev;	/* the oldest target's */
-	const struct timeval	*stagger_tv;	/* common timeout */
-	struct event		*input_ev;	/* input readable */
-	struct event		*fill_ev;	/* read more input soon */
-	struct event		*flush_ev;
-	struct event		*retry_ev;	/* back-pressure */
-	struct event		*sigint_ev, *sigterm_ev;
-	struct event		*sigusr1_ev;	/* progress line once */
-	struct event		*progress_ev;	/* --progress refresh */
-	bool			 progress_tty;	/* redraw in place */
-	bool			 progress_drawn; /* a line is on screen */
-	uint64_t		 total;		/* targets, 0: unknown */
-	int64_t			 start_us;
-	/* -j: the engines of one run; NULL when this one is alone. */
-	struct ap_share		*share;
-	int			 idx;		/* this engine's number */
-	struct ap_share_counts	*counts;
-	int			 wake[2];	/* pipe: share -> engine */
-	struct event		*wake_ev;
-	FILE			*ofp;		/* records not yet out */
-	char			*obuf;
-	size_t			 olen;
-	struct event		*stop_ev;	/* end every target */
-	struct target_list	 inflight;
-	struct target_list	 starved;
-	unsigned		 ninflight;
-	unsigned		 max_inflight;	/* -c after the fd limit */
-	unsigned		 cap;		/* lowered by back-pressure */
-	unsigned		 peak;
-	int			 retry_ms;
-	bool			 input_done;
-	bool			 stopping;	/* no more input */
-	bool			 cancelling;	/* verdicts are cancelled */
-	bool			 starved_again;	/* set by starve() */
-	bool			 talk;		/* --send/--expect/--banner */
-	struct ap_exchange	 exchange;
-	struct event		*runtime_ev;	/* --max-runtime */
-	struct event		*rate_ev;	/* --rate: next start */
-	double			 rate;		/* this engine's share */
-	double			 rate_next_us;	/* earliest next start */
-	uint64_t		 next_seq;	/* index of the next item */
-	struct ap_reorder	*reorder;	/* --ordered, else NULL */
-	FILE			*group_fp;	/* --ordered: this item's */
-	char			*group_buf;
-	size_t			 group_len;
-	int64_t			 last_flush_us;
-	struct ap_engine_tally	 tally;
-};
-
-static void	target_try_next(struct target *);
-static void	target_finish(struct target *);
-static void	engine_fill(struct ap_engine *);
-static void	engine_stop(struct ap_engine *);
-
-static int64_t
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-static void
-system_failure(struct ap_engine *eng, const char *what, int error)
-{
-	if (eng->tally.system_error == 0) {
-		eng->tally.system_error = error;
-		eng->tally.system_what = what;
-	}
-	engine_stop(eng);
-}
-
-/* ---- output ---------------------------------------------------------- */
-
-/* A closed pipe (| head) ends the run quietly; any other write error is
- * a system failure (exit 4). */
-static void
-output_failed(struct ap_engine *eng, int error)
-{
-	if (error == EPIPE) {
-		eng->tally.output_closed = true;
-		engine_stop(eng);
-	} else
-		system_failure(eng, "write", error);
-}
-
-/* -j: hand the records gathered so far to the real output. */
-static int
-share_drain(struct ap_engine *eng, bool flush)
-{
-	if (fflush(eng->ofp) == EOF)
-		return (-1);
-	if (eng->olen > 0 &&
-	    ap_share_write(eng->share, eng->obuf, eng->olen) == -1)
-		return (-1);
-	rewind(eng->ofp);
-	eng->olen = 0;
-	return (flush ? ap_share_write(eng->share, NULL, 0) : 0);
-}
-
-static void
-flush_output(struct ap_engine *eng)
-{
-	int	rc;
-
-	eng->last_flush_us = now_us();
-	if (eng->tally.output_closed || eng->writer->fp == NULL)
-		return;
-	if (eng->share != NULL)
-		rc = share_drain(eng, true);
-	else
-		rc = fflush(eng->writer->fp) == EOF ? -1 : 0;
-	if (rc == -1)
-		output_failed(eng, errno);
-}
-
-static void
-flush_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	flush_output(arg);
-}
-
-static bool
-wanted(const struct ap_engine *eng, enum ap_status status)
-{
-	if (eng->opt->quiet)
-		return (false);
-	/* prom and nagios sum up the whole run: they see every record. */
-	if (eng->opt->format == AP_FORMAT_PROM ||
-	    eng->opt->format == AP_FORMAT_NAGIOS)
-		return (true);
-	if (eng->opt->only_alive)
-		return (status == AP_STATUS_CONNECTED);
-	if (eng->opt->only_unreachable)
-		return (status != AP_STATUS_CONNECTED);
-	return (true);
-}
-
-static void
-emit(struct ap_engine *eng, struct ap_result *r)
-{
-	r->timestamp_ms = wall_ms();
-	eng->tally.status[r->status]++;
-	eng->tally.targets++;
-	if (eng->counts != NULL) {
-		atomic_fetch_add_explicit(&eng->counts->status[r->status], 1,
-		    memory_order_relaxed);
-		atomic_fetch_add_explicit(&eng->counts->done, 1,
-		    memory_order_relaxed);
-	}
-	if (eng->stats != NULL)
-		ap_stats_add(eng->stats, r);
-	if (!wanted(eng, r->status) || eng->tally.output_closed ||
-	    eng->tally.system_error != 0)
-		return;
-	if (eng->group_fp != NULL) {
-		/* --ordered: formatted now, written when its turn comes. */
-		struct ap_writer w = *eng->writer;
-
-		w.fp = eng->group_fp;
-		if (ap_writer_write(&w, r) == -1)
-			system_failure(eng, "memory", ENOMEM);
-		return;
-	}
-	if (eng->share != NULL) {
-		/* -j: gathered here, handed out in whole-record chunks. */
-		struct ap_writer w = *eng->writer;
-
-		w.fp = eng->ofp;
-		if (ap_writer_write(&w, r) == -1)
-			system_failure(eng, "memory", ENOMEM);
-		else if (ftell(eng->ofp) >= SHARE_CHUNK &&
-		    share_drain(eng, false) == -1) {
-			output_failed(eng, errno);
-			return;
-		}
-	} else if (ap_writer_write(eng->writer, r) == -1) {
-		output_failed(eng, errno);
-		return;
-	}
-	/* Flushed when the loop is about to wait, and at least every
-	 * FLUSH_EVERY_US when it never does. */
-	if (now_us() - eng->last_flush_us > FLUSH_EVERY_US)
-		flush_output(eng);
-	else
-		event_active(eng->flush_ev, EV_TIMEOUT, 1);
-}
-
-/* --ordered: the records of one input item are gathered, then wait for
- * their turn in the reorder ring. */
-static void
-group_begin(struct ap_engine *eng)
-{
-	if (eng->reorder == NULL)
-		return;
-	eng->group_buf = NULL;
-	eng->group_len = 0;
-	if ((eng->group_fp = open_memstream(&eng->group_buf,
-	    &eng->group_len)) == NULL)
-		system_failure(eng, "memory", errno);
-}
-
-static void
-group_end(struct ap_engine *eng, uint64_t seq)
-{
-	if (eng->reorder == NULL)
-		return;
-	if (eng->group_fp != NULL) {
-		if (fclose(eng->group_fp) == EOF)
-			system_failure(eng, "memory", errno);
-		eng->group_fp = NULL;
-	}
-	ap_reorder_put(eng->reorder, seq, eng->group_buf, eng->group_len);
-	eng->group_buf = NULL;
-	if (eng->tally.output_closed || eng->tally.system_error != 0)
-		return;
-	if (ap_reorder_flush(eng->reorder, eng->writer->fp) == -1) {
-		output_failed(eng, errno);
-		return;
-	}
-	event_active(eng->flush_ev, EV_TIMEOUT, 1);
-}
-
-static void
-progress_erase(struct ap_engine *eng)
-{
-	if (eng->progress_drawn) {
-		fputs("\r\033[K", stderr);
-		eng->progress_drawn = false;
-	}
-}
-
-/* A line on stderr that must not be torn by the progress line. */
-static void
-note(struct ap_engine *eng, const char *fmt, ...)
-{
-	va_list	ap;
-
-	progress_erase(eng);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-}
-
-static void
-progress_show(struct ap_engine *eng, bool in_place)
-{
-	struct ap_progress_view	v;
-	char			line[512];
-
-	memset(&v, 0, sizeof(v));
-	v.done = eng->tally.targets;
-	memcpy(v.status, eng->tally.status, sizeof(v.status));
-	v.inflight = eng->ninflight;
-	v.elapsed_us = now_us() - eng->start_us;
-	v.total = eng->total;
-	ap_progress_format(&v, line, sizeof(line));
-	progress_erase(eng);
-	if (in_place) {
-		fprintf(stderr, "\rasyncprobe: %s\033[K", line);
-		eng->progress_drawn = true;
-	} else
-		fprintf(stderr, "asyncprobe: %s\n", line);
-	fflush(stderr);
-}
-
-static void
-progress_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct ap_engine	*eng = arg;
-
-	(void)fd, (void)what;
-	progress_show(eng, eng->progress_tty);
-}
-
-static void
-sigusr1_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	/* On demand, a line of its own (TIP 427's -connecting, for a run). */
-	progress_show(arg, false);
-}
-
-static void
-verbose_attempt(const struct target *t, const struct ap_attempt *a)
-{
-	if (t->eng->opt->verbose == 0)
-		return;
-	/* One line per attempt: which address, what came of it, how far
-	 * it got, and when. */
-	if (a->error == 0)
-		note(t->eng, "asyncprobe: %s: %s port %u: connected in "
-		    "%lld.%03lld ms\n", t->text, a->ip, t->port,
-		    (long long)(a->duration_us / 1000),
-		    (long long)(a->duration_us % 1000));
-	else
-		note(t->eng, "asyncprobe: %s: %s port %u: %s (%s, %s) "
-		    "after %lld.%03lld ms\n", t->text, a->ip, t->port,
-		    ap_status_name(ap_status_from_error(a->error)),
-		    ap_errno_name(a->error), ap_stage_name(a->stage),
-		    (long long)(a->duration_us / 1000),
-		    (long long)(a->duration_us % 1000));
-}
-
-/* ---- targets --------------------------------------------------------- */
-
-static void
-target_free(struct target *t)
+void
+ap_engine_target_free(struct target *t)
 {
 	size_t	i;
 
@@ -538,7 +120,7 @@ exchange_cb(struct ap_probe *p, const struct ap_exchange_outcome *xo,
 		memcpy(t->banner, xo->data, xo->len);
 		t->banner_len = xo->len;
 	}
-	target_finish(t);	/* a no-op when the deadline is ending it */
+	ap_engine_target_finish(t);	/* a no-op when the deadline is ending it */
 }
 
 static void
@@ -557,7 +139,7 @@ probe_cb(struct ap_probe *p, const struct ap_probe_outcome *o, void *arg)
 	at->error = o->error;
 	at->stage = o->stage;
 	at->duration_us = o->duration_us;
-	verbose_attempt(t, at);
+	ap_engine_verbose_attempt(t, at);
 	active_remove(t, i);
 	if (at->error == 0 && t->eng->talk && !t->eng->opt->all_addresses) {
 		/* The first to connect is the only one that talks. */
@@ -581,7 +163,7 @@ probe_cb(struct ap_probe *p, const struct ap_probe_outcome *o, void *arg)
 	} else
 		/* RFC 8305 5: a failure starts the next attempt at once. */
 		t->stagger_running = false;
-	target_try_next(t);
+	ap_engine_target_try_next(t);
 }
 
 static void
@@ -591,14 +173,14 @@ stagger_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd, (void)what;
 	t->stagger_running = false;
-	target_try_next(t);
+	ap_engine_target_try_next(t);
 }
 
 /* Every target has the same -t, so the in-flight list, kept in start
  * order, is also in deadline order: one timer, armed for the oldest
  * target, serves them all (limit.c's FIFO; no heap, no event each). */
-static void
-deadline_arm(struct ap_engine *eng)
+void
+ap_engine_deadline_arm(struct ap_engine *eng)
 {
 	struct target	*t = TAILQ_FIRST(&eng->inflight);
 	struct timeval	 tv;
@@ -614,8 +196,8 @@ deadline_arm(struct ap_engine *eng)
 	evtimer_add(eng->deadline_ev, &tv);
 }
 
-static void
-deadline_cb(evutil_socket_t fd, short what, void *arg)
+void
+ap_engine_deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ap_engine	*eng = arg;
 	struct target		*t;
@@ -626,8 +208,8 @@ deadline_cb(evutil_socket_t fd, short what, void *arg)
 	 * by a little. */
 	while ((t = TAILQ_FIRST(&eng->inflight)) != NULL &&
 	    t->deadline_us <= now + 1000)
-		target_finish(t);	/* a retry moves t to the end */
-	deadline_arm(eng);
+		ap_engine_target_finish(t);	/* a retry moves t to the end */
+	ap_engine_deadline_arm(eng);
 }
 
 /* The time left before the target's deadline, as a cap for one attempt
@@ -696,13 +278,13 @@ abandon_oldest(struct target *t)
 	at->error = ETIMEDOUT;
 	at->stage = AP_STAGE_HANDSHAKE;
 	at->duration_us = now_us() - t->start_us - at->start_us;
-	verbose_attempt(t, at);
+	ap_engine_verbose_attempt(t, at);
 	ap_probe_free(t->active[oldest].probe);
 	active_remove(t, oldest);
 }
 
-static void
-target_try_next(struct target *t)
+void
+ap_engine_target_try_next(struct target *t)
 {
 	struct ap_engine	*eng = t->eng;
 	const struct ap_addr	*a;
@@ -721,7 +303,7 @@ target_try_next(struct target *t)
 		    attempt_timeout(t, &tv), probe_cb, t, &stage);
 		if (p == NULL) {
 			if (!ap_probe_is_backpressure(errno)) {
-				system_failure(eng, "connect", errno);
+				ap_engine_fail(eng, "connect", errno);
 				return;
 			}
 			starve(t, a, errno, stage);
@@ -747,7 +329,7 @@ target_try_next(struct target *t)
 			if (t->stagger == NULL &&
 			    (t->stagger = evtimer_new(eng->base, stagger_cb,
 			    t)) == NULL) {
-				system_failure(eng, "event", ENOMEM);
+				ap_engine_fail(eng, "event", ENOMEM);
 				return;
 			}
 			evtimer_add(t->stagger, eng->stagger_tv);
@@ -759,7 +341,7 @@ target_try_next(struct target *t)
 	if ((t->winner >= 0 && t->talker == NULL) ||
 	    (t->winner < 0 && t->nactive == 0 && !t->starved &&
 	    t->resolved && ap_addrlist_pending(&t->addrs) == 0))
-		target_finish(t);
+		ap_engine_target_finish(t);
 }
 
 static void
@@ -776,7 +358,7 @@ resolved_cb(const struct ap_addr *addrs, size_t n, bool done, int error,
 		t->resolved = true;
 		t->dns_error = error;
 	}
-	target_try_next(t);
+	ap_engine_target_try_next(t);
 }
 
 /* Stop whatever still runs for t: attempts still racing end as timed out
@@ -805,7 +387,7 @@ target_settle(struct target *t)
 		at->error = eng->cancelling ? ECANCELED : ETIMEDOUT;
 		at->stage = AP_STAGE_HANDSHAKE;
 		at->duration_us = now - t->start_us - at->start_us;
-		verbose_attempt(t, at);
+		ap_engine_verbose_attempt(t, at);
 		ap_probe_free(t->active[i].probe);
 	}
 	if (t->nactive > 0)
@@ -912,8 +494,8 @@ target_retry(struct target *t, const struct ap_result *r)
 	/* The latest deadline of all: the end of the in-flight list. */
 	TAILQ_REMOVE(&eng->inflight, t, entry);
 	TAILQ_INSERT_TAIL(&eng->inflight, t, entry);
-	deadline_arm(eng);
-	target_try_next(t);
+	ap_engine_deadline_arm(eng);
+	ap_engine_target_try_next(t);
 	return (true);
 }
 
@@ -939,14 +521,14 @@ emit_per_address(struct target *t)
 			r.status = ap_status_from_error(at->error);
 			r.error = at->error;
 		}
-		emit(t->eng, &r);
+		ap_engine_emit(t->eng, &r);
 	}
 }
 
 /* The one place a target ends: its record is written, then it is freed
  * and the engine takes the next target from the input. */
-static void
-target_finish(struct target *t)
+void
+ap_engine_target_finish(struct target *t)
 {
 	struct ap_engine	*eng = t->eng;
 	struct ap_result	 r;
@@ -958,57 +540,35 @@ target_finish(struct target *t)
 	target_verdict(t, &r);
 	if (target_retry(t, &r))
 		return;
-	group_begin(eng);
+	ap_engine_group_begin(eng);
 	if (eng->opt->all_addresses && t->nattempts > 0 && !eng->cancelling)
 		emit_per_address(t);
 	else
-		emit(eng, &r);
-	group_end(eng, t->seq);
+		ap_engine_emit(eng, &r);
+	ap_engine_group_end(eng, t->seq);
 
 	TAILQ_REMOVE(&eng->inflight, t, entry);
 	eng->ninflight--;
 	if (eng->counts != NULL)
 		atomic_fetch_sub_explicit(&eng->counts->inflight, 1,
 		    memory_order_relaxed);
-	target_free(t);
+	ap_engine_target_free(t);
 	/* Additive increase after back-pressure lowered the cap. */
 	if (eng->cap < eng->max_inflight && TAILQ_EMPTY(&eng->starved))
 		eng->cap++;
 	if (!eng->stopping)
-		engine_fill(eng);
+		ap_engine_fill(eng);
 }
 
-static void
-invalid_record(struct ap_engine *eng, const struct ap_input_item *it,
-    const char *reason)
-{
-	struct ap_result	r;
-
-	note(eng, "%s:%lu: %s\n", it->file, it->line, reason);
-	memset(&r, 0, sizeof(r));
-	r.target = it->text;
-	r.host = it->host != NULL ? it->host : "";
-	r.port = it->port;
-	r.status = AP_STATUS_INVALID;
-	r.ip = "";
-	r.rtt_us = -1;
-	r.error_text = reason;
-	r.file = it->file;
-	r.line = it->line;
-	group_begin(eng);
-	emit(eng, &r);
-	group_end(eng, it->index);
-}
-
-static void
-target_start(struct ap_engine *eng, const struct ap_input_item *it)
+void
+ap_engine_target_start(struct ap_engine *eng, const struct ap_input_item *it)
 {
 	struct target	*t;
 	struct ap_addr	 a;
 	size_t		 textlen, hostlen;
 
 	if (eng->opt->numeric && !it->host_is_ip) {
-		invalid_record(eng, it, "a name, but -n/--numeric forbids "
+		ap_engine_invalid(eng, it, "a name, but -n/--numeric forbids "
 		    "DNS: give an address");
 		return;
 	}
@@ -1038,7 +598,7 @@ target_start(struct ap_engine *eng, const struct ap_input_item *it)
 	if (eng->counts != NULL)
 		atomic_fetch_add_explicit(&eng->counts->inflight, 1,
 		    memory_order_relaxed);
-	deadline_arm(eng);
+	ap_engine_deadline_arm(eng);
 	if (it->host_is_ip) {
 		/* Numeric hosts skip every name table and DNS. */
 		if (ap_addr_pton(it->host, 0, &a) == 0 &&
@@ -1056,650 +616,10 @@ target_start(struct ap_engine *eng, const struct ap_input_item *it)
 		t->lookup = ap_resolve_start(eng->resolver, it->host,
 		    resolved_cb, t);
 		if (t->lookup == NULL) {
-			system_failure(eng, "DNS client", errno);
+			ap_engine_fail(eng, "DNS client", errno);
 			return;
 		}
 		return;
 	}
-	target_try_next(t);
-}
-
-static void
-input_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	engine_fill(arg);
-}
-
-/* --shard K/N: the input's targets are dealt round robin, so N runs with
- * K = 1..N cover every target (invalid lines included) exactly once. */
-static bool
-in_shard(const struct ap_engine *eng, const struct ap_input_item *it)
-{
-	return (eng->opt->shard_n <= 1 ||
-	    it->index % eng->opt->shard_n == eng->opt->shard_k - 1);
-}
-
-/* --rate: new targets start no closer together than 1/rate seconds, and
- * time lost (an idle input) is not made up in a burst. */
-static bool
-rate_allows(struct ap_engine *eng)
-{
-	double		wait_us;
-	struct timeval	tv;
-
-	if (eng->rate <= 0)
-		return (true);
-	wait_us = eng->rate_next_us - (double)now_us();
-	if (wait_us <= 0)
-		return (true);
-	if (!evtimer_pending(eng->rate_ev, NULL)) {
-		tv.tv_sec = (time_t)(wait_us / 1e6);
-		tv.tv_usec = (suseconds_t)(wait_us - (double)tv.tv_sec * 1e6);
-		evtimer_add(eng->rate_ev, &tv);
-	}
-	return (false);
-}
-
-static void
-rate_take(struct ap_engine *eng)
-{
-	double	now = (double)now_us();
-
-	if (eng->rate <= 0)
-		return;
-	if (eng->rate_next_us < now)
-		eng->rate_next_us = now;
-	eng->rate_next_us += 1e6 / eng->rate;
-}
-
-/* Take targets from the input while there is room for them. */
-/* Read on after the loop has polled once more.  A zero timeout, not
- * event_active(): an event made active from its own callback runs again
- * in the same pass, and the loop would never poll. */
-static void
-fill_later(struct ap_engine *eng)
-{
-	static const struct timeval zero = { 0, 0 };
-
-	evtimer_add(eng->fill_ev, &zero);
-}
-
-static void
-wait_for_input(struct ap_engine *eng, int fd)
-{
-	if (fd == -1)
-		return;		/* -j: another engine's wake-up will come */
-	if (eng->input_ev == NULL) {
-		eng->input_ev = event_new(eng->base, fd, EV_READ, input_cb,
-		    eng);
-		if (eng->input_ev == NULL) {
-			system_failure(eng, "event", ENOMEM);
-			return;
-		}
-	}
-	event_add(eng->input_ev, NULL);
-}
-
-static void
-engine_fill(struct ap_engine *eng)
-{
-	struct ap_input_item	it;
-	enum ap_input_rc	rc;
-	int			n, fd;
-
-	for (n = 0; n < FILL_BATCH; n++) {
-		if (eng->input_done || eng->stopping ||
-		    eng->ninflight >= eng->cap)
-			break;
-		if (eng->reorder != NULL &&
-		    !ap_reorder_fits(eng->reorder, eng->next_seq))
-			break;		/* the oldest item holds the window */
-		if (!rate_allows(eng))
-			break;
-		if (eng->share != NULL)
-			rc = ap_share_next(eng->share, eng->idx, &it, &fd);
-		else {
-			rc = ap_input_next(eng->input, &it);
-			fd = ap_input_fd(eng->input);
-		}
-		switch (rc) {
-		case AP_INPUT_TARGET:
-			eng->next_seq = it.index + 1;
-			if (!in_shard(eng, &it))
-				group_end(eng, it.index);
-			else {
-				rate_take(eng);
-				target_start(eng, &it);
-			}
-			break;
-		case AP_INPUT_INVALID:
-			eng->next_seq = it.index + 1;
-			if (!in_shard(eng, &it))
-				group_end(eng, it.index);
-			else
-				invalid_record(eng, &it, it.reason);
-			break;
-		case AP_INPUT_FILE_ERROR:
-			note(eng, "asyncprobe: %s\n", it.reason);
-			eng->tally.file_errors++;
-			break;
-		case AP_INPUT_AGAIN:
-			wait_for_input(eng, fd);
-			return;
-		case AP_INPUT_BUSY:
-			/* A huge line: let ready sockets and signals have
-			 * the loop, then read on. */
-			fill_later(eng);
-			return;
-		case AP_INPUT_EOF:
-			eng->input_done = true;
-			break;
-		}
-	}
-	if (n == FILL_BATCH)
-		/* Let ready sockets have the loop, then read on. */
-		fill_later(eng);
-	if (eng->input_done && eng->ninflight == 0)
-		event_base_loopexit(eng->base, NULL);
-}
-
-static void
-fill_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	engine_fill(arg);
-}
-
-static void
-retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct ap_engine	*eng = arg;
-	struct target		*t;
-
-	(void)fd, (void)what;
-	/* Serve starved targets in arrival order; one that starves again
-	 * goes back to the end and re-arms the backoff timer. */
-	while ((t = TAILQ_FIRST(&eng->starved)) != NULL) {
-		TAILQ_REMOVE(&eng->starved, t, starved_entry);
-		t->starved = false;
-		eng->starved_again = false;
-		target_try_next(t);	/* may end and free t */
-		if (eng->starved_again)	/* still out: wait */
-			return;
-	}
-	eng->retry_ms = RETRY_MIN_MS;
-	evtimer_del(eng->retry_ev);
-	engine_fill(eng);
-}
-
-/* -j: targets already read and dealt to this engine, but not started,
- * were read all the same: each gets its cancelled record. */
-static void
-cancel_dealt(struct ap_engine *eng)
-{
-	struct ap_input_item	it;
-	struct ap_result	r;
-	enum ap_input_rc	rc;
-	int			fd;
-
-	ap_share_cancel(eng->share);
-	for (;;) {
-		rc = ap_share_next(eng->share, eng->idx, &it, &fd);
-		if ((rc == AP_INPUT_TARGET || rc == AP_INPUT_INVALID) &&
-		    !in_shard(eng, &it))
-			continue;
-		switch (rc) {
-		case AP_INPUT_TARGET:
-			memset(&r, 0, sizeof(r));
-			r.target = it.text;
-			r.host = it.host;
-			r.port = it.port;
-			r.status = AP_STATUS_CANCELLED;
-			r.ip = "";
-			r.rtt_us = -1;
-			r.error = ECANCELED;
-			r.file = it.file;
-			r.line = it.line;
-			emit(eng, &r);
-			break;
-		case AP_INPUT_INVALID:
-			invalid_record(eng, &it, it.reason);
-			break;
-		case AP_INPUT_FILE_ERROR:
-			note(eng, "asyncprobe: %s\n", it.reason);
-			eng->tally.file_errors++;
-			break;
-		default:
-			return;
-		}
-	}
-}
-
-/* End every target in flight as cancelled (written after a signal, only
- * counted after an output failure). */
-static void
-cancel_all(struct ap_engine *eng)
-{
-	struct target	*t;
-
-	eng->stopping = true;
-	eng->cancelling = true;
-	while ((t = TAILQ_FIRST(&eng->inflight)) != NULL)
-		target_finish(t);
-	if (eng->share != NULL)
-		cancel_dealt(eng);
-	event_base_loopexit(eng->base, NULL);
-}
-
-static void
-stop_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	cancel_all(arg);
-}
-
-/* Stop taking input and end the run.  Called from deep inside a target's
- * own handling (a write error), so the targets are ended from the loop. */
-static void
-engine_stop(struct ap_engine *eng)
-{
-	if (eng->stopping)
-		return;
-	eng->stopping = true;
-	event_active(eng->stop_ev, EV_TIMEOUT, 1);
-}
-
-static void
-runtime_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	/* --max-runtime: what has not finished is cancelled. */
-	cancel_all(arg);
-}
-
-static void
-signal_cb(evutil_socket_t sig, short what, void *arg)
-{
-	struct ap_engine	*eng = arg;
-
-	(void)what;
-	if (eng->tally.signal == 0)
-		eng->tally.signal = (int)sig;
-	cancel_all(eng);
-}
-
-/* ---- setup ----------------------------------------------------------- */
-
-/* Raise the soft descriptor limit to the hard one and keep -c under it
- * (SPEC 1), leaving room for the process's own descriptors. */
-static unsigned
-concurrency_limit(int wanted_c)
-{
-	struct rlimit	rl;
-	rlim_t		room;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return ((unsigned)wanted_c);
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-			getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	room = rl.rlim_cur > 2 * RESERVED_FDS ? rl.rlim_cur - RESERVED_FDS :
-	    rl.rlim_cur / 2;
-	if (room < 1)
-		room = 1;
-	if ((rlim_t)wanted_c > room)
-		return ((unsigned)room);
-	return ((unsigned)wanted_c);
-}
-
-/* A base is only ever used by the thread that made it: with -j, libevent's
- * global state is locked (evthread_use_pthreads()), never the bases. */
-static struct event_base *
-base_new(void)
-{
-	struct event_config	*cfg;
-	struct event_base	*base;
-
-	if ((cfg = event_config_new()) == NULL)
-		return (NULL);
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
-	base = event_base_new_with_config(cfg);
-	event_config_free(cfg);
-	return (base);
-}
-
-static int
-make_common_timeout(struct ap_engine *eng, int ms, const struct timeval **out)
-{
-	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	/* Every target shares the same durations, so libevent keeps their
-	 * timers in O(1) queues instead of its heap. */
-	*out = event_base_init_common_timeout(eng->base, &tv);
-	return (*out == NULL ? -1 : 0);
-}
-
-static void
-wake_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct ap_engine	*eng = arg;
-	char			 buf[64];
-	ssize_t			 n, i;
-	bool			 cancel = false;
-
-	(void)what;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (i = 0; i < n; i++)
-			if (buf[i] == 'c')
-				cancel = true;
-	if (cancel)
-		cancel_all(eng);	/* a signal reached the run */
-	else
-		engine_fill(eng);
-}
-
-/* -j: the pipe the other engines and the main thread wake this one by,
- * and the buffer its records gather in. */
-static int
-share_setup(struct ap_engine *eng)
-{
-	eng->wake[0] = eng->wake[1] = -1;
-	if (pipe2(eng->wake, O_NONBLOCK | O_CLOEXEC) == -1)
-		return (-1);
-	ap_share_set_wake(eng->share, eng->idx, eng->wake[1]);
-	eng->counts = ap_share_counts(eng->share);
-	if ((eng->wake_ev = event_new(eng->base, eng->wake[0],
-	    EV_READ | EV_PERSIST, wake_cb, eng)) == NULL ||
-	    event_add(eng->wake_ev, NULL) == -1)
-		return (-1);
-	if ((eng->ofp = open_memstream(&eng->obuf, &eng->olen)) == NULL)
-		return (-1);
-	return (0);
-}
-
-static struct ap_engine *
-engine_new(const struct ap_options *opt, struct ap_input *input,
-    struct ap_share *share, int idx, int nengines, struct ap_writer *writer,
-    struct ap_stats *stats, char *errbuf, size_t errlen)
-{
-	struct ap_engine		*eng = xcalloc(1, sizeof(*eng));
-	struct ap_resolver_config	 rc;
-	int				 i, delay;
-
-	eng->opt = opt;
-	eng->input = input;
-	eng->share = share;
-	eng->idx = idx;
-	eng->wake[0] = eng->wake[1] = -1;
-	eng->writer = writer;
-	eng->stats = stats;
-	eng->family = opt->family;
-	eng->retry_ms = RETRY_MIN_MS;
-	TAILQ_INIT(&eng->inflight);
-	TAILQ_INIT(&eng->starved);
-	/* -j: the descriptors, -c and --rate are split between engines. */
-	eng->max_inflight = concurrency_limit(opt->concurrency);
-	eng->max_inflight = (eng->max_inflight + (unsigned)nengines - 1) /
-	    (unsigned)nengines;
-	eng->rate = (double)opt->rate / nengines;
-	eng->exchange.send = opt->send_data;
-	eng->exchange.send_len = opt->send_len;
-	eng->exchange.expect = opt->expect;
-	eng->exchange.expect_len = opt->expect_len;
-	eng->exchange.banner_max = (size_t)opt->banner_max;
-	eng->talk = opt->send_data != NULL || opt->expect != NULL ||
-	    opt->banner_max > 0;
-	/* prom and nagios are written whole at the end: nothing to order. */
-	if (opt->ordered && opt->format != AP_FORMAT_PROM &&
-	    opt->format != AP_FORMAT_NAGIOS)
-		eng->reorder = ap_reorder_new(4 * (size_t)eng->max_inflight +
-		    FILL_BATCH);
-	eng->cap = eng->max_inflight;
-	eng->last_flush_us = now_us();
-
-	if (opt->source != NULL) {
-		if (ap_addr_pton(opt->source, 0, &eng->source) == -1) {
-			snprintf(errbuf, errlen, "invalid value '%s' for "
-			    "-S/--source: not an IPv4 or IPv6 address",
-			    opt->source);
-			goto fail;
-		}
-		eng->have_source = true;
-		/* Only addresses of the source's family can be reached. */
-		if (eng->family == AF_UNSPEC)
-			eng->family = eng->source.u.sa.sa_family;
-	}
-
-	if ((eng->base = base_new()) == NULL ||
-	    event_base_priority_init(eng->base, NPRIO) == -1) {
-		snprintf(errbuf, errlen, "cannot create the event loop");
-		goto fail;
-	}
-	delay = opt->attempt_delay_ms;
-	if (delay < AP_ATTEMPT_DELAY_MIN_MS)
-		delay = AP_ATTEMPT_DELAY_MIN_MS;
-	if (delay > AP_ATTEMPT_DELAY_MAX_MS)
-		delay = AP_ATTEMPT_DELAY_MAX_MS;
-	if (make_common_timeout(eng, delay, &eng->stagger_tv)) {
-		snprintf(errbuf, errlen, "cannot create timers");
-		goto fail;
-	}
-
-	memset(&rc, 0, sizeof(rc));
-	rc.family = eng->family;
-	rc.hosts_file = opt->hosts_file;
-	rc.nameservers = opt->resolvers;
-	rc.nnameservers = opt->nresolvers;
-	rc.resolution_delay_ms = RESOLUTION_DELAY_MS;
-	if ((eng->resolver = ap_resolver_new(eng->base, &rc, errbuf,
-	    errlen)) == NULL)
-		goto fail;
-	for (i = 0; i < opt->npins; i++) {
-		char	reason[AP_ERRBUF_LEN];
-
-		if (ap_resolver_pin(eng->resolver, opt->pins[i].host,
-		    opt->pins[i].addrs, reason, sizeof(reason)) == -1) {
-			snprintf(errbuf, errlen, "invalid value '%s:%s' for "
-			    "--resolve: %s", opt->pins[i].host,
-			    opt->pins[i].addrs, reason);
-			goto fail;
-		}
-	}
-
-	eng->fill_ev = event_new(eng->base, -1, 0, fill_cb, eng);
-	eng->deadline_ev = evtimer_new(eng->base, deadline_cb, eng);
-	eng->flush_ev = event_new(eng->base, -1, 0, flush_cb, eng);
-	eng->retry_ev = evtimer_new(eng->base, retry_cb, eng);
-	eng->stop_ev = event_new(eng->base, -1, 0, stop_cb, eng);
-	eng->runtime_ev = evtimer_new(eng->base, runtime_cb, eng);
-	eng->rate_ev = evtimer_new(eng->base, fill_cb, eng);
-	eng->progress_ev = event_new(eng->base, -1, EV_PERSIST, progress_cb,
-	    eng);
-	if (eng->fill_ev == NULL || eng->flush_ev == NULL ||
-	    eng->deadline_ev == NULL ||
-	    event_priority_set(eng->deadline_ev, PRIO_TIMER) == -1 ||
-	    eng->retry_ev == NULL || eng->stop_ev == NULL ||
-	    eng->runtime_ev == NULL || eng->rate_ev == NULL ||
-	    eng->progress_ev == NULL ||
-	    event_priority_set(eng->flush_ev, PRIO_FLUSH) == -1 ||
-	    event_priority_set(eng->fill_ev, PRIO_FLUSH) == -1) {
-		snprintf(errbuf, errlen, "cannot create events");
-		goto fail;
-	}
-	if (share != NULL) {
-		/* Signals go to the main thread (only one event base may
-		 * take them); it wakes every engine. */
-		if (share_setup(eng) == -1) {
-			snprintf(errbuf, errlen, "cannot set up engine %d: "
-			    "%s", idx, strerror(errno));
-			goto fail;
-		}
-		return (eng);
-	}
-	eng->sigint_ev = evsignal_new(eng->base, SIGINT, signal_cb, eng);
-	eng->sigterm_ev = evsignal_new(eng->base, SIGTERM, signal_cb, eng);
-	eng->sigusr1_ev = evsignal_new(eng->base, SIGUSR1, sigusr1_cb, eng);
-	if (eng->sigint_ev == NULL || eng->sigusr1_ev == NULL ||
-	    eng->sigterm_ev == NULL ||
-	    event_add(eng->sigint_ev, NULL) == -1 ||
-	    event_add(eng->sigterm_ev, NULL) == -1 ||
-	    event_add(eng->sigusr1_ev, NULL) == -1) {
-		snprintf(errbuf, errlen, "cannot create events");
-		goto fail;
-	}
-	return (eng);
-fail:
-	ap_engine_free(eng);
-	return (NULL);
-}
-
-struct ap_engine *
-ap_engine_new(const struct ap_options *opt, struct ap_input *input,
-    struct ap_writer *writer, struct ap_stats *stats, char *errbuf,
-    size_t errlen)
-{
-	return (engine_new(opt, input, NULL, 0, 1, writer, stats, errbuf,
-	    errlen));
-}
-
-struct ap_engine *
-ap_engine_new_shared(const struct ap_options *opt, struct ap_share *share,
-    int idx, int nengines, struct ap_writer *writer, struct ap_stats *stats,
-    char *errbuf, size_t errlen)
-{
-	return (engine_new(opt, NULL, share, idx, nengines, writer, stats,
-	    errbuf, errlen));
-}
-
-const struct ap_engine_tally *
-ap_engine_run(struct ap_engine *eng)
-{
-	bool	alone = eng->share == NULL;
-
-	/* -q: not even a header; prom and nagios write nothing either.
-	 * -j: the caller writes the header and the end once. */
-	if (alone && !eng->opt->quiet &&
-	    ap_writer_begin(eng->writer) == -1) {
-		if (errno == EPIPE)
-			eng->tally.output_closed = true;
-		else
-			system_failure(eng, "write", errno);
-		return (&eng->tally);
-	}
-	eng->start_us = now_us();
-	eng->progress_tty = isatty(STDERR_FILENO);
-	if (alone && (eng->opt->progress == AP_PROGRESS_ALWAYS ||
-	    (eng->opt->progress == AP_PROGRESS_AUTO && eng->progress_tty))) {
-		/* At most 4 redraws a second on a terminal; elsewhere a
-		 * line a second is plenty for a log. */
-		struct timeval tv = { eng->progress_tty ? 0 : 1,
-		    eng->progress_tty ? 250000 : 0 };
-
-		event_priority_set(eng->progress_ev, PRIO_FLUSH);
-		event_add(eng->progress_ev, &tv);
-	}
-	if (eng->opt->max_runtime_ms > 0) {
-		struct timeval tv = { eng->opt->max_runtime_ms / 1000,
-		    (eng->opt->max_runtime_ms % 1000) * 1000 };
-
-		evtimer_add(eng->runtime_ev, &tv);
-	}
-	engine_fill(eng);
-	if (!eng->stopping && !(eng->input_done && eng->ninflight == 0) &&
-	    event_base_dispatch(eng->base) == -1)
-		system_failure(eng, "event loop", errno);
-	if (eng->ninflight > 0)		/* loop ended early: never lose one */
-		cancel_all(eng);
-	progress_erase(eng);
-	if (!alone) {
-		if (!eng->tally.output_closed && eng->tally.system_error == 0)
-			flush_output(eng);
-		return (&eng->tally);
-	}
-	if (!eng->opt->quiet && !eng->tally.output_closed &&
-	    eng->tally.system_error == 0 && ap_writer_end(eng->writer) == -1) {
-		if (errno == EPIPE)
-			eng->tally.output_closed = true;
-		else
-			system_failure(eng, "write", errno);
-	}
-	return (&eng->tally);
-}
-
-unsigned
-ap_engine_peak_inflight(const struct ap_engine *eng)
-{
-	return (eng->peak);
-}
-
-void
-ap_engine_set_total(struct ap_engine *eng, uint64_t total)
-{
-	eng->total = total;
-}
-
-unsigned
-ap_engine_concurrency(const struct ap_engine *eng)
-{
-	return (eng->max_inflight);
-}
-
-void
-ap_engine_free(struct ap_engine *eng)
-{
-	struct target	*t;
-
-	if (eng == NULL)
-		return;
-	eng->stopping = true;
-	while ((t = TAILQ_FIRST(&eng->inflight)) != NULL) {
-		TAILQ_REMOVE(&eng->inflight, t, entry);
-		target_free(t);
-	}
-	if (eng->input_ev != NULL)
-		event_free(eng->input_ev);
-	if (eng->fill_ev != NULL)
-		event_free(eng->fill_ev);
-	if (eng->deadline_ev != NULL)
-		event_free(eng->deadline_ev);
-	if (eng->flush_ev != NULL)
-		event_free(eng->flush_ev);
-	if (eng->retry_ev != NULL)
-		event_free(eng->retry_ev);
-	if (eng->stop_ev != NULL)
-		event_free(eng->stop_ev);
-	if (eng->runtime_ev != NULL)
-		event_free(eng->runtime_ev);
-	if (eng->rate_ev != NULL)
-		event_free(eng->rate_ev);
-	if (eng->group_fp != NULL)
-		fclose(eng->group_fp);
-	free(eng->group_buf);
-	ap_reorder_free(eng->reorder);
-	if (eng->sigint_ev != NULL)
-		event_free(eng->sigint_ev);
-	if (eng->sigterm_ev != NULL)
-		event_free(eng->sigterm_ev);
-	if (eng->sigusr1_ev != NULL)
-		event_free(eng->sigusr1_ev);
-	if (eng->progress_ev != NULL)
-		event_free(eng->progress_ev);
-	if (eng->wake_ev != NULL)
-		event_free(eng->wake_ev);
-	if (eng->wake[0] != -1)
-		close(eng->wake[0]);
-	if (eng->wake[1] != -1) {
-		ap_share_set_wake(eng->share, eng->idx, -1);
-		close(eng->wake[1]);
-	}
-	if (eng->ofp != NULL)
-		fclose(eng->ofp);
-	free(eng->obuf);
-	ap_resolver_free(eng->resolver);
-	if (eng->base != NULL)
-		event_base_free(eng->base);
-	free(eng);
+	ap_engine_target_try_next(t);
 }
