@@ -7,6 +7,9 @@
 
 #include "progress.h"
 
+static void	append(char *, size_t, size_t *, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+
 static void
 append(char *buf, size_t len, size_t *off, const char *fmt, ...)
 {
