@@ -580,9 +580,9 @@ ap_engine_target_start(struct ap_engine *eng, const struct ap_input_item *it)
 	t->text = memcpy(t->strings, it->text, textlen);
 	t->host = memcpy(t->strings + textlen, it->host, hostlen);
 	t->attempts = t->attempts_inline;
-	t->capattempts = 2;
+	t->capattempts = 1;
 	t->active = t->active_inline;
-	t->capactive = 2;
+	t->capactive = 1;
 	t->port = it->port;
 	t->file = it->file;
 	t->line = it->line;

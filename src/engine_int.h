@@ -88,10 +88,10 @@ struct target {
 	size_t			 banner_len;
 	int			 rounds_left;	/* -r retries still to go */
 	uint64_t		 seq;		/* input item index */
-	/* Room for the usual one or two addresses, so that most targets
-	 * need no allocation beyond this one (text and host follow it). */
-	struct ap_attempt	 attempts_inline[2];
-	struct attempt_slot	 active_inline[2];
+	/* Room for the usual single address, so that most targets need no
+	 * allocation beyond this one (text and host follow it). */
+	struct ap_attempt	 attempts_inline[1];
+	struct attempt_slot	 active_inline[1];
 	char			 strings[];	/* text NUL host NUL */
 };
 
