@@ -3,13 +3,13 @@
  * the exit status (SPEC 6).  The only file that exits. */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/dns.h>
@@ -30,10 +30,11 @@
 
 /* -o FILE is written to a temporary file beside it and renamed into place
  * at the end, so a reader never sees half a file and a failed run leaves
- * the old one alone. */
+ * the old one alone.  What is not a regular file (/dev/null, a FIFO, a
+ * terminal) is written to directly: renaming over it would replace it. */
 struct output_file {
 	char	*path;
-	char	*tmp;
+	char	*tmp;		/* NULL: written directly */
 	FILE	*fp;
 };
 
@@ -53,9 +54,12 @@ output_mode(const char *path)
 static int
 output_open(struct output_file *of, const char *path)
 {
-	int	fd;
+	struct stat	st;
+	int		fd;
 
 	of->path = xstrdup(path);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return ((of->fp = fopen(path, "we")) == NULL ? -1 : 0);
 	if (asprintf(&of->tmp, "%s.XXXXXX", path) == -1) {
 		of->tmp = NULL;
 		return (-1);
@@ -83,11 +87,14 @@ output_commit(struct output_file *of)
 {
 	int	rc = 0;
 
-	if (fflush(of->fp) == EOF || fsync(fileno(of->fp)) == -1)
+	if (fflush(of->fp) == EOF ||
+	    (of->tmp != NULL && fsync(fileno(of->fp)) == -1))
 		rc = -1;
 	if (fclose(of->fp) == EOF)
 		rc = -1;
 	of->fp = NULL;
+	if (of->tmp == NULL)
+		return (rc);
 	if (rc == 0 && rename(of->tmp, of->path) == -1)
 		rc = -1;
 	if (rc == -1)
@@ -101,7 +108,8 @@ output_abandon(struct output_file *of)
 	if (of->fp != NULL) {
 		fclose(of->fp);
 		of->fp = NULL;
-		unlink(of->tmp);
+		if (of->tmp != NULL)
+			unlink(of->tmp);
 	}
 	free(of->tmp);
 	free(of->path);

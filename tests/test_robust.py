@@ -13,6 +13,7 @@ import os
 import random
 import resource
 import signal
+import stat
 import subprocess
 import threading
 import time
@@ -318,6 +319,27 @@ class OutputFile(aptest.TestCase):
             fp.write("old content\n")
         self.targets = aptest.write_file(
             "o.txt", "127.0.0.1:%d\n" % self.acc.port * 2000)
+
+    def test_not_a_regular_file_is_written_directly(self):
+        # A FIFO (or /dev/null) must not be renamed over: the records go
+        # into it, and it is still a FIFO afterwards.
+        fifo = os.path.join(self.dir, "fifo")
+        os.mkfifo(fifo)
+        got = []
+
+        def reader():
+            with open(fifo, "rb") as fp:
+                got.append(fp.read())
+
+        t = threading.Thread(target=reader)
+        t.start()
+        r = aptest.run(["-f", "json", "-o", fifo],
+                       "127.0.0.1:%d\n" % self.acc.port)
+        t.join(10)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
+        self.assertEqual(len(got[0].splitlines()), 1, got)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["fifo", "out.json"])
 
     def assertOnlyOutput(self):
         self.assertEqual(os.listdir(self.dir), ["out.json"],
