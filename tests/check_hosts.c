@@ -74,23 +74,23 @@ static const char hosts_text[] =
     "\n"
     "   \t  \n"
     "\t# an indented comment\n"
-    "192.0.2.1 Alpha alias-one\talias-two\n"
-    "192.0.2.2\t\talpha\n"
-    "192.0.2.1 ALPHA\n"			/* the same address again */
+    "127.0.2.1 Alpha alias-one\talias-two\n"
+    "127.0.2.2\t\talpha\n"
+    "127.0.2.1 ALPHA\n"			/* the same address again */
     "2001:db8::5 alpha\n"
     "this-is junk\n"
     "999.1.1.1 bad-v4\n"
     "1.2.3 short-v4\n"
     "fe80::1%eth0 scoped\n"
-    "192.0.2.3\n"				/* an address and no name */
-    "192.0.2.4 # only a comment after it\n"
-    "#192.0.2.5 commented-out\n"
-    "192.0.2.6 crlf\r\n"
-    "192.0.2.7 hash#inside\n"
-    "[192.0.2.8] bracketed-v4\n"
-    "192.0.2.9 tabs\ttabs2\t\tTabs3\t\n"
+    "127.0.2.3\n"				/* an address and no name */
+    "127.0.2.4 # only a comment after it\n"
+    "#127.0.2.5 commented-out\n"
+    "127.0.2.6 crlf\r\n"
+    "127.0.2.7 hash#inside\n"
+    "[127.0.2.8] bracketed-v4\n"
+    "127.0.2.9 tabs\ttabs2\t\tTabs3\t\n"
     "2001:db8::10 v6only v6-alias\n"
-    "192.0.2.10 last-no-newline";
+    "127.0.2.10 last-no-newline";
 
 static const struct lookup_case {
 	const char	*name;
@@ -101,33 +101,33 @@ static const struct lookup_case {
 	{ "localhost.localdomain",	"127.0.0.1" },
 	{ "ip6-localhost",		"::1" },
 	{ "ip6-loopback",		"::1" },
-	{ "alpha",			"192.0.2.1,192.0.2.2,2001:db8::5" },
-	{ "ALPHA",			"192.0.2.1,192.0.2.2,2001:db8::5" },
-	{ "aLpHa",			"192.0.2.1,192.0.2.2,2001:db8::5" },
-	{ "alias-one",			"192.0.2.1" },
-	{ "Alias-Two",			"192.0.2.1" },
+	{ "alpha",			"127.0.2.1,127.0.2.2,2001:db8::5" },
+	{ "ALPHA",			"127.0.2.1,127.0.2.2,2001:db8::5" },
+	{ "aLpHa",			"127.0.2.1,127.0.2.2,2001:db8::5" },
+	{ "alias-one",			"127.0.2.1" },
+	{ "Alias-Two",			"127.0.2.1" },
 	{ "junk",			"" },
 	{ "this-is",			"" },
 	{ "bad-v4",			"" },
 	{ "short-v4",			"" },
 	{ "scoped",			"" },
 	{ "fe80::1%eth0",		"" },
-	{ "192.0.2.3",			"" },
+	{ "127.0.2.3",			"" },
 	{ "only",			"" },
 	{ "comment",			"" },
 	{ "commented-out",		"" },
-	{ "crlf",			"192.0.2.6" },
+	{ "crlf",			"127.0.2.6" },
 	{ "crlf\r",			"" },
-	{ "hash",			"192.0.2.7" },
+	{ "hash",			"127.0.2.7" },
 	{ "hash#inside",		"" },
 	{ "inside",			"" },
 	{ "bracketed-v4",		"" },
-	{ "tabs",			"192.0.2.9" },
-	{ "tabs2",			"192.0.2.9" },
-	{ "tabs3",			"192.0.2.9" },
+	{ "tabs",			"127.0.2.9" },
+	{ "tabs2",			"127.0.2.9" },
+	{ "tabs3",			"127.0.2.9" },
 	{ "v6only",			"2001:db8::10" },
 	{ "V6-ALIAS",			"2001:db8::10" },
-	{ "last-no-newline",		"192.0.2.10" },
+	{ "last-no-newline",		"127.0.2.10" },
 	{ "",				"" },
 	{ "alph",			"" },
 	{ "alphaa",			"" },
@@ -155,16 +155,16 @@ START_TEST(test_load_twice)
 	struct ap_hosts	*h = ap_hosts_new();
 	char		 buf[256];
 
-	write_tmp("192.0.2.1 one\n");
+	write_tmp("127.0.2.1 one\n");
 	ck_assert_int_eq(ap_hosts_load(h, tmp_path), 0);
 	remove_tmp();
-	write_tmp("192.0.2.2 one two\n192.0.2.1 one\n");
+	write_tmp("127.0.2.2 one two\n127.0.2.1 one\n");
 	ck_assert_int_eq(ap_hosts_load(h, tmp_path), 0);
 	remove_tmp();
 	lookup_str(h, "one", buf, sizeof(buf));
-	ck_assert_str_eq(buf, "192.0.2.1,192.0.2.2");
+	ck_assert_str_eq(buf, "127.0.2.1,127.0.2.2");
 	lookup_str(h, "two", buf, sizeof(buf));
-	ck_assert_str_eq(buf, "192.0.2.2");
+	ck_assert_str_eq(buf, "127.0.2.2");
 	ap_hosts_free(h);
 }
 END_TEST
@@ -217,10 +217,10 @@ START_TEST(test_load_long_line)
 
 	text = malloc(cap);
 	ck_assert_ptr_nonnull(text);
-	o += (size_t)snprintf(text + o, cap - o, "192.0.2.77");
+	o += (size_t)snprintf(text + o, cap - o, "127.0.2.77");
 	for (i = 0; i < 2000; i++)
 		o += (size_t)snprintf(text + o, cap - o, " n%d", i);
-	snprintf(text + o, cap - o, "\n192.0.2.78 after\n");
+	snprintf(text + o, cap - o, "\n127.0.2.78 after\n");
 	write_tmp(text);
 	free(text);
 	ck_assert_int_eq(ap_hosts_load(h, tmp_path), 0);
@@ -228,12 +228,12 @@ START_TEST(test_load_long_line)
 	for (i = 0; i < 2000; i += 97) {
 		snprintf(name, sizeof(name), "N%d", i);
 		lookup_str(h, name, buf, sizeof(buf));
-		ck_assert_str_eq(buf, "192.0.2.77");
+		ck_assert_str_eq(buf, "127.0.2.77");
 	}
 	lookup_str(h, "n1999", buf, sizeof(buf));
-	ck_assert_str_eq(buf, "192.0.2.77");
+	ck_assert_str_eq(buf, "127.0.2.77");
 	lookup_str(h, "after", buf, sizeof(buf));
-	ck_assert_str_eq(buf, "192.0.2.78");
+	ck_assert_str_eq(buf, "127.0.2.78");
 	ap_hosts_free(h);
 }
 END_TEST
@@ -286,25 +286,25 @@ static const struct list_case {
 	int		 rc;
 	const char	*result;	/* lookup "a,b", or the error text */
 } list_cases[] = {
-	{ "pin",	"192.0.2.1",		0,	"192.0.2.1" },
+	{ "pin",	"127.0.2.1",		0,	"127.0.2.1" },
 	{ "pin",	"2001:db8::1",		0,	"2001:db8::1" },
 	{ "pin",	"[2001:db8::1]",	0,	"2001:db8::1" },
-	{ "pin",	"192.0.2.1,[2001:db8::1],::2", 0,
-	    "192.0.2.1,2001:db8::1,::2" },
-	{ "pin",	"::2,192.0.2.1",	0,	"::2,192.0.2.1" },
-	{ "pin",	"192.0.2.1,192.0.2.1",	0,	"192.0.2.1" },
+	{ "pin",	"127.0.2.1,[2001:db8::1],::2", 0,
+	    "127.0.2.1,2001:db8::1,::2" },
+	{ "pin",	"::2,127.0.2.1",	0,	"::2,127.0.2.1" },
+	{ "pin",	"127.0.2.1,127.0.2.1",	0,	"127.0.2.1" },
 	{ "pin",	"::1,[::1],0:0::1",	0,	"::1" },
-	{ "Pin",	",192.0.2.1,",		0,	"192.0.2.1" },
+	{ "Pin",	",127.0.2.1,",		0,	"127.0.2.1" },
 	{ "pin",	"nope",			-1,
 	    "'nope' is not an IPv4 or IPv6 address" },
-	{ "pin",	"192.0.2.1,bad",	-1,
+	{ "pin",	"127.0.2.1,bad",	-1,
 	    "'bad' is not an IPv4 or IPv6 address" },
-	{ "pin",	"[192.0.2.1]",		-1,
-	    "'[192.0.2.1]' is not an IPv4 or IPv6 address" },
-	{ "pin",	"192.0.2.1:80",		-1,
-	    "'192.0.2.1:80' is not an IPv4 or IPv6 address" },
-	{ "pin",	"192.0.2.1 ",		-1,
-	    "'192.0.2.1 ' is not an IPv4 or IPv6 address" },
+	{ "pin",	"[127.0.2.1]",		-1,
+	    "'[127.0.2.1]' is not an IPv4 or IPv6 address" },
+	{ "pin",	"127.0.2.1:80",		-1,
+	    "'127.0.2.1:80' is not an IPv4 or IPv6 address" },
+	{ "pin",	"127.0.2.1 ",		-1,
+	    "'127.0.2.1 ' is not an IPv4 or IPv6 address" },
 	{ "pin",	"fe80::1%eth0",		-1,
 	    "'fe80::1%eth0' is not an IPv4 or IPv6 address" },
 	{ "pin",	"",			-1,
@@ -351,16 +351,16 @@ START_TEST(test_add_list_append)
 	struct ap_hosts	*h = ap_hosts_new();
 	char		 err[128], buf[128];
 
-	ck_assert_int_eq(ap_hosts_add_list(h, "n", "192.0.2.1", err,
+	ck_assert_int_eq(ap_hosts_add_list(h, "n", "127.0.2.1", err,
 	    sizeof(err)), 0);
-	ck_assert_int_eq(ap_hosts_add_list(h, "N", "::1,192.0.2.1", err,
+	ck_assert_int_eq(ap_hosts_add_list(h, "N", "::1,127.0.2.1", err,
 	    sizeof(err)), 0);
-	ck_assert_int_eq(ap_hosts_add_list(h, "other", "192.0.2.9", err,
+	ck_assert_int_eq(ap_hosts_add_list(h, "other", "127.0.2.9", err,
 	    sizeof(err)), 0);
 	lookup_str(h, "n", buf, sizeof(buf));
-	ck_assert_str_eq(buf, "192.0.2.1,::1");
+	ck_assert_str_eq(buf, "127.0.2.1,::1");
 	lookup_str(h, "other", buf, sizeof(buf));
-	ck_assert_str_eq(buf, "192.0.2.9");
+	ck_assert_str_eq(buf, "127.0.2.9");
 	ap_hosts_free(h);
 }
 END_TEST

@@ -537,18 +537,18 @@ START_TEST(test_error_text_override)
 	struct ap_result	 r = rec[1];
 	char			*got;
 
-	r.error_text = "reset by 10.0.0.1, twice";
+	r.error_text = "reset by 127.0.0.1, twice";
 	got = render("json", 0, false, &r, 1, NULL);
 	ck_assert_ptr_nonnull(strstr(got, "\"errno\":\"ECONNREFUSED\","
-	    "\"error\":\"reset by 10.0.0.1, twice\""));
+	    "\"error\":\"reset by 127.0.0.1, twice\""));
 	free(got);
 	got = render("csv", 0, false, &r, 1, NULL);
 	ck_assert_ptr_nonnull(strstr(got, ",ECONNREFUSED,\"reset by "
-	    "10.0.0.1, twice\","));
+	    "127.0.0.1, twice\","));
 	free(got);
 	got = render("text", 0, false, &r, 1, NULL);
 	ck_assert_ptr_nonnull(strstr(got, "  ECONNREFUSED: reset by "
-	    "10.0.0.1, twice\n"));
+	    "127.0.0.1, twice\n"));
 	free(got);
 }
 END_TEST

@@ -46,7 +46,7 @@ static const struct ap_result rec[] = {
 	    "2001:db8::1", -1, 1500000, ETIMEDOUT, NULL, 1, false, "t.txt", 4,
 	    NULL, 0, T0 + 1499, NULL, 0 },
 	/* 4: connected, the slower connect */
-	{ "web:80", "web", 80, AP_STATUS_CONNECTED, "10.1.2.3", 4567, 4600,
+	{ "web:80", "web", 80, AP_STATUS_CONNECTED, "127.1.2.3", 4567, 4600,
 	    0, NULL, 1, false, "t.txt", 5, NULL, 0, T0 + 7, NULL, 0 },
 	/* 5: invalid: no host, no port */
 	{ "web:99999", NULL, 0, AP_STATUS_INVALID, "", -1, 0, 0,
@@ -274,7 +274,7 @@ static const char golden_prom[] =
 	"probe_success{target=\"[2001:db8::1]:22\",host=\"2001:db8::1\","
 	"port=\"22\",ip=\"2001:db8::1\"} 0\n"
 	"probe_success{target=\"web:80\",host=\"web\",port=\"80\","
-	"ip=\"10.1.2.3\"} 1\n"
+	"ip=\"127.1.2.3\"} 1\n"
 	"probe_success{target=\"web:99999\",host=\"\",port=\"\",ip=\"\"} 0\n"
 	"# HELP probe_duration_seconds Seconds from the target's start to "
 	"its verdict.\n"
@@ -288,7 +288,7 @@ static const char golden_prom[] =
 	"probe_duration_seconds{target=\"[2001:db8::1]:22\","
 	"host=\"2001:db8::1\",port=\"22\",ip=\"2001:db8::1\"} 1.500000\n"
 	"probe_duration_seconds{target=\"web:80\",host=\"web\",port=\"80\","
-	"ip=\"10.1.2.3\"} 0.004600\n"
+	"ip=\"127.1.2.3\"} 0.004600\n"
 	"probe_duration_seconds{target=\"web:99999\",host=\"\",port=\"\","
 	"ip=\"\"} 0.000000\n"
 	"# HELP probe_ip_protocol IP version of the record's address: 4, 6, "
@@ -303,7 +303,7 @@ static const char golden_prom[] =
 	"probe_ip_protocol{target=\"[2001:db8::1]:22\","
 	"host=\"2001:db8::1\",port=\"22\",ip=\"2001:db8::1\"} 6\n"
 	"probe_ip_protocol{target=\"web:80\",host=\"web\",port=\"80\","
-	"ip=\"10.1.2.3\"} 4\n"
+	"ip=\"127.1.2.3\"} 4\n"
 	"probe_ip_protocol{target=\"web:99999\",host=\"\",port=\"\","
 	"ip=\"\"} 0\n"
 	"# HELP asyncprobe_targets Records of this run per status.\n"

@@ -55,21 +55,21 @@ struct rr {
 /* A name with no row for a type answers NODATA; an unknown name NXDOMAIN. */
 static const struct rr zone[] = {
 	{ "both.test",		AAAA,	ANSWER,	"2001:db8::1",		0 },
-	{ "both.test",		A,	ANSWER,	"192.0.2.1",		0 },
+	{ "both.test",		A,	ANSWER,	"127.0.2.1",		0 },
 	{ "v6first.test",	AAAA,	ANSWER,	"2001:db8::2",		0 },
-	{ "v6first.test",	A,	ANSWER,	"192.0.2.2",		200 },
+	{ "v6first.test",	A,	ANSWER,	"127.0.2.2",		200 },
 	{ "slow6.test",		AAAA,	ANSWER,	"2001:db8::3",		300 },
-	{ "slow6.test",		A,	ANSWER,	"192.0.2.3",		0 },
+	{ "slow6.test",		A,	ANSWER,	"127.0.2.3",		0 },
 	{ "drop6.test",		AAAA,	DROP,	NULL,			0 },
-	{ "drop6.test",		A,	ANSWER,	"192.0.2.4",		0 },
+	{ "drop6.test",		A,	ANSWER,	"127.0.2.4",		0 },
 	{ "multi.test",		AAAA,	ANSWER,	"2001:db8::5,2001:db8::6", 0 },
-	{ "multi.test",		A,	ANSWER,	"192.0.2.5,192.0.2.6",	0 },
+	{ "multi.test",		A,	ANSWER,	"127.0.2.5,127.0.2.6",	0 },
 	{ "slow.test",		AAAA,	ANSWER,	"2001:db8::7",		100 },
-	{ "slow.test",		A,	ANSWER,	"192.0.2.7",		100 },
-	{ "v4only.test",	A,	ANSWER,	"192.0.2.8",		0 },
+	{ "slow.test",		A,	ANSWER,	"127.0.2.7",		100 },
+	{ "v4only.test",	A,	ANSWER,	"127.0.2.8",		0 },
 	{ "v6only.test",	AAAA,	ANSWER,	"2001:db8::9",		0 },
 	{ "half.test",		AAAA,	NXDOMAIN, NULL,			0 },
-	{ "half.test",		A,	ANSWER,	"192.0.2.10",		0 },
+	{ "half.test",		A,	ANSWER,	"127.0.2.10",		0 },
 	{ "nx.test",		AAAA,	NXDOMAIN, NULL,			0 },
 	{ "nx.test",		A,	NXDOMAIN, NULL,			0 },
 	{ "nodata.test",	AAAA,	NODATA,	NULL,			0 },
@@ -485,26 +485,26 @@ static const struct answer_case {
 	int		 nq6, nq4;	/* queries the server saw; -1 any */
 	long		 max_ms;	/* done by then; 0: no limit */
 } answer_cases[] = {
-	{ "both.test", AF_UNSPEC, "192.0.2.1,2001:db8::1", 0, 1, 1, 40 },
-	{ "BoTh.TeSt", AF_UNSPEC, "192.0.2.1,2001:db8::1", 0, 1, 1, 40 },
+	{ "both.test", AF_UNSPEC, "127.0.2.1,2001:db8::1", 0, 1, 1, 40 },
+	{ "BoTh.TeSt", AF_UNSPEC, "127.0.2.1,2001:db8::1", 0, 1, 1, 40 },
 	{ "multi.test", AF_UNSPEC,
-	    "192.0.2.5,192.0.2.6,2001:db8::5,2001:db8::6", 0, 1, 1, 40 },
-	{ "v4only.test", AF_UNSPEC, "192.0.2.8", 0, 1, 1, 40 },
+	    "127.0.2.5,127.0.2.6,2001:db8::5,2001:db8::6", 0, 1, 1, 40 },
+	{ "v4only.test", AF_UNSPEC, "127.0.2.8", 0, 1, 1, 40 },
 	{ "v6only.test", AF_UNSPEC, "2001:db8::9", 0, 1, 1, 40 },
-	{ "half.test", AF_UNSPEC, "192.0.2.10", 0, 1, 1, 40 },
+	{ "half.test", AF_UNSPEC, "127.0.2.10", 0, 1, 1, 40 },
 	{ "nx.test", AF_UNSPEC, "", AP_ERR_NXDOMAIN, 1, 1, 40 },
 	{ "unknown.test", AF_UNSPEC, "", AP_ERR_NXDOMAIN, 1, 1, 40 },
 	{ "nodata.test", AF_UNSPEC, "", AP_ERR_NODATA, 1, 1, 40 },
 	{ "fail.test", AF_UNSPEC, "", AP_ERR_SERVFAIL, -1, -1, 40 },
 	{ "both.test", AF_INET6, "2001:db8::1", 0, 1, 0, 40 },
-	{ "both.test", AF_INET, "192.0.2.1", 0, 0, 1, 40 },
+	{ "both.test", AF_INET, "127.0.2.1", 0, 0, 1, 40 },
 	{ "multi.test", AF_INET6, "2001:db8::5,2001:db8::6", 0, 1, 0, 40 },
 	{ "v4only.test", AF_INET6, "", AP_ERR_NODATA, 1, 0, 40 },
 	{ "v6only.test", AF_INET, "", AP_ERR_NODATA, 0, 1, 40 },
 	{ "nx.test", AF_INET, "", AP_ERR_NXDOMAIN, 0, 1, 40 },
 	{ "nx.test", AF_INET6, "", AP_ERR_NXDOMAIN, 1, 0, 40 },
 	/* No AAAA question, so no resolution delay for the A answer. */
-	{ "slow6.test", AF_INET, "192.0.2.3", 0, 0, 1, 40 },
+	{ "slow6.test", AF_INET, "127.0.2.3", 0, 0, 1, 40 },
 	{ "slow6.test", AF_INET6, "2001:db8::3", 0, 1, 0, 450 },
 };
 
@@ -556,7 +556,7 @@ START_TEST(test_aaaa_first)
 	ck_assert_str_eq(r.calls[0].addrs, "2001:db8::2");
 	ck_assert(!r.calls[0].done);
 	ck_assert_int_le(r.calls[0].ms, 40 + slack_ms);
-	ck_assert_str_eq(r.calls[1].addrs, "192.0.2.2");
+	ck_assert_str_eq(r.calls[1].addrs, "127.0.2.2");
 	ck_assert(r.calls[1].done);
 	ck_assert_int_eq(r.calls[1].error, 0);
 	ck_assert_int_ge(r.calls[1].ms, 150);
@@ -579,7 +579,7 @@ START_TEST(test_resolution_delay)
 	run(1, LIMIT_MS);
 	check_calls(&r);
 	ck_assert_int_eq(r.ncalls, 2);
-	ck_assert_str_eq(r.calls[0].addrs, "192.0.2.3");
+	ck_assert_str_eq(r.calls[0].addrs, "127.0.2.3");
 	ck_assert(!r.calls[0].done);
 	ck_assert_msg(r.calls[0].ms >= delay - 40 &&
 	    r.calls[0].ms <= delay + 40 + slack_ms, "A after %ld ms, delay %d",
@@ -603,7 +603,7 @@ START_TEST(test_aaaa_never)
 	run(0, 400);
 	check_calls(&r);
 	ck_assert_int_eq(r.ncalls, 1);
-	ck_assert_str_eq(r.calls[0].addrs, "192.0.2.4");
+	ck_assert_str_eq(r.calls[0].addrs, "127.0.2.4");
 	ck_assert(!r.calls[0].done);
 	ck_assert_int_ge(r.calls[0].ms, 10);
 	ck_assert_int_le(r.calls[0].ms, 90 + slack_ms);
@@ -653,9 +653,9 @@ START_TEST(test_shared)
 	check_calls(&r1);
 	check_calls(&r2);
 	all_addrs(&r1, got, sizeof(got));
-	ck_assert_str_eq(got, "192.0.2.5,192.0.2.6,2001:db8::5,2001:db8::6");
+	ck_assert_str_eq(got, "127.0.2.5,127.0.2.6,2001:db8::5,2001:db8::6");
 	all_addrs(&r2, got, sizeof(got));
-	ck_assert_str_eq(got, "192.0.2.5,192.0.2.6,2001:db8::5,2001:db8::6");
+	ck_assert_str_eq(got, "127.0.2.5,127.0.2.6,2001:db8::5,2001:db8::6");
 	ck_assert_int_eq(r1.calls[r1.ncalls - 1].error, 0);
 	ck_assert_int_eq(r2.calls[r2.ncalls - 1].error, 0);
 	ck_assert_uint_eq(srv.nq6, 1);
@@ -721,10 +721,10 @@ START_TEST(test_join_after_answer)
 	ck_assert_str_eq(r2.calls[0].addrs, "2001:db8::2");
 	ck_assert(!r2.calls[0].done);
 	ck_assert_int_le(r2.calls[0].ms, 40 + slack_ms);
-	ck_assert_str_eq(r2.calls[1].addrs, "192.0.2.2");
+	ck_assert_str_eq(r2.calls[1].addrs, "127.0.2.2");
 	ck_assert(r2.calls[1].done);
 	ck_assert_int_eq(r1.ncalls, 2);
-	ck_assert_str_eq(r1.calls[1].addrs, "192.0.2.2");
+	ck_assert_str_eq(r1.calls[1].addrs, "127.0.2.2");
 	ck_assert_uint_eq(srv.nq6, 1);
 	ck_assert_uint_eq(srv.nq4, 1);
 }
@@ -749,7 +749,7 @@ START_TEST(test_join_during_delay)
 	check_calls(&r2);
 	ck_assert_int_eq(r1.ncalls, 2);
 	ck_assert_int_eq(r2.ncalls, 2);
-	ck_assert_str_eq(r2.calls[0].addrs, "192.0.2.3");
+	ck_assert_str_eq(r2.calls[0].addrs, "127.0.2.3");
 	/* r2 started about 20 ms after r1: the delay ends 30 ms in. */
 	ck_assert_int_ge(r2.calls[0].ms, 10);
 	ck_assert_int_le(r2.calls[0].ms, 70 + slack_ms);
@@ -800,7 +800,7 @@ START_TEST(test_join_from_callback)
 	check_calls(&r1);
 	check_calls(&r2);
 	all_addrs(&r2, got, sizeof(got));
-	ck_assert_str_eq(got, "192.0.2.2,2001:db8::2");
+	ck_assert_str_eq(got, "127.0.2.2,2001:db8::2");
 	ck_assert_int_eq(r2.calls[r2.ncalls - 1].error, 0);
 	/* Joined while the name was held: no new questions. */
 	ck_assert_uint_eq(srv.nq6, 1);
@@ -907,7 +907,7 @@ START_TEST(test_cancel_one_of_two)
 	ck_assert(r2.done);
 	check_calls(&r2);
 	all_addrs(&r2, got, sizeof(got));
-	ck_assert_str_eq(got, "192.0.2.7,2001:db8::7");
+	ck_assert_str_eq(got, "127.0.2.7,2001:db8::7");
 	ck_assert_uint_eq(srv.nq6, 1);
 	ck_assert_uint_eq(srv.nq4, 1);
 }
@@ -969,7 +969,7 @@ START_TEST(test_cancel_restart)
 	ck_assert(r2.done);
 	check_calls(&r2);
 	all_addrs(&r2, got, sizeof(got));
-	ck_assert_str_eq(got, "192.0.2.7,2001:db8::7");
+	ck_assert_str_eq(got, "127.0.2.7,2001:db8::7");
 	drain_and_free();
 }
 END_TEST
@@ -1011,9 +1011,9 @@ static void
 write_hosts(void)
 {
 	static const char	text[] =
-	    "192.0.2.50 filehost FileAlias\n"
+	    "127.0.2.50 filehost FileAlias\n"
 	    "2001:db8::50 filehost\n"
-	    "192.0.2.51 pinned\n"
+	    "127.0.2.51 pinned\n"
 	    "2001:db8::52 v6file\n";
 	FILE			*fp;
 	int			 fd;
@@ -1031,16 +1031,16 @@ static const struct static_case {
 	bool		 found;
 	const char	*addrs;		/* in ap_addrlist_next() order */
 } static_cases[] = {
-	{ AF_UNSPEC,	"filehost",	true,	"2001:db8::50,192.0.2.50" },
-	{ AF_UNSPEC,	"FILEALIAS",	true,	"192.0.2.50" },
-	{ AF_UNSPEC,	"pinned",	true,	"2001:db8::60,192.0.2.60" },
-	{ AF_UNSPEC,	"PinV4",	true,	"192.0.2.61" },
+	{ AF_UNSPEC,	"filehost",	true,	"2001:db8::50,127.0.2.50" },
+	{ AF_UNSPEC,	"FILEALIAS",	true,	"127.0.2.50" },
+	{ AF_UNSPEC,	"pinned",	true,	"2001:db8::60,127.0.2.60" },
+	{ AF_UNSPEC,	"PinV4",	true,	"127.0.2.61" },
 	{ AF_UNSPEC,	"v6file",	true,	"2001:db8::52" },
 	{ AF_UNSPEC,	"nowhere",	false,	"" },
 	{ AF_UNSPEC,	"both.test",	false,	"" },
-	{ AF_INET,	"filehost",	true,	"192.0.2.50" },
+	{ AF_INET,	"filehost",	true,	"127.0.2.50" },
 	{ AF_INET6,	"filehost",	true,	"2001:db8::50" },
-	{ AF_INET,	"pinned",	true,	"192.0.2.60" },
+	{ AF_INET,	"pinned",	true,	"127.0.2.60" },
 	{ AF_INET6,	"pinned",	true,	"2001:db8::60" },
 	{ AF_INET,	"v6file",	true,	"" },
 	{ AF_INET6,	"pinv4",	true,	"" },
@@ -1059,8 +1059,8 @@ START_TEST(test_static)
 	new_resolver(c->family, 50, hosts_path);
 	unlink(hosts_path);
 	ck_assert_int_eq(ap_resolver_pin(res, "pinned",
-	    "192.0.2.60,[2001:db8::60]", err, sizeof(err)), 0);
-	ck_assert_int_eq(ap_resolver_pin(res, "pinv4", "192.0.2.61", err,
+	    "127.0.2.60,[2001:db8::60]", err, sizeof(err)), 0);
+	ck_assert_int_eq(ap_resolver_pin(res, "pinv4", "127.0.2.61", err,
 	    sizeof(err)), 0);
 	memset(&l, 0, sizeof(l));
 	ck_assert_msg(ap_resolver_static(res, c->name, &l) == c->found,
@@ -1090,7 +1090,7 @@ START_TEST(test_static_merge)
 	char			err[256];
 
 	new_resolver(AF_UNSPEC, 50, NULL);
-	ck_assert_int_eq(ap_resolver_pin(res, "p", "192.0.2.1,::1", err,
+	ck_assert_int_eq(ap_resolver_pin(res, "p", "127.0.2.1,::1", err,
 	    sizeof(err)), 0);
 	memset(&l, 0, sizeof(l));
 	ck_assert_int_eq(ap_addr_pton("::1", 0, &a), 0);
@@ -1105,11 +1105,11 @@ static const struct pin_case {
 	const char	*addrs;
 	const char	*err;		/* NULL: accepted */
 } pin_cases[] = {
-	{ "192.0.2.1",		NULL },
-	{ "[2001:db8::1],192.0.2.1", NULL },
+	{ "127.0.2.1",		NULL },
+	{ "[2001:db8::1],127.0.2.1", NULL },
 	{ "nope",		"'nope' is not an IPv4 or IPv6 address" },
-	{ "192.0.2.1,[192.0.2.2]",
-	    "'[192.0.2.2]' is not an IPv4 or IPv6 address" },
+	{ "127.0.2.1,[127.0.2.2]",
+	    "'[127.0.2.2]' is not an IPv4 or IPv6 address" },
 	{ "",			"no address given for 'host'" },
 };
 

@@ -194,26 +194,26 @@ static const struct prio_case {
 	{ "success ignored", 2, {
 	    { "::1", 0, HS, 0 }, { "127.0.0.9", ETIMEDOUT, HS, 5 } }, 1 },
 	{ "handshake > connect", 2, {
-	    { "10.0.0.1", EACCES, CO, 0 },
-	    { "10.0.0.2", ETIMEDOUT, HS, 9 } }, 1 },
+	    { "127.0.0.1", EACCES, CO, 0 },
+	    { "127.0.0.2", ETIMEDOUT, HS, 9 } }, 1 },
 	{ "connect > bind", 2, {
-	    { "10.0.0.1", EADDRINUSE, BI, 0 },
-	    { "10.0.0.2", EINVAL, CO, 9 } }, 1 },
+	    { "127.0.0.1", EADDRINUSE, BI, 0 },
+	    { "127.0.0.2", EINVAL, CO, 9 } }, 1 },
 	{ "bind > socket", 2, {
-	    { "10.0.0.1", EMFILE, SO, 0 },
-	    { "10.0.0.2", EADDRINUSE, BI, 9 } }, 1 },
+	    { "127.0.0.1", EMFILE, SO, 0 },
+	    { "127.0.0.2", EADDRINUSE, BI, 9 } }, 1 },
 	{ "socket > resolve", 2, {
 	    { "", AP_ERR_NXDOMAIN, RE, 0 },
-	    { "10.0.0.2", EMFILE, SO, 9 } }, 1 },
+	    { "127.0.0.2", EMFILE, SO, 9 } }, 1 },
 	{ "resolve > none", 2, {
-	    { "10.0.0.1", EINVAL, AP_STAGE_NONE, 0 },
+	    { "127.0.0.1", EINVAL, AP_STAGE_NONE, 0 },
 	    { "", AP_ERR_SERVFAIL, RE, 9 } }, 1 },
 	{ "bind: first started", 2, {
-	    { "10.0.0.2", EADDRNOTAVAIL, BI, 7 },
-	    { "10.0.0.1", EADDRINUSE, BI, 3 } }, 1 },
+	    { "127.0.0.2", EADDRNOTAVAIL, BI, 7 },
+	    { "127.0.0.1", EADDRINUSE, BI, 3 } }, 1 },
 	{ "socket: first started", 2, {
-	    { "10.0.0.1", EMFILE, SO, 7 },
-	    { "10.0.0.2", EAFNOSUPPORT, SO, 3 } }, 1 },
+	    { "127.0.0.1", EMFILE, SO, 7 },
+	    { "127.0.0.2", EAFNOSUPPORT, SO, 3 } }, 1 },
 	{ "resolve: first started", 2, {
 	    { "", AP_ERR_NXDOMAIN, RE, 7 },
 	    { "", AP_ERR_NODATA, RE, 3 } }, 1 },
@@ -229,27 +229,27 @@ static const struct prio_case {
 	    { "127.0.0.1", EINVAL, BI, 5 } }, EINVAL < EADDRINUSE ? 1 : 0 },
 	{ "dual stack refused vs timeout", 4, {
 	    { "2001:db8::1", ETIMEDOUT, HS, 0 },
-	    { "192.0.2.1", ETIMEDOUT, HS, 250 },
+	    { "127.0.2.1", ETIMEDOUT, HS, 250 },
 	    { "2001:db8::2", ECONNREFUSED, HS, 500 },
-	    { "192.0.2.2", ENETUNREACH, CO, 750 } }, 2 },
+	    { "127.0.2.2", ENETUNREACH, CO, 750 } }, 2 },
 	{ "five: denied wins locally", 5, {
 	    { "2001:db8::1", ENETUNREACH, CO, 0 },
-	    { "192.0.2.1", EHOSTUNREACH, CO, 250 },
+	    { "127.0.2.1", EHOSTUNREACH, CO, 250 },
 	    { "2001:db8::2", EADDRNOTAVAIL, CO, 500 },
-	    { "192.0.2.2", EPERM, CO, 750 },
+	    { "127.0.2.2", EPERM, CO, 750 },
 	    { "2001:db8::3", EADDRINUSE, BI, 1000 } }, 3 },
 	{ "five: one handshake beats all", 5, {
 	    { "2001:db8::1", EACCES, CO, 0 },
-	    { "192.0.2.1", EPERM, CO, 1 },
+	    { "127.0.2.1", EPERM, CO, 1 },
 	    { "2001:db8::2", EMFILE, SO, 2 },
-	    { "192.0.2.2", EINVAL, HS, 3 },
+	    { "127.0.2.2", EINVAL, HS, 3 },
 	    { "::1", 0, HS, 4 } }, 3 },
 	{ "five: equal ranks, first started", 5, {
-	    { "192.0.2.5", EHOSTUNREACH, HS, 40 },
-	    { "192.0.2.4", ENETUNREACH, HS, 30 },
-	    { "192.0.2.3", ETIMEDOUT, HS, 0 },
-	    { "192.0.2.2", ENETUNREACH, HS, 20 },
-	    { "192.0.2.1", EHOSTUNREACH, HS, 10 } }, 4 },
+	    { "127.0.2.5", EHOSTUNREACH, HS, 40 },
+	    { "127.0.2.4", ENETUNREACH, HS, 30 },
+	    { "127.0.2.3", ETIMEDOUT, HS, 0 },
+	    { "127.0.2.2", ENETUNREACH, HS, 20 },
+	    { "127.0.2.1", EHOSTUNREACH, HS, 10 } }, 4 },
 };
 
 static void
@@ -350,8 +350,8 @@ pair_winner(enum ap_stage stage, int e1, int64_t s1, int e2, int64_t s2)
 
 	memset(a, 0, sizeof(a));
 	/* The second attempt has the larger address in every pair. */
-	strcpy(a[0].ip, "192.0.2.1");
-	strcpy(a[1].ip, "192.0.2.2");
+	strcpy(a[0].ip, "127.0.2.1");
+	strcpy(a[1].ip, "127.0.2.2");
 	a[0].error = e1, a[0].stage = stage, a[0].start_us = s1;
 	a[1].error = e2, a[1].stage = stage, a[1].start_us = s2;
 	return (ap_result_final_error(a, 2));
@@ -409,8 +409,8 @@ START_TEST(test_prio_stages)
 			    (e2 = orders[s2].rank[r2][0]) == 0)
 				continue;
 			memset(a, 0, sizeof(a));
-			strcpy(a[0].ip, "192.0.2.1");
-			strcpy(a[1].ip, "192.0.2.2");
+			strcpy(a[0].ip, "127.0.2.1");
+			strcpy(a[1].ip, "127.0.2.2");
 			a[0].error = e2, a[0].stage = orders[s2].stage;
 			a[1].error = e1, a[1].stage = orders[s1].stage;
 			a[1].start_us = 100;

@@ -166,8 +166,8 @@ static const struct line_case {
 	    "brackets only go around an IPv6 address: [::1]:443", NULL },
 	{ "[::1]x22", 0, NULL, BAD, NULL, false, NULL,
 	    "expected ':PORT' after ']'", NULL },
-	{ "[1.2.3.4]:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad IPv6 address '1.2.3.4' in brackets", NULL },
+	{ "[127.1.2.3]:22", 0, NULL, BAD, NULL, false, NULL,
+	    "bad IPv6 address '127.1.2.3' in brackets", NULL },
 	{ "[host]:22", 0, NULL, BAD, NULL, false, NULL,
 	    "bad IPv6 address 'host' in brackets", NULL },
 	{ "fe80::1:99999", 0, NULL, BAD, NULL, false, NULL,
@@ -450,8 +450,8 @@ static const struct host_case {
 	const char	*host;
 	bool		 ok;
 } host_cases[] = {
-	{ "example.org", true }, { "a_b-c.d", true }, { "1.2.3.4", true },
-	{ "::1", true }, { "2001:db8::1", true }, { "::ffff:1.2.3.4", true },
+	{ "example.org", true }, { "a_b-c.d", true }, { "127.1.2.3", true },
+	{ "::1", true }, { "2001:db8::1", true }, { "::ffff:127.1.2.3", true },
 	{ "", false }, { "a b", false }, { "[::1]", false },
 	{ "fe80::1%eth0", false }, { "h\xc3\xa9", false }, { "h\n", false },
 	{ "::1:99999", false }, { "a:b", false }, { "h/x", false },
