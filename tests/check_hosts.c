@@ -79,7 +79,7 @@ static const char hosts_text[] =
     "127.0.2.1 ALPHA\n"			/* the same address again */
     "2001:db8::5 alpha\n"
     "this-is junk\n"
-    "999.1.1.1 bad-v4\n"
+    "127.1.1.999 bad-v4\n"
     "1.2.3 short-v4\n"
     "fe80::1%eth0 scoped\n"
     "127.0.2.3\n"				/* an address and no name */
