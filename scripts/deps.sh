@@ -4,8 +4,12 @@
 # is there.  Needs root (or sudo) only when something must be installed.
 set -eu
 
+# Build: the toolchain, autotools, libevent and Check.  Tests: python3 (the
+# integration tests), iproute2 and util-linux (namespaces for unreachable
+# and denied), jq, valgrind (memcheck run), prometheus (promtool checks the
+# prom output), clang with its runtime (libFuzzer for the fuzz smoke run).
 PKGS="build-essential autoconf automake pkgconf libevent-dev check python3
-iproute2 util-linux jq"
+iproute2 util-linux jq valgrind clang libclang-rt-dev prometheus"
 
 missing=
 for p in $PKGS; do
