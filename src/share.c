@@ -17,7 +17,7 @@
 #include "xmalloc.h"
 
 #define BATCH		64	/* items an engine takes in one go */
-#define QUEUE_MAX	8192	/* items waiting for one engine */
+#define QUEUE_MAX	1024	/* items waiting for one engine */
 
 struct item {
 	struct item		*next;
