@@ -183,6 +183,23 @@ ap_addr_pton(const char *text, uint16_t port, struct ap_addr *a)
 }
 
 void
+ap_addr_from_bytes(struct ap_addr *a, int family, const void *bytes,
+    uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	if (family == AF_INET6) {
+		a->u.sin6.sin6_family = AF_INET6;
+		memcpy(&a->u.sin6.sin6_addr, bytes, 16);
+		a->len = sizeof(a->u.sin6);
+	} else {
+		a->u.sin.sin_family = AF_INET;
+		memcpy(&a->u.sin.sin_addr, bytes, 4);
+		a->len = sizeof(a->u.sin);
+	}
+	ap_addr_set_port(a, port);
+}
+
+void
 ap_addr_set_port(struct ap_addr *a, uint16_t port)
 {
 	if (a->u.sa.sa_family == AF_INET6)

@@ -48,6 +48,9 @@ void	 ap_addr_ntop(const struct ap_addr *, char *buf, size_t len);
 /* Numeric IPv4 or IPv6 (bare or [bracketed]) plus port; -1 if not one. */
 int	 ap_addr_pton(const char *text, uint16_t port, struct ap_addr *);
 void	 ap_addr_set_port(struct ap_addr *, uint16_t port);
+/* From a family and its 4 or 16 address bytes (network order). */
+void	 ap_addr_from_bytes(struct ap_addr *, int family, const void *bytes,
+	    uint16_t port);
 bool	 ap_addr_equal(const struct ap_addr *, const struct ap_addr *);
 
 #endif

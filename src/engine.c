@@ -601,11 +601,10 @@ ap_engine_target_start(struct ap_engine *eng, const struct ap_input_item *it)
 	ap_engine_deadline_arm(eng);
 	if (it->host_is_ip) {
 		/* Numeric hosts skip every name table and DNS. */
-		if (ap_addr_pton(it->host, 0, &a) == 0 &&
-		    (eng->family == AF_UNSPEC ||
-		    eng->family == a.u.sa.sa_family))
+		if (eng->family == AF_UNSPEC || eng->family == it->ip_family) {
+			ap_addr_from_bytes(&a, it->ip_family, it->ip, 0);
 			ap_addrlist_add(&t->addrs, &a.u.sa, a.len);
-		else
+		} else
 			t->dns_error = AP_ERR_NODATA;
 		t->resolved = true;
 	} else if (ap_resolver_static(eng->resolver, it->host, &t->addrs)) {

@@ -179,6 +179,8 @@ emit_target(struct ap_input *in, struct ap_input_item *item)
 	item->text = in->cur.text;
 	item->host = in->cur.host;
 	item->host_is_ip = in->cur.host_is_ip;
+	item->ip_family = in->cur.ip_family;
+	memcpy(item->ip, in->cur.ip, sizeof(item->ip));
 	item->port = (uint16_t)in->cur_port;
 	item->file = in->file;
 	item->line = in->lineno;

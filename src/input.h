@@ -30,6 +30,8 @@ struct ap_input_item {
 	const char	*text;		/* the line as written (trimmed) */
 	const char	*host;
 	bool		 host_is_ip;
+	int		 ip_family;	/* AF_INET(6) when host_is_ip */
+	unsigned char	 ip[16];	/* parsed once, by the line parser */
 	uint16_t	 port;
 	const char	*file;		/* "-" for stdin */
 	unsigned long	 line;		/* 1-based */

@@ -171,12 +171,18 @@ is_ip6(const char *s)
 	return (inet_pton(AF_INET6, s, &a6) == 1);
 }
 
+/* A numeric host: its family and address, kept so that nobody parses
+ * it again. */
 static bool
-is_ip(const char *s)
+parse_ip(struct ap_line *out)
 {
-	struct in_addr	a4;
-
-	return (inet_pton(AF_INET, s, &a4) == 1 || is_ip6(s));
+	if (inet_pton(AF_INET, out->host, out->ip) == 1)
+		out->ip_family = AF_INET;
+	else if (inet_pton(AF_INET6, out->host, out->ip) == 1)
+		out->ip_family = AF_INET6;
+	else
+		return (false);
+	return (true);
 }
 
 bool
@@ -464,7 +470,7 @@ set_host(struct ap_line *out, const char *h, size_t len, bool bracketed,
 		seterr(errbuf, errlen, "host longer than %d bytes", HOST_MAX);
 		return (-1);
 	}
-	out->host_is_ip = is_ip(out->host);
+	out->host_is_ip = parse_ip(out);
 	return (0);
 }
 

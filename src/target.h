@@ -36,6 +36,8 @@ struct ap_line {
 	char			*text;		/* trimmed, comment removed */
 	char			*host;		/* brackets removed */
 	bool			 host_is_ip;	/* numeric IPv4 or IPv6 */
+	int			 ip_family;	/* AF_INET(6) when host_is_ip */
+	unsigned char		 ip[16];	/* the address, network order */
 	struct ap_portlist	 ports;		/* empty: use the -p default */
 };
 

@@ -3,6 +3,8 @@
  * line is refused, the escaped text of unprintable lines, port lists. */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <check.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -344,6 +346,32 @@ START_TEST(test_line_host_length)
 END_TEST
 
 /* errbuf may be absent; the parse still works. */
+/* A numeric host comes with its parsed address; a name with none. */
+START_TEST(test_line_ip_bytes)
+{
+	static const unsigned char v4[4] = { 127, 0, 0, 9 };
+	static const unsigned char v6[16] = { [15] = 1 };
+	struct ap_line	l;
+	char		err[AP_ERRBUF_LEN];
+
+	ck_assert_int_eq(ap_line_parse("127.0.0.9:80", 12, NULL, &l, err,
+	    sizeof(err)), AP_LINE_OK);
+	ck_assert_int_eq(l.ip_family, AF_INET);
+	ck_assert_mem_eq(l.ip, v4, 4);
+	ap_line_free(&l);
+	ck_assert_int_eq(ap_line_parse("[::1]:22", 8, NULL, &l, err,
+	    sizeof(err)), AP_LINE_OK);
+	ck_assert_int_eq(l.ip_family, AF_INET6);
+	ck_assert_mem_eq(l.ip, v6, 16);
+	ap_line_free(&l);
+	ck_assert_int_eq(ap_line_parse("web.test:80", 11, NULL, &l, err,
+	    sizeof(err)), AP_LINE_OK);
+	ck_assert(!l.host_is_ip);
+	ck_assert_int_eq(l.ip_family, 0);
+	ap_line_free(&l);
+}
+END_TEST
+
 START_TEST(test_line_no_errbuf)
 {
 	struct ap_line	l;
@@ -491,6 +519,7 @@ target_suite(void)
 	tcase_add_loop_test(tc, test_line_long, 0, NELEM(long_cases));
 	tcase_add_test(tc, test_line_long_binary);
 	tcase_add_test(tc, test_line_host_length);
+	tcase_add_test(tc, test_line_ip_bytes);
 	tcase_add_test(tc, test_line_no_errbuf);
 	suite_add_tcase(s, tc);
 
