@@ -10,7 +10,6 @@
 
 #include <getopt.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include <event2/event.h>
 
 #include "cli.h"
+#include "result.h"
 #include "target.h"
 #include "xmalloc.h"
 
@@ -149,22 +149,6 @@ static const char usage_text[] =
 "Exit status: 0 all connected (or -x met), 1 some did not, 2 some name did\n"
 "not resolve, 3 usage or input error, 4 system failure.\n";
 
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* The largest unit that divides ms evenly, so 86400000 reads "24h". */
 static void
 format_duration(int64_t ms, char *buf, size_t len)
@@ -194,11 +178,11 @@ duration_range_error(int64_t min_ms, int64_t max_ms, char *errbuf,
 
 	format_duration(min_ms, lo, sizeof(lo));
 	if (max_ms == INT64_MAX) {
-		seterr(errbuf, errlen, "must be at least %s", lo);
+		ap_set_error(errbuf, errlen, "must be at least %s", lo);
 		return;
 	}
 	format_duration(max_ms, hi, sizeof(hi));
-	seterr(errbuf, errlen, "must be between %s and %s", lo, hi);
+	ap_set_error(errbuf, errlen, "must be between %s and %s", lo, hi);
 }
 
 int
@@ -265,11 +249,11 @@ ap_parse_duration_ms(const char *s, int64_t min_ms, int64_t max_ms,
 	return (0);
 
 syntax:
-	seterr(errbuf, errlen, DURATION_HINT);
+	ap_set_error(errbuf, errlen, DURATION_HINT);
 	return (-1);
 range_hi:
 	if (max_ms == INT64_MAX) {
-		seterr(errbuf, errlen, "too large");
+		ap_set_error(errbuf, errlen, "too large");
 		return (-1);
 	}
 range:
@@ -296,7 +280,7 @@ ap_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 			v = v * 10 + (uint64_t)(*p - '0');
 	}
 	if (overflow || v < min || v > max) {
-		seterr(errbuf, errlen, "must be between %" PRIu64 " and %"
+		ap_set_error(errbuf, errlen, "must be between %" PRIu64 " and %"
 		    PRIu64, min, max);
 		return (-1);
 	}
@@ -304,7 +288,7 @@ ap_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	return (0);
 
 syntax:
-	seterr(errbuf, errlen, "expected a number");
+	ap_set_error(errbuf, errlen, "expected a number");
 	return (-1);
 }
 
@@ -334,20 +318,20 @@ ap_parse_threshold(const char *s, struct ap_threshold *th, char *errbuf,
 	}
 	if (ip_len == 0 || p != s + len || (frac_start != NULL &&
 	    frac_len == 0)) {
-		seterr(errbuf, errlen, "expected a count like 3 or a "
+		ap_set_error(errbuf, errlen, "expected a count like 3 or a "
 		    "percentage like 50%%");
 		return (-1);
 	}
 
 	if (!percent) {
 		if (frac_start != NULL) {
-			seterr(errbuf, errlen, "a count must be a whole "
+			ap_set_error(errbuf, errlen, "a count must be a whole "
 			    "number (add %% for a percentage)");
 			return (-1);
 		}
 		if (ap_parse_uint(s, 0, THRESHOLD_COUNT_MAX, &v, NULL, 0) ==
 		    -1) {
-			seterr(errbuf, errlen, "a count must be between 0 and "
+			ap_set_error(errbuf, errlen, "a count must be between 0 and "
 			    "%" PRIu64, (uint64_t)THRESHOLD_COUNT_MAX);
 			return (-1);
 		}
@@ -379,7 +363,7 @@ ap_parse_threshold(const char *s, struct ap_threshold *th, char *errbuf,
 	return (0);
 
 range:
-	seterr(errbuf, errlen, "a percentage must be between 0%% and 100%%");
+	ap_set_error(errbuf, errlen, "a percentage must be between 0%% and 100%%");
 	return (-1);
 }
 
@@ -435,7 +419,7 @@ ap_unescape(const char *in, char **out, size_t *outlen, char *errbuf,
 			if (lo == -1) {
 				/* Quote what is there, up to two bytes. */
 				avail = p[1] == '\0' ? 0 : p[2] == '\0' ? 1 : 2;
-				seterr(errbuf, errlen, "bad escape '\\x%.*s': "
+				ap_set_error(errbuf, errlen, "bad escape '\\x%.*s': "
 				    "\\x needs two hex digits", avail, p + 1);
 				goto fail;
 			}
@@ -443,16 +427,16 @@ ap_unescape(const char *in, char **out, size_t *outlen, char *errbuf,
 			p += 2;
 			break;
 		case '\0':
-			seterr(errbuf, errlen, "incomplete escape '\\' at the "
+			ap_set_error(errbuf, errlen, "incomplete escape '\\' at the "
 			    "end");
 			goto fail;
 		default:
 			if (*p > ' ' && *p < 0x7f)
-				seterr(errbuf, errlen, "unknown escape '\\%c' "
+				ap_set_error(errbuf, errlen, "unknown escape '\\%c' "
 				    "(use \\r \\n \\t \\\\ \\0 \\xHH \\\" \\')",
 				    *p);
 			else
-				seterr(errbuf, errlen, "unknown escape: '\\' "
+				ap_set_error(errbuf, errlen, "unknown escape: '\\' "
 				    "then byte 0x%02x", (unsigned char)*p);
 			goto fail;
 		}
@@ -482,11 +466,11 @@ parse_shard(const char *s, unsigned *k, unsigned *n, char *why,
 	    (klen = strspn(s, "0123456789")) == 0 || s + klen != slash ||
 	    slash[1] == '\0' ||
 	    strspn(slash + 1, "0123456789") != strlen(slash + 1)) {
-		seterr(why, whylen, "expected K/N, such as 2/4");
+		ap_set_error(why, whylen, "expected K/N, such as 2/4");
 		return (-1);
 	}
 	if (ap_parse_uint(slash + 1, 1, AP_SHARD_MAX, &nv, NULL, 0) == -1) {
-		seterr(why, whylen, "N must be between 1 and %d",
+		ap_set_error(why, whylen, "N must be between 1 and %d",
 		    AP_SHARD_MAX);
 		return (-1);
 	}
@@ -494,7 +478,7 @@ parse_shard(const char *s, unsigned *k, unsigned *n, char *why,
 	rc = ap_parse_uint(kstr, 1, nv, &kv, NULL, 0);
 	free(kstr);
 	if (rc == -1) {
-		seterr(why, whylen, "K must be between 1 and %" PRIu64, nv);
+		ap_set_error(why, whylen, "K must be between 1 and %" PRIu64, nv);
 		return (-1);
 	}
 	*k = (unsigned)kv;
@@ -514,7 +498,7 @@ set_bytes(char **dst, size_t *dstlen, const char *arg, char *why,
 		return (-1);
 	if (len == 0) {
 		free(buf);
-		seterr(why, whylen, "expected at least one byte");
+		ap_set_error(why, whylen, "expected at least one byte");
 		return (-1);
 	}
 	free(*dst);
@@ -593,13 +577,13 @@ check_resolver(const char *s, char *why, size_t whylen)
 		goto syntax;
 	if (port != NULL &&
 	    ap_parse_uint(port, 1, 65535, &v, NULL, 0) == -1) {
-		seterr(why, whylen, "port must be a number from 1 to 65535");
+		ap_set_error(why, whylen, "port must be a number from 1 to 65535");
 		return (-1);
 	}
 	return (0);
 
 syntax:
-	seterr(why, whylen, "expected IP or IP:PORT, IPv6 as [ADDR]:PORT");
+	ap_set_error(why, whylen, "expected IP or IP:PORT, IPv6 as [ADDR]:PORT");
 	return (-1);
 }
 
@@ -614,12 +598,12 @@ parse_pin(const char *s, struct ap_pin *pin, char *why, size_t whylen)
 
 	if ((colon = strchr(s, ':')) == NULL || colon == s ||
 	    colon[1] == '\0') {
-		seterr(why, whylen, "expected HOST:ADDR[,ADDR...]");
+		ap_set_error(why, whylen, "expected HOST:ADDR[,ADDR...]");
 		return (-1);
 	}
 	host = xstrndup(s, colon - s);
 	if (!ap_host_valid(host)) {
-		seterr(why, whylen, "invalid host name '%s'", host);
+		ap_set_error(why, whylen, "invalid host name '%s'", host);
 		free(host);
 		return (-1);
 	}
@@ -628,14 +612,14 @@ parse_pin(const char *s, struct ap_pin *pin, char *why, size_t whylen)
 			end = a + strlen(a);
 		len = end - a;
 		if (len == 0) {
-			seterr(why, whylen, "empty address in the list");
+			ap_set_error(why, whylen, "empty address in the list");
 			free(host);
 			return (-1);
 		}
 		one = xstrndup(a, len);
 		rc = parse_numeric_addr(one, &af);
 		if (rc == -1)
-			seterr(why, whylen, "'%s' is not a numeric IPv4 or "
+			ap_set_error(why, whylen, "'%s' is not a numeric IPv4 or "
 			    "IPv6 address", one);
 		free(one);
 		if (rc == -1) {
@@ -675,7 +659,7 @@ bad_value(int val, const char *arg, const char *why, char *errbuf,
 	char	name[64];
 
 	option_name(val, name, sizeof(name));
-	seterr(errbuf, errlen, "invalid value '%s' for %s: %s", arg, name,
+	ap_set_error(errbuf, errlen, "invalid value '%s' for %s: %s", arg, name,
 	    why);
 	return (-1);
 }
@@ -693,16 +677,16 @@ getopt_error(int c, char **argv, int argc, char *errbuf, size_t errlen)
 		/* A value can only be missing at the very end of argv. */
 		arg = argv[argc - 1];
 		if (strncmp(arg, "--", 2) == 0)
-			seterr(errbuf, errlen, "option '%s' needs a value",
+			ap_set_error(errbuf, errlen, "option '%s' needs a value",
 			    arg);
 		else
-			seterr(errbuf, errlen, "option '-%c' needs a value",
+			ap_set_error(errbuf, errlen, "option '-%c' needs a value",
 			    optopt);
 		return;
 	}
 	if (optopt != 0 && optopt < 256 &&
 	    (optopt == ':' || strchr(shortopts, optopt) == NULL)) {
-		seterr(errbuf, errlen, "unknown option '-%c'", optopt);
+		ap_set_error(errbuf, errlen, "unknown option '-%c'", optopt);
 		return;
 	}
 	if (optopt > 0) {
@@ -711,7 +695,7 @@ getopt_error(int c, char **argv, int argc, char *errbuf, size_t errlen)
 			if (lo->val == optopt)
 				break;
 		}
-		seterr(errbuf, errlen, "option '--%s' takes no value",
+		ap_set_error(errbuf, errlen, "option '--%s' takes no value",
 		    lo->name != NULL ? lo->name : "?");
 		return;
 	}
@@ -729,10 +713,10 @@ getopt_error(int c, char **argv, int argc, char *errbuf, size_t errlen)
 		}
 	}
 	if (ncands > 1)
-		seterr(errbuf, errlen, "ambiguous option '%.*s' (%s)",
+		ap_set_error(errbuf, errlen, "ambiguous option '%.*s' (%s)",
 		    (int)n, arg, cands);
 	else
-		seterr(errbuf, errlen, "unknown option '%.*s'", (int)n, arg);
+		ap_set_error(errbuf, errlen, "unknown option '%.*s'", (int)n, arg);
 }
 
 static void
@@ -1009,17 +993,17 @@ ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
 	}
 
 	if (seen4 && seen6) {
-		seterr(errbuf, errlen, "-4 and -6 are mutually exclusive");
+		ap_set_error(errbuf, errlen, "-4 and -6 are mutually exclusive");
 		return (AP_CLI_ERROR);
 	}
 	if (o->only_alive && o->only_unreachable) {
-		seterr(errbuf, errlen, "-a/--alive and -u/--unreachable are "
+		ap_set_error(errbuf, errlen, "-a/--alive and -u/--unreachable are "
 		    "mutually exclusive");
 		return (AP_CLI_ERROR);
 	}
 	if (o->source != NULL && o->family != AF_UNSPEC &&
 	    parse_numeric_addr(o->source, &af) == 0 && af != o->family) {
-		seterr(errbuf, errlen, "-S/--source %s is not an %s address "
+		ap_set_error(errbuf, errlen, "-S/--source %s is not an %s address "
 		    "but %s was given", o->source,
 		    o->family == AF_INET ? "IPv4" : "IPv6",
 		    o->family == AF_INET ? "-4" : "-6");

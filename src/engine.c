@@ -68,7 +68,7 @@ attempt_add(struct target *t, const struct ap_addr *a)
 	memset(at, 0, sizeof(*at));
 	ap_addr_ntop(a, at->ip, sizeof(at->ip));
 	at->family = a->u.sa.sa_family;
-	at->start_us = now_us() - t->start_us;
+	at->start_us = ap_now_us() - t->start_us;
 	return (at);
 }
 
@@ -91,7 +91,7 @@ static void
 abandon_others(struct target *t)
 {
 	struct ap_attempt	*at;
-	int64_t			 now = now_us();
+	int64_t			 now = ap_now_us();
 	size_t			 i;
 
 	for (i = 0; i < t->nactive; i++) {
@@ -188,7 +188,7 @@ ap_engine_deadline_arm(struct ap_engine *eng)
 
 	if (t == NULL || evtimer_pending(eng->deadline_ev, NULL))
 		return;
-	us = t->deadline_us - now_us();
+	us = t->deadline_us - ap_now_us();
 	if (us < 0)
 		us = 0;
 	tv.tv_sec = us / 1000000;
@@ -201,7 +201,7 @@ ap_engine_deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ap_engine	*eng = arg;
 	struct target		*t;
-	int64_t			 now = now_us();
+	int64_t			 now = ap_now_us();
 
 	(void)fd, (void)what;
 	/* Within a millisecond counts: the loop's clock and ours differ
@@ -217,7 +217,7 @@ ap_engine_deadline_cb(evutil_socket_t fd, short what, void *arg)
 static const struct timeval *
 attempt_timeout(const struct target *t, struct timeval *tv)
 {
-	int64_t	left = t->deadline_us - now_us();
+	int64_t	left = t->deadline_us - ap_now_us();
 	int64_t	cap = (int64_t)t->eng->opt->attempt_timeout_ms * 1000;
 
 	if (cap <= 0 || cap >= left)
@@ -277,7 +277,7 @@ abandon_oldest(struct target *t)
 	at = &t->attempts[t->active[oldest].attempt];
 	at->error = ETIMEDOUT;
 	at->stage = AP_STAGE_HANDSHAKE;
-	at->duration_us = now_us() - t->start_us - at->start_us;
+	at->duration_us = ap_now_us() - t->start_us - at->start_us;
 	ap_engine_verbose_attempt(t, at);
 	ap_probe_free(t->active[oldest].probe);
 	active_remove(t, oldest);
@@ -369,7 +369,7 @@ target_settle(struct target *t)
 {
 	struct ap_engine	*eng = t->eng;
 	struct ap_attempt	*at;
-	int64_t			 now = now_us();
+	int64_t			 now = ap_now_us();
 	size_t			 i;
 
 	if (t->talker != NULL) {
@@ -415,7 +415,7 @@ result_init(const struct target *t, struct ap_result *r)
 	r->port = t->port;
 	r->ip = "";
 	r->rtt_us = -1;
-	r->elapsed_us = now_us() - t->start_us;
+	r->elapsed_us = ap_now_us() - t->start_us;
 	r->file = t->file;
 	r->line = t->line;
 	r->attempts = t->attempts;
@@ -490,7 +490,7 @@ target_retry(struct target *t, const struct ap_result *r)
 	t->addrs.next6 = t->addrs.next4 = 0;
 	t->addrs.last_family = 0;
 	t->stagger_running = false;
-	t->deadline_us = now_us() + (int64_t)eng->opt->timeout_ms * 1000;
+	t->deadline_us = ap_now_us() + (int64_t)eng->opt->timeout_ms * 1000;
 	/* The latest deadline of all: the end of the in-flight list. */
 	TAILQ_REMOVE(&eng->inflight, t, entry);
 	TAILQ_INSERT_TAIL(&eng->inflight, t, entry);
@@ -590,7 +590,7 @@ ap_engine_target_start(struct ap_engine *eng, const struct ap_input_item *it)
 	t->rounds_left = eng->opt->retries;
 	t->seq = it->index;
 	t->state = TS_RESOLVING;
-	t->start_us = now_us();
+	t->start_us = ap_now_us();
 	t->deadline_us = t->start_us + (int64_t)eng->opt->timeout_ms * 1000;
 	TAILQ_INSERT_TAIL(&eng->inflight, t, entry);
 	if (++eng->ninflight > eng->peak)

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "addrlist.h"
+#include "clock.h"
 #include "engine.h"
 #include "probe.h"
 #include "reorder.h"
@@ -155,24 +156,6 @@ struct ap_engine {
 	int64_t			 last_flush_us;
 	struct ap_engine_tally	 tally;
 };
-
-static inline int64_t
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
-static inline int64_t
-wall_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* engine.c: targets. */
 void	ap_engine_target_start(struct ap_engine *,

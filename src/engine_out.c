@@ -59,7 +59,7 @@ ap_engine_flush(struct ap_engine *eng)
 {
 	int	rc;
 
-	eng->last_flush_us = now_us();
+	eng->last_flush_us = ap_now_us();
 	if (eng->tally.output_closed || eng->writer->fp == NULL)
 		return;
 	if (eng->share != NULL)
@@ -96,7 +96,7 @@ wanted(const struct ap_engine *eng, enum ap_status status)
 void
 ap_engine_emit(struct ap_engine *eng, struct ap_result *r)
 {
-	r->timestamp_ms = wall_ms();
+	r->timestamp_ms = ap_wall_ms();
 	eng->tally.status[r->status]++;
 	eng->tally.targets++;
 	if (eng->counts != NULL) {
@@ -137,7 +137,7 @@ ap_engine_emit(struct ap_engine *eng, struct ap_result *r)
 	}
 	/* Flushed when the loop is about to wait, and at least every
 	 * FLUSH_EVERY_US when it never does. */
-	if (now_us() - eng->last_flush_us > FLUSH_EVERY_US)
+	if (ap_now_us() - eng->last_flush_us > FLUSH_EVERY_US)
 		ap_engine_flush(eng);
 	else
 		event_active(eng->flush_ev, EV_TIMEOUT, 1);
@@ -209,7 +209,7 @@ progress_show(struct ap_engine *eng, bool in_place)
 	v.done = eng->tally.targets;
 	memcpy(v.status, eng->tally.status, sizeof(v.status));
 	v.inflight = eng->ninflight;
-	v.elapsed_us = now_us() - eng->start_us;
+	v.elapsed_us = ap_now_us() - eng->start_us;
 	v.total = eng->total;
 	ap_progress_format(&v, line, sizeof(line));
 	ap_engine_progress_erase(eng);

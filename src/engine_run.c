@@ -43,7 +43,7 @@ rate_allows(struct ap_engine *eng)
 
 	if (eng->rate <= 0)
 		return (true);
-	wait_us = eng->rate_next_us - (double)now_us();
+	wait_us = eng->rate_next_us - (double)ap_now_us();
 	if (wait_us <= 0)
 		return (true);
 	if (!evtimer_pending(eng->rate_ev, NULL)) {
@@ -57,7 +57,7 @@ rate_allows(struct ap_engine *eng)
 static void
 rate_take(struct ap_engine *eng)
 {
-	double	now = (double)now_us();
+	double	now = (double)ap_now_us();
 
 	if (eng->rate <= 0)
 		return;
@@ -411,7 +411,7 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 		eng->reorder = ap_reorder_new(4 * (size_t)eng->max_inflight +
 		    FILL_BATCH);
 	eng->cap = eng->max_inflight;
-	eng->last_flush_us = now_us();
+	eng->last_flush_us = ap_now_us();
 
 	if (opt->source != NULL) {
 		if (ap_addr_pton(opt->source, 0, &eng->source) == -1) {
@@ -542,7 +542,7 @@ ap_engine_run(struct ap_engine *eng)
 			ap_engine_fail(eng, "write", errno);
 		return (&eng->tally);
 	}
-	eng->start_us = now_us();
+	eng->start_us = ap_now_us();
 	eng->progress_tty = isatty(STDERR_FILENO);
 	if (alone && (eng->opt->progress == AP_PROGRESS_ALWAYS ||
 	    (eng->opt->progress == AP_PROGRESS_AUTO && eng->progress_tty))) {

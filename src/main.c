@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "engine.h"
 #include "input.h"
 #include "output.h"
@@ -131,15 +132,6 @@ format_name(enum ap_format f)
 	default:
 		return ("text");
 	}
-}
-
-static int64_t
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
 /* -x N or N%: enough targets connected. */
@@ -260,7 +252,7 @@ main(int argc, char **argv)
 	int				 nthreads;
 	enum ap_cli_rc			 rc;
 	char				 errbuf[AP_ERRBUF_LEN * 2];
-	int64_t				 start_us = now_us();
+	int64_t				 start_us = ap_now_us();
 	int				 code;
 
 	/* A closed pipe is an EPIPE to handle, not a death. */
@@ -369,7 +361,7 @@ main(int argc, char **argv)
 		code = code == EXIT_SYSTEM ? 3 :
 		    ap_output_nagios_code(&writer);
 	if (stats != NULL)
-		ap_stats_print(stats, stderr, now_us() - start_us, peak);
+		ap_stats_print(stats, stderr, ap_now_us() - start_us, peak);
 out:
 	ap_writer_discard(&writer);
 	ap_engine_free(eng);

@@ -20,6 +20,7 @@
 
 #include <event2/thread.h>
 
+#include "clock.h"
 #include "parallel.h"
 #include "progress.h"
 #include "share.h"
@@ -49,15 +50,6 @@ worker_main(void *arg)
 	return (NULL);
 }
 
-static int64_t
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
 static void
 show_progress(struct ap_share_counts *c, int64_t start_us, uint64_t total,
     bool in_place)
@@ -71,7 +63,7 @@ show_progress(struct ap_share_counts *c, int64_t start_us, uint64_t total,
 	for (i = 0; i < AP_STATUS_COUNT; i++)
 		v.status[i] = atomic_load(&c->status[i]);
 	v.inflight = atomic_load(&c->inflight);
-	v.elapsed_us = now_us() - start_us;
+	v.elapsed_us = ap_now_us() - start_us;
 	v.total = total;
 	ap_progress_format(&v, line, sizeof(line));
 	if (in_place)
@@ -105,7 +97,7 @@ supervise(const struct ap_options *o, struct ap_share *share,
 	struct ap_share_counts	*c = ap_share_counts(share);
 	struct signalfd_siginfo	 si;
 	struct pollfd		 pfd[2];
-	int64_t			 start = now_us(), last = 0, every;
+	int64_t			 start = ap_now_us(), last = 0, every;
 	bool			 tty = isatty(STDERR_FILENO), drawn = false;
 	bool			 show;
 	char			 buf[64];
@@ -139,10 +131,10 @@ supervise(const struct ap_options *o, struct ap_share *share,
 			show_progress(c, start, total, false);
 			drawn = false;
 		}
-		if (show && now_us() - last >= every) {
+		if (show && ap_now_us() - last >= every) {
 			show_progress(c, start, total, tty);
 			drawn = tty;
-			last = now_us();
+			last = ap_now_us();
 		}
 	}
 	if (drawn)

@@ -19,6 +19,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "clock.h"
 #include "probe.h"
 #include "xmalloc.h"
 
@@ -41,15 +42,6 @@ struct ap_probe {
 /* How much of the peer's first bytes --expect looks through. */
 #define EXPECT_WINDOW	65536
 
-static int64_t
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
 bool
 ap_probe_is_backpressure(int error)
 {
@@ -62,7 +54,7 @@ finish(struct ap_probe *p, int error, enum ap_stage stage)
 {
 	p->outcome.error = error;
 	p->outcome.stage = stage;
-	p->outcome.duration_us = now_us() - p->start_us;
+	p->outcome.duration_us = ap_now_us() - p->start_us;
 	p->cb(p, &p->outcome, p->arg);
 }
 
@@ -190,7 +182,7 @@ ap_probe_start(struct event_base *base, const struct ap_addr *dst,
 	p = xcalloc(1, sizeof(*p));
 	p->cb = cb;
 	p->arg = arg;
-	p->start_us = now_us();
+	p->start_us = ap_now_us();
 	*stage = AP_STAGE_SOCKET;
 	p->fd = socket(dst->u.sa.sa_family,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -16,6 +16,7 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
+#include "clock.h"
 #include "hosts.h"
 #include "resolve.h"
 #include "result.h"
@@ -269,15 +270,6 @@ hold_cb(evutil_socket_t fd, short what, void *arg)
 	deliver(n);
 }
 
-static int64_t
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
 static int
 dns_error(int result, int count)
 {
@@ -315,7 +307,7 @@ answer_cb(int result, char type, int count, int ttl, void *addresses,
 	 * reports DNS_ERR_TIMEOUT.  A real timeout cannot come before the
 	 * first try's timeout has passed, so one that does was SERVFAIL. */
 	if (result == DNS_ERR_TIMEOUT &&
-	    now_us() - q->sent_us < DNS_TRY_TIMEOUT_S * 1000000 / 2)
+	    ap_now_us() - q->sent_us < DNS_TRY_TIMEOUT_S * 1000000 / 2)
 		q->error = AP_ERR_SERVFAIL;
 	if (result == DNS_ERR_CANCEL || result == DNS_ERR_SHUTDOWN) {
 		name_maybe_free(n);
@@ -369,7 +361,7 @@ query_start(struct name *n, struct query *q, int family)
 		return;
 	}
 	r->queries++;
-	q->sent_us = now_us();
+	q->sent_us = ap_now_us();
 	if (family == AF_INET6)
 		q->req = evdns_base_resolve_ipv6(r->dns, n->host, 0,
 		    answer_cb, q);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,6 +76,18 @@ static const struct errno_name {
 /* Buffers for unknown codes; per thread because -j runs one loop each. */
 static _Thread_local char unknown_name[32];
 static _Thread_local char unknown_text[64];
+
+void
+ap_set_error(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (errbuf == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
 
 const char *
 ap_status_name(enum ap_status status)

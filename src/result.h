@@ -79,6 +79,11 @@ struct ap_result {
 	size_t			 nattempts;
 };
 
+/* Fill a caller's error buffer (NULL or 0 length: nothing), as every
+ * parser and setup function reports why it said no. */
+void		 ap_set_error(char *errbuf, size_t errlen, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 const char	*ap_status_name(enum ap_status);
 /* AP_STATUS_COUNT when name is not a status word. */
 enum ap_status	 ap_status_from_name(const char *);

@@ -10,35 +10,19 @@
 #include <netdb.h>
 #include <netinet/in.h>
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "result.h"
 #include "target.h"
 #include "xmalloc.h"
 
 #define HOST_MAX	253	/* longest DNS name in text form */
 #define TEXT_SHOW	200	/* escaped text is cut here, then "..." */
 #define REASON_SHOW	40	/* input quoted inside a reason */
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool
 is_blank(int c)
@@ -261,13 +245,13 @@ parse_port(const char *s, size_t len, uint16_t *out, char *errbuf,
 	long	v;
 
 	if (!all_digits(s, len)) {
-		seterr(errbuf, errlen, "bad port '%s'", quote(q, sizeof(q),
+		ap_set_error(errbuf, errlen, "bad port '%s'", quote(q, sizeof(q),
 		    s, len));
 		return (-1);
 	}
 	v = parse_num(s, len);
 	if (v < 1 || v > 65535) {
-		seterr(errbuf, errlen, "port %s out of range 1-65535",
+		ap_set_error(errbuf, errlen, "port %s out of range 1-65535",
 		    quote(q, sizeof(q), s, len));
 		return (-1);
 	}
@@ -313,7 +297,7 @@ parse_element(const char *s, size_t len, struct ap_portlist *pl, size_t *cap,
 			nlo = (size_t)(dash - s);
 			nhi = len - nlo - 1;
 			if (!all_digits(s, nlo) || !all_digits(dash + 1, nhi)) {
-				seterr(errbuf, errlen, "bad port range '%s'",
+				ap_set_error(errbuf, errlen, "bad port range '%s'",
 				    quote(q, sizeof(q), s, len));
 				return (-1);
 			}
@@ -322,14 +306,14 @@ parse_element(const char *s, size_t len, struct ap_portlist *pl, size_t *cap,
 			    errlen) == -1)
 				return (-1);
 			if (lo > hi) {
-				seterr(errbuf, errlen, "reversed range %s",
+				ap_set_error(errbuf, errlen, "reversed range %s",
 				    quote(q, sizeof(q), s, len));
 				return (-1);
 			}
 		}
 	} else {
 		if (!service_chars(s, len) || len >= sizeof(name)) {
-			seterr(errbuf, errlen, "bad port '%s'",
+			ap_set_error(errbuf, errlen, "bad port '%s'",
 			    quote(q, sizeof(q), s, len));
 			return (-1);
 		}
@@ -338,13 +322,13 @@ parse_element(const char *s, size_t len, struct ap_portlist *pl, size_t *cap,
 		/* Not thread safe; the input is read by one thread. */
 		if ((se = getservbyname(name, "tcp")) == NULL ||
 		    ntohs((uint16_t)se->s_port) == 0) {
-			seterr(errbuf, errlen, "unknown service '%s'", name);
+			ap_set_error(errbuf, errlen, "unknown service '%s'", name);
 			return (-1);
 		}
 		lo = hi = ntohs((uint16_t)se->s_port);
 	}
 	if (pl->count + ((size_t)hi - lo + 1) > AP_PORTS_MAX) {
-		seterr(errbuf, errlen, "more than %d ports", AP_PORTS_MAX);
+		ap_set_error(errbuf, errlen, "more than %d ports", AP_PORTS_MAX);
 		return (-1);
 	}
 	portlist_add(pl, cap, lo, hi);
@@ -364,7 +348,7 @@ portlist_parse_len(const char *s, size_t len, struct ap_portlist *pl,
 	for (b = s; b < end && is_blank(*b); b++)
 		;
 	if (b == end) {
-		seterr(errbuf, errlen, "missing port");
+		ap_set_error(errbuf, errlen, "missing port");
 		return (-1);
 	}
 	for (p = s; p <= end; p = comma + 1) {
@@ -376,7 +360,7 @@ portlist_parse_len(const char *s, size_t len, struct ap_portlist *pl,
 		for (e = comma; e > b && is_blank(e[-1]); e--)
 			;
 		if (b == e) {
-			seterr(errbuf, errlen, "empty element in port list "
+			ap_set_error(errbuf, errlen, "empty element in port list "
 			    "'%s'", quote(q, sizeof(q), s, len));
 			goto fail;
 		}
@@ -445,7 +429,7 @@ set_host(struct ap_line *out, const char *h, size_t len, bool bracketed,
 	size_t	i;
 
 	if (len == 0) {
-		seterr(errbuf, errlen, "empty host");
+		ap_set_error(errbuf, errlen, "empty host");
 		return (-1);
 	}
 	for (i = 0; i < len; i++) {
@@ -453,21 +437,21 @@ set_host(struct ap_line *out, const char *h, size_t len, bool bracketed,
 		    (h[i] >= 'A' && h[i] <= 'Z') ||
 		    (h[i] >= '0' && h[i] <= '9') ||
 		    h[i] == '-' || h[i] == '.' || h[i] == '_' || h[i] == ':')) {
-			seterr(errbuf, errlen, "bad character in host");
+			ap_set_error(errbuf, errlen, "bad character in host");
 			return (-1);
 		}
 	}
 	out->host = xstrndup(h, len);
 	if (bracketed || memchr(h, ':', len) != NULL) {
 		if (!is_ip6(out->host)) {
-			seterr(errbuf, errlen, bracketed ?
+			ap_set_error(errbuf, errlen, bracketed ?
 			    "bad IPv6 address '%s' in brackets" :
 			    "IPv6 address with a port must be bracketed: "
 			    "[::1]:443", quote(q, sizeof(q), h, len));
 			return (-1);
 		}
 	} else if (len > HOST_MAX) {
-		seterr(errbuf, errlen, "host longer than %d bytes", HOST_MAX);
+		ap_set_error(errbuf, errlen, "host longer than %d bytes", HOST_MAX);
 		return (-1);
 	}
 	out->host_is_ip = parse_ip(out);
@@ -491,13 +475,13 @@ split_line(struct ap_line *out, const char *s, size_t len, const char **port,
 		ncolon += s[i] == ':';
 	}
 	if (nopen != nclose || nopen > 1) {
-		seterr(errbuf, errlen, "unbalanced brackets");
+		ap_set_error(errbuf, errlen, "unbalanced brackets");
 		return (-1);
 	}
 	if (nopen == 1) {
 		close = memchr(s, ']', len);
 		if (s[0] != '[') {
-			seterr(errbuf, errlen, "brackets only go around an "
+			ap_set_error(errbuf, errlen, "brackets only go around an "
 			    "IPv6 address: [::1]:443");
 			return (-1);
 		}
@@ -508,7 +492,7 @@ split_line(struct ap_line *out, const char *s, size_t len, const char **port,
 		if (p == end)
 			return (0);
 		if (*p != ':' && *p != ' ' && *p != '\t') {
-			seterr(errbuf, errlen, "expected ':PORT' after ']'");
+			ap_set_error(errbuf, errlen, "expected ':PORT' after ']'");
 			return (-1);
 		}
 		for (p++; p < end && (*p == ' ' || *p == '\t'); p++)
@@ -564,7 +548,7 @@ ap_line_parse(const char *line, size_t len, const struct ap_portlist *defports,
 		n--;
 	if (n > AP_LINE_MAX) {
 		out->text = make_text(s, n);
-		seterr(errbuf, errlen, "line longer than %d bytes",
+		ap_set_error(errbuf, errlen, "line longer than %d bytes",
 		    AP_LINE_MAX);
 		return (AP_LINE_INVALID);
 	}
@@ -577,7 +561,7 @@ ap_line_parse(const char *line, size_t len, const struct ap_portlist *defports,
 	/* Before comments: a NUL anywhere means this is no text file. */
 	if (memchr(s, '\0', n) != NULL) {
 		out->text = make_text(s, n);
-		seterr(errbuf, errlen, "NUL byte in line");
+		ap_set_error(errbuf, errlen, "NUL byte in line");
 		return (AP_LINE_INVALID);
 	}
 	n = comment_start(s, n);
@@ -591,7 +575,7 @@ ap_line_parse(const char *line, size_t len, const struct ap_portlist *defports,
 		return (AP_LINE_INVALID);
 	if (port == NULL) {
 		if (defports == NULL || defports->count == 0) {
-			seterr(errbuf, errlen, "missing port (no -p given)");
+			ap_set_error(errbuf, errlen, "missing port (no -p given)");
 			return (AP_LINE_INVALID);
 		}
 		return (AP_LINE_OK);
