@@ -557,7 +557,7 @@ ap_engine_target_finish(struct target *t)
 	if (eng->cap < eng->max_inflight && TAILQ_EMPTY(&eng->starved))
 		eng->cap++;
 	if (!eng->stopping)
-		ap_engine_fill(eng);
+		ap_engine_refill(eng);
 }
 
 void

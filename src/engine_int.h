@@ -112,6 +112,7 @@ struct ap_engine {
 	const struct timeval	*stagger_tv;	/* common timeout */
 	struct event		*input_ev;	/* input readable */
 	struct event		*fill_ev;	/* read more input soon */
+	struct event		*refill_ev;	/* after this pass's I/O */
 	struct event		*flush_ev;
 	struct event		*retry_ev;	/* back-pressure */
 	struct event		*sigint_ev, *sigterm_ev;
@@ -185,6 +186,7 @@ void	ap_engine_sigusr1_cb(evutil_socket_t, short, void *);
 
 /* engine_run.c: input and the run. */
 void	ap_engine_fill(struct ap_engine *);
+void	ap_engine_refill(struct ap_engine *);
 void	ap_engine_stop(struct ap_engine *);
 
 #endif

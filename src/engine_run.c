@@ -164,6 +164,16 @@ fill_cb(evutil_socket_t fd, short what, void *arg)
 	ap_engine_fill(arg);
 }
 
+/* Replace finished targets once this pass's ready sockets are all
+ * handled: completions first, then new connects back to back, as a
+ * raw epoll scanner does.  Interleaving them one for one costs more in
+ * the kernel, which then keeps waking an idle peer for each SYN. */
+void
+ap_engine_refill(struct ap_engine *eng)
+{
+	event_active(eng->refill_ev, EV_TIMEOUT, 1);
+}
+
 static void
 retry_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -463,6 +473,7 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 	}
 
 	eng->fill_ev = event_new(eng->base, -1, 0, fill_cb, eng);
+	eng->refill_ev = event_new(eng->base, -1, 0, fill_cb, eng);
 	eng->deadline_ev = evtimer_new(eng->base, ap_engine_deadline_cb, eng);
 	eng->flush_ev = event_new(eng->base, -1, 0, ap_engine_flush_cb, eng);
 	eng->retry_ev = evtimer_new(eng->base, retry_cb, eng);
@@ -472,6 +483,8 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 	eng->progress_ev = event_new(eng->base, -1, EV_PERSIST, ap_engine_progress_cb,
 	    eng);
 	if (eng->fill_ev == NULL || eng->flush_ev == NULL ||
+	    eng->refill_ev == NULL ||
+	    event_priority_set(eng->refill_ev, PRIO_IO) == -1 ||
 	    eng->deadline_ev == NULL ||
 	    event_priority_set(eng->deadline_ev, PRIO_TIMER) == -1 ||
 	    eng->retry_ev == NULL || eng->stop_ev == NULL ||
@@ -616,6 +629,8 @@ ap_engine_free(struct ap_engine *eng)
 		event_free(eng->input_ev);
 	if (eng->fill_ev != NULL)
 		event_free(eng->fill_ev);
+	if (eng->refill_ev != NULL)
+		event_free(eng->refill_ev);
 	if (eng->deadline_ev != NULL)
 		event_free(eng->deadline_ev);
 	if (eng->flush_ev != NULL)

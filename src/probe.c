@@ -218,16 +218,18 @@ ap_probe_start(struct event_base *base, const struct ap_addr *dst,
 	if (p->bev == NULL)
 		goto fail;
 	bufferevent_setcb(p->bev, NULL, NULL, event_cb, p);
-	/* Readiness outranks timers (priority 0 is the most urgent): a
-	 * connect that completes as its deadline expires has connected.
-	 * Fails harmlessly on a base with one priority. */
-	bufferevent_priority_set(p->bev, 0);
 	if (timeout != NULL)
 		bufferevent_set_timeouts(p->bev, NULL, timeout);
 	if (bufferevent_socket_connect(p->bev, NULL, 0) == -1) {
 		errno = ENOMEM;
 		goto fail;
 	}
+	/* Readiness outranks timers (priority 0 is the most urgent): a
+	 * connect that completes as its deadline expires has connected.
+	 * Only now: bufferevent_socket_connect() sets the descriptor again,
+	 * which puts its events back at the default priority.  Fails
+	 * harmlessly on a base with one priority. */
+	bufferevent_priority_set(p->bev, 0);
 	*stage = AP_STAGE_HANDSHAKE;
 	return (p);
 fail:
