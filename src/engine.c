@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "pool.h"
 #include "xmalloc.h"
 
 void
@@ -38,7 +39,7 @@ ap_engine_target_free(struct target *t)
 	if (t->attempts != t->attempts_inline)
 		free(t->attempts);
 	free(t->banner);
-	free(t);
+	ap_pool_free(t);
 }
 
 /* Double an array that starts inline in the target. */
@@ -574,8 +575,7 @@ ap_engine_target_start(struct ap_engine *eng, const struct ap_input_item *it)
 	}
 	textlen = strlen(it->text) + 1;
 	hostlen = strlen(it->host) + 1;
-	t = xmalloc(sizeof(*t) + textlen + hostlen);
-	memset(t, 0, sizeof(*t));
+	t = ap_pool_xcalloc(1, sizeof(*t) + textlen + hostlen);
 	t->eng = eng;
 	t->text = memcpy(t->strings, it->text, textlen);
 	t->host = memcpy(t->strings + textlen, it->host, hostlen);

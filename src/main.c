@@ -21,6 +21,7 @@
 #include "input.h"
 #include "output.h"
 #include "parallel.h"
+#include "pool.h"
 #include "stats.h"
 #include "xmalloc.h"
 
@@ -257,6 +258,8 @@ main(int argc, char **argv)
 
 	/* A closed pipe is an EPIPE to handle, not a death. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Before any other libevent call: see pool.h. */
+	ap_pool_use_for_libevent();
 	memset(&of, 0, sizeof(of));
 
 	rc = ap_cli_parse(argc, argv, &opt, errbuf, sizeof(errbuf));
@@ -369,6 +372,7 @@ out:
 	ap_input_free(input);
 	output_abandon(&of);
 	ap_options_free(&opt);
+	ap_pool_drain();
 	/* stdout may be a closed pipe: nothing more to say there. */
 	if (fclose(stdout) == EOF && errno != EPIPE && code < EXIT_SYSTEM &&
 	    (tally == NULL || !tally->output_closed))

@@ -5,6 +5,7 @@
  * its own pipe, so one SIGINT cancels the whole run. */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 
 #include "clock.h"
 #include "parallel.h"
+#include "pool.h"
 #include "progress.h"
 #include "share.h"
 #include "stats.h"
@@ -44,6 +46,7 @@ worker_main(void *arg)
 	ssize_t		 n;
 
 	w->tally = ap_engine_run(w->eng);
+	ap_pool_drain();
 	atomic_fetch_sub(w->running, 1);
 	n = write(w->done_fd, "d", 1);
 	(void)n;
@@ -191,6 +194,29 @@ run_threads(const struct ap_options *o, struct ap_share *share,
 	}
 }
 
+/*
+ * Grow the descriptor table now, while this is the only thread.  Linux
+ * grows it by doubling, and once threads share it every growth waits for
+ * an RCU grace period (synchronize_rcu() in expand_fdtable()): 10-20 ms
+ * during which an engine starts nothing, several times on the way to -c
+ * sockets.  Duplicating a descriptor to the highest number the run may
+ * use, then closing it, grows the table once and at once.
+ */
+static void
+reserve_fds(int fd, unsigned sockets)
+{
+	struct rlimit	rl;
+	rlim_t		top = (rlim_t)sockets + 64;	/* and the run's own */
+	int		dup;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_cur != RLIM_INFINITY && top >= rl.rlim_cur)
+		top = rl.rlim_cur - 1;
+	if ((dup = fcntl(fd, F_DUPFD_CLOEXEC, (int)top)) != -1)
+		close(dup);
+}
+
 int
 ap_parallel_run(const struct ap_options *o, struct ap_input *input,
     struct ap_writer *writer, struct ap_stats *stats, int n, uint64_t total,
@@ -202,6 +228,7 @@ ap_parallel_run(const struct ap_options *o, struct ap_input *input,
 	sigset_t	 set, old;
 	int		 i, rc = -1, sigfd = -1;
 	int		 done[2] = { -1, -1 };
+	unsigned	 sockets;
 
 	memset(tally, 0, sizeof(*tally));
 	*peak = 0;
@@ -232,6 +259,9 @@ ap_parallel_run(const struct ap_options *o, struct ap_input *input,
 		    w[i].stats, errbuf, errlen)) == NULL)
 			goto out;
 	}
+	for (i = 0, sockets = 0; i < n; i++)
+		sockets += ap_engine_concurrency(w[i].eng);
+	reserve_fds(done[0], sockets);
 	run_threads(o, share, w, n, total, writer, sigfd, done[0], tally);
 	for (i = 0; i < n; i++) {
 		*peak += ap_engine_peak_inflight(w[i].eng);

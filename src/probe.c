@@ -21,7 +21,7 @@
 
 #include "clock.h"
 #include "probe.h"
-#include "xmalloc.h"
+#include "pool.h"
 
 struct ap_probe {
 	struct bufferevent	*bev;		/* NULL: failed at once */
@@ -163,7 +163,7 @@ report_later(struct event_base *base, struct ap_probe *p, int error,
 	p->outcome.error = error;
 	p->outcome.stage = stage;
 	if ((p->report = evtimer_new(base, report_cb, p)) == NULL) {
-		free(p);
+		ap_pool_free(p);
 		errno = ENOMEM;
 		return (NULL);
 	}
@@ -179,7 +179,7 @@ ap_probe_start(struct event_base *base, const struct ap_addr *dst,
 	struct ap_probe	*p;
 	int		 save_errno;
 
-	p = xcalloc(1, sizeof(*p));
+	p = ap_pool_xcalloc(1, sizeof(*p));
 	p->cb = cb;
 	p->arg = arg;
 	p->start_us = ap_now_us();
@@ -238,7 +238,7 @@ fail:
 		bufferevent_free(p->bev);	/* closes p->fd */
 	else if (p->fd != -1)
 		close(p->fd);
-	free(p);
+	ap_pool_free(p);
 	errno = save_errno;
 	return (NULL);
 }
@@ -299,5 +299,5 @@ ap_probe_free(struct ap_probe *p)
 		bufferevent_free(p->bev);	/* closes p->fd */
 	} else if (p->fd != -1)
 		close(p->fd);
-	free(p);
+	ap_pool_free(p);
 }

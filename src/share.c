@@ -13,17 +13,19 @@
 #include <unistd.h>
 
 #include "hosts.h"
+#include "pool.h"
 #include "share.h"
 #include "xmalloc.h"
 
 #define BATCH		64	/* items an engine takes in one go */
 #define QUEUE_MAX	1024	/* items waiting for one engine */
 
+/* One block: the item, then its strings (the file name is borrowed). */
 struct item {
 	struct item		*next;
 	enum ap_input_rc	 rc;
-	struct ap_input_item	 it;	/* strings below, file borrowed */
-	char			*text, *host, *reason;
+	struct ap_input_item	 it;	/* strings in strings[] */
+	char			 strings[];
 };
 
 struct queue {
@@ -73,12 +75,7 @@ ap_share_new(struct ap_input *input, int n, FILE *out)
 static void
 item_free(struct item *it)
 {
-	if (it == NULL)
-		return;
-	free(it->text);
-	free(it->host);
-	free(it->reason);
-	free(it);
+	ap_pool_free(it);
 }
 
 void
@@ -130,19 +127,37 @@ ap_share_wake_all(struct ap_share *s, char c)
 		wake(s, i, c);
 }
 
+/* Copy s (NULL stays NULL) to *at and step past it. */
+static const char *
+put_string(char **at, const char *s, size_t len)
+{
+	char	*d = *at;
+
+	if (s == NULL)
+		return (NULL);
+	memcpy(d, s, len + 1);
+	*at += len + 1;
+	return (d);
+}
+
 static struct item *
 item_copy(enum ap_input_rc rc, const struct ap_input_item *src)
 {
-	struct item	*it = xcalloc(1, sizeof(*it));
+	struct item	*it;
+	size_t		 tl, hl, rl;
+	char		*at;
 
+	tl = src->text != NULL ? strlen(src->text) : 0;
+	hl = src->host != NULL ? strlen(src->host) : 0;
+	rl = src->reason != NULL ? strlen(src->reason) : 0;
+	it = ap_pool_xmalloc(sizeof(*it) + tl + hl + rl + 3);
+	it->next = NULL;
 	it->rc = rc;
 	it->it = *src;
-	if (src->text != NULL)
-		it->it.text = it->text = xstrdup(src->text);
-	if (src->host != NULL)
-		it->it.host = it->host = xstrdup(src->host);
-	if (src->reason != NULL)
-		it->it.reason = it->reason = xstrdup(src->reason);
+	at = it->strings;
+	it->it.text = put_string(&at, src->text, tl);
+	it->it.host = put_string(&at, src->host, hl);
+	it->it.reason = put_string(&at, src->reason, rl);
 	return (it);
 }
 
@@ -212,8 +227,10 @@ refill(struct ap_share *s, int idx, uint64_t *woke)
 			break;
 		}
 		/* A name's targets all go to one engine, which then asks
-		 * DNS once; other items stay with the reader. */
-		to = rc == AP_INPUT_TARGET ?
+		 * DNS once.  Other items, addresses included, stay with the
+		 * reader: an engine that reads for itself never waits for
+		 * another to make room or to wake it. */
+		to = rc == AP_INPUT_TARGET && !in.host_is_ip ?
 		    (int)(ap_name_hash(in.host) % (uint32_t)s->n) : idx;
 		it = item_copy(rc, &in);
 		enqueue(&s->slots[to].q, it);

@@ -18,7 +18,7 @@
 
 #include "result.h"
 #include "target.h"
-#include "xmalloc.h"
+#include "pool.h"
 
 #define HOST_MAX	253	/* longest DNS name in text form */
 #define TEXT_SHOW	200	/* escaped text is cut here, then "..." */
@@ -132,9 +132,9 @@ make_text(const char *s, size_t len)
 	size_t	 tlen;
 
 	if (len <= AP_LINE_MAX && text_fit(s, len))
-		return (xstrndup(s, len));
+		return (ap_pool_xstrndup(s, len));
 	tlen = TEXT_SHOW + 4;
-	t = xmalloc(tlen);
+	t = ap_pool_xmalloc(tlen);
 	escape_into(t, tlen, s, len, TEXT_SHOW);
 	return (t);
 }
@@ -197,7 +197,7 @@ portlist_add(struct ap_portlist *pl, size_t *cap, uint16_t lo, uint16_t hi)
 {
 	if (pl->nranges == *cap) {
 		*cap = *cap == 0 ? 4 : *cap * 2;
-		pl->ranges = xreallocarray(pl->ranges, *cap,
+		pl->ranges = ap_pool_xreallocarray(pl->ranges, *cap,
 		    sizeof(*pl->ranges));
 	}
 	pl->ranges[pl->nranges].lo = lo;
@@ -386,7 +386,7 @@ ap_portlist_free(struct ap_portlist *pl)
 {
 	if (pl == NULL)
 		return;
-	free(pl->ranges);
+	ap_pool_free(pl->ranges);
 	memset(pl, 0, sizeof(*pl));
 }
 
@@ -441,7 +441,7 @@ set_host(struct ap_line *out, const char *h, size_t len, bool bracketed,
 			return (-1);
 		}
 	}
-	out->host = xstrndup(h, len);
+	out->host = ap_pool_xstrndup(h, len);
 	if (bracketed || memchr(h, ':', len) != NULL) {
 		if (!is_ip6(out->host)) {
 			ap_set_error(errbuf, errlen, bracketed ?
@@ -591,8 +591,8 @@ ap_line_free(struct ap_line *l)
 {
 	if (l == NULL)
 		return;
-	free(l->text);
-	free(l->host);
+	ap_pool_free(l->text);
+	ap_pool_free(l->host);
 	ap_portlist_free(&l->ports);
 	memset(l, 0, sizeof(*l));
 }

@@ -11,8 +11,8 @@
 
 #include "xmalloc.h"
 
-static void
-out_of_memory(size_t size)
+void
+xmalloc_fail(size_t size)
 {
 	static const char msg[] = "asyncprobe: out of memory\n";
 
@@ -31,7 +31,7 @@ xmalloc(size_t size)
 	void	*p;
 
 	if ((p = malloc(size == 0 ? 1 : size)) == NULL)
-		out_of_memory(size);
+		xmalloc_fail(size);
 	return (p);
 }
 
@@ -41,7 +41,7 @@ xcalloc(size_t n, size_t size)
 	void	*p;
 
 	if ((p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size)) == NULL)
-		out_of_memory(n * size);
+		xmalloc_fail(n * size);
 	return (p);
 }
 
@@ -51,9 +51,9 @@ xreallocarray(void *old, size_t n, size_t size)
 	void	*p;
 
 	if (size != 0 && n > SIZE_MAX / size)
-		out_of_memory(SIZE_MAX);
+		xmalloc_fail(SIZE_MAX);
 	if ((p = realloc(old, n * size == 0 ? 1 : n * size)) == NULL)
-		out_of_memory(n * size);
+		xmalloc_fail(n * size);
 	return (p);
 }
 

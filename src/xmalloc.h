@@ -12,5 +12,7 @@ void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
+/* Say "out of memory" and exit 4. */
+void	 xmalloc_fail(size_t) __attribute__((noreturn));
 
 #endif
