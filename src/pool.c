@@ -25,7 +25,7 @@
 #include "pool.h"
 #include "xmalloc.h"
 
-#define POOL_STEP	64
+#define POOL_STEP	16
 #define POOL_MAX	1024
 #define POOL_CLASSES	(POOL_MAX / POOL_STEP)
 
@@ -55,9 +55,8 @@ struct cache {
 
 static _Thread_local struct cache cache;
 
-/* Whether freed blocks are kept at all. */
-static bool
-pool_on(void)
+bool
+ap_pool_caching(void)
 {
 #ifdef POOL_SANITIZED
 	return (false);
@@ -128,7 +127,7 @@ ap_pool_free(void *p)
 	if (p == NULL)
 		return;
 	h = (struct header *)p - 1;
-	if (h->cls >= POOL_CLASSES || !pool_on() ||
+	if (h->cls >= POOL_CLASSES || !ap_pool_caching() ||
 	    cache.n[h->cls] >= AP_POOL_KEEP) {
 		free(h);
 		return;

@@ -13,6 +13,7 @@
 #ifndef AP_POOL_H
 #define AP_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define AP_POOL_KEEP	4096
@@ -28,6 +29,10 @@ void	*ap_pool_xmalloc(size_t);
 void	*ap_pool_xcalloc(size_t, size_t);
 void	*ap_pool_xreallocarray(void *, size_t, size_t);
 char	*ap_pool_xstrndup(const char *, size_t);
+
+/* Whether freed blocks are kept: not under AddressSanitizer or
+ * valgrind, where each goes back to malloc at once. */
+bool	 ap_pool_caching(void);
 
 /* Give this thread's cached blocks back to malloc.  Each thread that
  * used the pool calls it before it ends. */

@@ -508,6 +508,65 @@ END_TEST
 
 #define NELEM(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
+/*
+ * "host:port" lines take a one-scan fast path; the same line with a blank
+ * on each side takes the general parser (the blanks are trimmed).  Both
+ * must give the same answer, field by field, error text included.
+ */
+static const char *const plain_cases[] = {
+	"127.0.0.1:80", "10.1.2.3:65535", "1.2.3.4:1", "255.255.255.255:443",
+	"0.0.0.0:22", "example.com:443", "a:1", "host_name-1.example:8080",
+	"1.2.3:80", "1.2.3.4.5:80", "01.2.3.4:80", "1.2.3.04:80",
+	"256.1.1.1:80", "1..2.3:80", ".1.2.3.4:80", "1.2.3.4.:80",
+	"1.2.3.4:0", "1.2.3.4:65536", "1.2.3.4:080", "1.2.3.4:00080",
+	"1.2.3.4:999999", "1.2.3.4:", ":80", "h:8a", "h:http", "h:80,443",
+	"h:22-25", "h::80", "-:80", "1e2.3.4.5:80", "123456789012:80",
+	"[::1]:80", "::1", "h:+80", "h:-80", "4294967296.0.0.1:80",
+	"h\x01:80", "h\xc3\xa9:80", "h:80 # c", "h 80",
+};
+
+static void
+assert_same_line(enum ap_line_rc ra, const struct ap_line *a,
+    const char *ea, enum ap_line_rc rb, const struct ap_line *b,
+    const char *eb)
+{
+	size_t	i;
+
+	ck_assert_int_eq(ra, rb);
+	ck_assert_str_eq(ea, eb);
+	if (ra != OK)
+		return;
+	ck_assert_str_eq(a->text, b->text);
+	ck_assert_str_eq(a->host, b->host);
+	ck_assert_int_eq(a->host_is_ip, b->host_is_ip);
+	ck_assert_int_eq(a->ip_family, b->ip_family);
+	ck_assert_mem_eq(a->ip, b->ip, sizeof(a->ip));
+	ck_assert_uint_eq(a->ports.count, b->ports.count);
+	ck_assert_uint_eq(a->ports.nranges, b->ports.nranges);
+	for (i = 0; i < a->ports.nranges; i++) {
+		ck_assert_uint_eq(a->ports.ranges[i].lo, b->ports.ranges[i].lo);
+		ck_assert_uint_eq(a->ports.ranges[i].hi, b->ports.ranges[i].hi);
+	}
+}
+
+START_TEST(test_line_fast_path_same)
+{
+	const char	*line = plain_cases[_i];
+	char		 padded[128], ea[256], eb[256];
+	struct ap_line	 a, b;
+	enum ap_line_rc	 ra, rb;
+
+	snprintf(padded, sizeof(padded), " %s\t", line);
+	memset(&a, 0xa5, sizeof(a));		/* parse must set every field */
+	memset(&b, 0x5a, sizeof(b));
+	ra = ap_line_parse(line, strlen(line), NULL, &a, ea, sizeof(ea));
+	rb = ap_line_parse(padded, strlen(padded), NULL, &b, eb, sizeof(eb));
+	assert_same_line(ra, &a, ea, rb, &b, eb);
+	ap_line_free(&a);
+	ap_line_free(&b);
+}
+END_TEST
+
 static Suite *
 target_suite(void)
 {
@@ -521,6 +580,8 @@ target_suite(void)
 	tcase_add_test(tc, test_line_host_length);
 	tcase_add_test(tc, test_line_ip_bytes);
 	tcase_add_test(tc, test_line_no_errbuf);
+	tcase_add_loop_test(tc, test_line_fast_path_same, 0,
+	    NELEM(plain_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("portlist");

@@ -111,6 +111,46 @@ check_reparse(const struct ap_line *l, const struct ap_portlist *defports)
 	ap_line_free(&again);
 }
 
+/*
+ * The same line with a blank on each side takes the general parser (the
+ * blanks are trimmed), never the "host:port" fast path: both must answer
+ * alike, error text included.
+ */
+static void
+check_padded(const char *line, size_t len, const struct ap_portlist *defports,
+    enum ap_line_rc rc, const struct ap_line *l, const char *err)
+{
+	struct ap_line	 p;
+	enum ap_line_rc	 prc;
+	char		 padded[AP_LINE_MAX + 2], perr[ERRLEN];
+	size_t		 i;
+
+	if (len + 2 > AP_LINE_MAX)
+		return;		/* the padding alone would make it too long */
+	padded[0] = ' ';
+	memcpy(padded + 1, line, len);
+	padded[len + 1] = '\t';
+	prc = ap_line_parse(padded, len + 2, defports, &p, perr, sizeof(perr));
+	FUZZ_CHECK(prc == rc, "rc %d, padded %d: '%s'", (int)rc, (int)prc,
+	    fuzz_show(line, len));
+	FUZZ_CHECK(strcmp(perr, err) == 0, "'%s' vs '%s'", err, perr);
+	if (rc == AP_LINE_OK) {
+		FUZZ_CHECK(strcmp(p.text, l->text) == 0 &&
+		    strcmp(p.host, l->host) == 0 &&
+		    p.host_is_ip == l->host_is_ip &&
+		    p.ip_family == l->ip_family &&
+		    memcmp(p.ip, l->ip, sizeof(p.ip)) == 0 &&
+		    p.ports.nranges == l->ports.nranges &&
+		    p.ports.count == l->ports.count, "'%s'",
+		    fuzz_show(line, len));
+		for (i = 0; i < l->ports.nranges; i++)
+			FUZZ_CHECK(p.ports.ranges[i].lo == l->ports.ranges[i].lo &&
+			    p.ports.ranges[i].hi == l->ports.ranges[i].hi,
+			    "'%s'", fuzz_show(line, len));
+	}
+	ap_line_free(&p);
+}
+
 static void
 check_line(const char *line, size_t len, const struct ap_portlist *defports)
 {
@@ -124,6 +164,7 @@ check_line(const char *line, size_t len, const struct ap_portlist *defports)
 	FUZZ_CHECK(rc == AP_LINE_OK || rc == AP_LINE_SKIP ||
 	    rc == AP_LINE_INVALID, "rc %d", (int)rc);
 	FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL, "errbuf open");
+	check_padded(line, len, defports, rc, &l, err);
 	if (rc == AP_LINE_SKIP) {
 		FUZZ_CHECK(l.text == NULL && l.host == NULL &&
 		    l.ports.count == 0, "SKIP with a result");
