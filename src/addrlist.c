@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "addrlist.h"
-#include "xmalloc.h"
+#include "pool.h"
 
 bool
 ap_addr_equal(const struct ap_addr *a, const struct ap_addr *b)
@@ -59,7 +59,7 @@ ap_addrlist_add(struct ap_addrlist *l, const struct sockaddr *sa,
 		return (false);
 	if (*n == *cap) {
 		*cap = *cap == 0 ? 2 : *cap * 2;
-		*v = xreallocarray(*v, *cap, sizeof(**v));
+		*v = ap_pool_xreallocarray(*v, *cap, sizeof(**v));
 	}
 	(*v)[(*n)++] = a;
 	return (true);
@@ -113,8 +113,8 @@ ap_addrlist_pending(const struct ap_addrlist *l)
 void
 ap_addrlist_clear(struct ap_addrlist *l)
 {
-	free(l->v6);
-	free(l->v4);
+	ap_pool_free(l->v6);
+	ap_pool_free(l->v4);
 	memset(l, 0, sizeof(*l));
 }
 

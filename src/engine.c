@@ -218,10 +218,9 @@ ap_engine_deadline_cb(evutil_socket_t fd, short what, void *arg)
 static const struct timeval *
 attempt_timeout(const struct target *t, struct timeval *tv)
 {
-	int64_t	left = t->deadline_us - ap_now_us();
 	int64_t	cap = (int64_t)t->eng->opt->attempt_timeout_ms * 1000;
 
-	if (cap <= 0 || cap >= left)
+	if (cap <= 0 || cap >= t->deadline_us - ap_now_us())
 		return (NULL);
 	tv->tv_sec = cap / 1000000;
 	tv->tv_usec = cap % 1000000;
