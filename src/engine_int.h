@@ -39,10 +39,17 @@
 /* RFC 8305 3: how long an A answer waits for the AAAA one. */
 #define RESOLUTION_DELAY_MS	50
 
-/* Event priorities: socket readiness first, so a connect that completes
- * as its deadline expires counts as connected; the output flush last, so
- * it runs when the loop is about to wait. */
-enum { PRIO_IO, PRIO_TIMER, PRIO_FLUSH, NPRIO };
+/*
+ * Event priorities.  libevent runs only the most urgent priority that has
+ * events ready, so a busy one starves those below it: everything that
+ * must keep happening during a scan (sockets, evdns, deadlines, the
+ * progress line) shares PRIO_RUN, libevent's default.  Readiness still
+ * beats a deadline that expires in the same pass: libevent queues the
+ * ready sockets before the expired timers.  Signals go first; the output
+ * flush (which also runs every FLUSH_EVERY_US) and input yields wait for
+ * a quiet pass.
+ */
+enum { PRIO_SIGNAL, PRIO_RUN, PRIO_IDLE, NPRIO };
 
 enum target_state {
 	TS_RESOLVING,		/* waiting for addresses */

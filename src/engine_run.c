@@ -484,14 +484,14 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 	    eng);
 	if (eng->fill_ev == NULL || eng->flush_ev == NULL ||
 	    eng->refill_ev == NULL ||
-	    event_priority_set(eng->refill_ev, PRIO_IO) == -1 ||
+	    event_priority_set(eng->refill_ev, PRIO_RUN) == -1 ||
 	    eng->deadline_ev == NULL ||
-	    event_priority_set(eng->deadline_ev, PRIO_TIMER) == -1 ||
+	    event_priority_set(eng->deadline_ev, PRIO_RUN) == -1 ||
 	    eng->retry_ev == NULL || eng->stop_ev == NULL ||
 	    eng->runtime_ev == NULL || eng->rate_ev == NULL ||
 	    eng->progress_ev == NULL ||
-	    event_priority_set(eng->flush_ev, PRIO_FLUSH) == -1 ||
-	    event_priority_set(eng->fill_ev, PRIO_FLUSH) == -1) {
+	    event_priority_set(eng->flush_ev, PRIO_IDLE) == -1 ||
+	    event_priority_set(eng->fill_ev, PRIO_IDLE) == -1) {
 		snprintf(errbuf, errlen, "cannot create events");
 		goto fail;
 	}
@@ -510,6 +510,9 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 	eng->sigusr1_ev = evsignal_new(eng->base, SIGUSR1, ap_engine_sigusr1_cb, eng);
 	if (eng->sigint_ev == NULL || eng->sigusr1_ev == NULL ||
 	    eng->sigterm_ev == NULL ||
+	    event_priority_set(eng->sigint_ev, PRIO_SIGNAL) == -1 ||
+	    event_priority_set(eng->sigterm_ev, PRIO_SIGNAL) == -1 ||
+	    event_priority_set(eng->sigusr1_ev, PRIO_SIGNAL) == -1 ||
 	    event_add(eng->sigint_ev, NULL) == -1 ||
 	    event_add(eng->sigterm_ev, NULL) == -1 ||
 	    event_add(eng->sigusr1_ev, NULL) == -1) {
@@ -564,7 +567,7 @@ ap_engine_run(struct ap_engine *eng)
 		struct timeval tv = { eng->progress_tty ? 0 : 1,
 		    eng->progress_tty ? 250000 : 0 };
 
-		event_priority_set(eng->progress_ev, PRIO_FLUSH);
+		event_priority_set(eng->progress_ev, PRIO_RUN);
 		event_add(eng->progress_ev, &tv);
 	}
 	if (eng->opt->max_runtime_ms > 0) {

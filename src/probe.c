@@ -224,12 +224,10 @@ ap_probe_start(struct event_base *base, const struct ap_addr *dst,
 		errno = ENOMEM;
 		goto fail;
 	}
-	/* Readiness outranks timers (priority 0 is the most urgent): a
-	 * connect that completes as its deadline expires has connected.
-	 * Only now: bufferevent_socket_connect() sets the descriptor again,
-	 * which puts its events back at the default priority.  Fails
-	 * harmlessly on a base with one priority. */
-	bufferevent_priority_set(p->bev, 0);
+	/* Its events keep the base's default priority, the one the
+	 * caller's timers share: see engine_int.h.  (Setting another would
+	 * have to come after bufferevent_socket_connect(), which sets the
+	 * descriptor again and the default priority with it.) */
 	*stage = AP_STAGE_HANDSHAKE;
 	return (p);
 fail:
