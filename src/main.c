@@ -372,7 +372,8 @@ out:
 	ap_input_free(input);
 	output_abandon(&of);
 	ap_options_free(&opt);
-	ap_pool_drain();
+	/* The pool's cached blocks are left to go with the process: see
+	 * pool.h. */
 	/* stdout may be a closed pipe: nothing more to say there. */
 	if (fclose(stdout) == EOF && errno != EPIPE && code < EXIT_SYSTEM &&
 	    (tally == NULL || !tally->output_closed))

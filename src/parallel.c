@@ -23,7 +23,6 @@
 
 #include "clock.h"
 #include "parallel.h"
-#include "pool.h"
 #include "progress.h"
 #include "share.h"
 #include "stats.h"
@@ -46,7 +45,6 @@ worker_main(void *arg)
 	ssize_t		 n;
 
 	w->tally = ap_engine_run(w->eng);
-	ap_pool_drain();
 	atomic_fetch_sub(w->running, 1);
 	n = write(w->done_fd, "d", 1);
 	(void)n;
