@@ -58,7 +58,7 @@ grow(void *v, void *inline_v, size_t *cap, size_t size)
 }
 
 static struct ap_attempt *
-attempt_add(struct target *t, const struct ap_addr *a)
+attempt_add(struct target *t, const struct ap_addr *a, int64_t start_us)
 {
 	struct ap_attempt	*at;
 
@@ -69,7 +69,7 @@ attempt_add(struct target *t, const struct ap_addr *a)
 	memset(at, 0, sizeof(*at));
 	ap_addr_ntop(a, at->ip, sizeof(at->ip));
 	at->family = a->u.sa.sa_family;
-	at->start_us = ap_now_us() - t->start_us;
+	at->start_us = start_us - t->start_us;
 	return (at);
 }
 
@@ -92,9 +92,12 @@ static void
 abandon_others(struct target *t)
 {
 	struct ap_attempt	*at;
-	int64_t			 now = ap_now_us();
+	int64_t			 now;
 	size_t			 i;
 
+	if (t->nactive == 0)
+		return;
+	now = ap_now_us();
 	for (i = 0; i < t->nactive; i++) {
 		at = &t->attempts[t->active[i].attempt];
 		at->error = ECANCELED;
@@ -102,8 +105,7 @@ abandon_others(struct target *t)
 		at->duration_us = now - t->start_us - at->start_us;
 		ap_probe_free(t->active[i].probe);
 	}
-	if (t->nactive > 0)
-		engine_kick_starved(t->eng);
+	engine_kick_starved(t->eng);
 	t->nactive = 0;
 }
 
@@ -316,7 +318,7 @@ ap_engine_target_try_next(struct target *t)
 			break;
 		}
 		t->state = TS_CONNECTING;
-		at = attempt_add(t, a);
+		at = attempt_add(t, a, ap_probe_started_us(p));
 		if (t->nactive == t->capactive)
 			t->active = grow(t->active, t->active_inline,
 			    &t->capactive, sizeof(*t->active));
@@ -369,7 +371,7 @@ target_settle(struct target *t)
 {
 	struct ap_engine	*eng = t->eng;
 	struct ap_attempt	*at;
-	int64_t			 now = ap_now_us();
+	int64_t			 now = 0;
 	size_t			 i;
 
 	if (t->talker != NULL) {
@@ -381,6 +383,8 @@ target_settle(struct target *t)
 	}
 	if (t->winner >= 0)
 		abandon_others(t);
+	if (t->nactive > 0 || t->starved)
+		now = ap_now_us();
 	for (i = 0; i < t->nactive; i++) {
 		at = &t->attempts[t->active[i].attempt];
 		/* Cut short by a signal or --max-runtime, not timed out. */
@@ -396,7 +400,7 @@ target_settle(struct target *t)
 	if (t->starved && t->winner < 0) {
 		/* Out of descriptors or ports until the very end: only now
 		 * is that a verdict (SPEC 3.6). */
-		at = attempt_add(t, &t->starved_addr);
+		at = attempt_add(t, &t->starved_addr, now);
 		at->error = t->starved_error;
 		at->stage = t->starved_stage;
 	}

@@ -36,6 +36,7 @@
 #define SHARE_CHUNK		65536
 /* Flush records at least this often even when the loop never idles. */
 #define FLUSH_EVERY_US		100000
+#define FLUSH_CHECK		32
 /* RFC 8305 3: how long an A answer waits for the AAAA one. */
 #define RESOLUTION_DELAY_MS	50
 
@@ -162,6 +163,7 @@ struct ap_engine {
 	char			*group_buf;
 	size_t			 group_len;
 	int64_t			 last_flush_us;
+	unsigned		 emits;		/* records, for FLUSH_CHECK */
 	struct ap_engine_tally	 tally;
 };
 
