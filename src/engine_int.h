@@ -37,6 +37,8 @@
 /* Flush records at least this often even when the loop never idles. */
 #define FLUSH_EVERY_US		100000
 #define FLUSH_CHECK		32
+/* --rate: how far behind its schedule a late timer may leave it. */
+#define RATE_CATCHUP_US		10000
 /* RFC 8305 3: how long an A answer waits for the AAAA one. */
 #define RESOLUTION_DELAY_MS	50
 

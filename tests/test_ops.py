@@ -268,6 +268,20 @@ class Load(aptest.TestCase):
                 self.assertLess(r.elapsed, 3.0, r.describe())
                 self.assertLess(fast.elapsed, r.elapsed / 2)
 
+    def test_rate_above_the_clock_tick(self):
+        """A rate whose interval (0.5 ms) is shorter than the loop's
+        timer tick: starts that fell due while the timer slept go at
+        once, so 1000 starts at 2000/s take about 0.5 s, not one tick
+        each (4 s at 250 ticks a second)."""
+        stdin = lines_of(*[self.A] * 1000)
+        for j in ("1", "2"):
+            with self.subTest(j=j):
+                r = aptest.run(["-q", "-j", j, "--rate", "2000"], stdin,
+                               timeout=60)
+                self.assertEqual(r.rc, 0, r.describe())
+                self.assertGreaterEqual(r.elapsed, 0.45, r.describe())
+                self.assertLess(r.elapsed, 2.0, r.describe())
+
     def test_shards_partition_the_input(self):
         src = [self.A, self.R, "bad line here", self.A, self.R, self.A,
                self.A, "nope", self.R, self.A, self.A]
