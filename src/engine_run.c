@@ -69,7 +69,6 @@ rate_take(struct ap_engine *eng)
 	eng->rate_next_us += 1e6 / eng->rate;
 }
 
-/* Take targets from the input while there is room for them. */
 /* Read on after the loop has polled once more.  A zero timeout, not
  * event_active(): an event made active from its own callback runs again
  * in the same pass, and the loop would never poll. */
@@ -97,6 +96,7 @@ wait_for_input(struct ap_engine *eng, int fd)
 	event_add(eng->input_ev, NULL);
 }
 
+/* Take targets from the input while there is room for them. */
 void
 ap_engine_fill(struct ap_engine *eng)
 {

@@ -155,12 +155,63 @@ is_ip6(const char *s)
 	return (inet_pton(AF_INET6, s, &a6) == 1);
 }
 
+/* Bytes a host name may hold: letters, digits, '-', '.', '_'. */
+static const unsigned char host_byte[256] = {
+	['-'] = 1, ['.'] = 1, ['_'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1
+};
+
+/* inet_pton(AF_INET) on len bytes: four decimal octets, no leading
+ * zeros, nothing else. */
+static bool
+parse_ip4(const char *s, size_t len, unsigned char ip[4])
+{
+	unsigned char	a[4];
+	unsigned	octet = 0, parts = 0;
+	bool		digit = false;
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			if (digit && octet == 0)
+				return (false);		/* "01" */
+			octet = octet * 10 + (unsigned)(s[i] - '0');
+			if (octet > 255)
+				return (false);
+			if (!digit && ++parts > 4)
+				return (false);
+			digit = true;
+		} else if (s[i] == '.' && digit && parts < 4) {
+			a[parts - 1] = (unsigned char)octet;
+			octet = 0;
+			digit = false;
+		} else
+			return (false);
+	}
+	if (parts != 4 || !digit)
+		return (false);
+	a[3] = (unsigned char)octet;
+	memcpy(ip, a, sizeof(a));	/* as inet_pton: only on success */
+	return (true);
+}
+
 /* A numeric host: its family and address, kept so that nobody parses
  * it again. */
 static bool
 parse_ip(struct ap_line *out)
 {
-	if (inet_pton(AF_INET, out->host, out->ip) == 1)
+	if (parse_ip4(out->host, strlen(out->host), out->ip))
 		out->ip_family = AF_INET;
 	else if (inet_pton(AF_INET6, out->host, out->ip) == 1)
 		out->ip_family = AF_INET6;
@@ -181,10 +232,7 @@ ap_host_valid(const char *host)
 	if (len > HOST_MAX)
 		return (false);
 	for (i = 0; i < len; i++) {
-		if (!((host[i] >= 'a' && host[i] <= 'z') ||
-		    (host[i] >= 'A' && host[i] <= 'Z') ||
-		    (host[i] >= '0' && host[i] <= '9') ||
-		    host[i] == '-' || host[i] == '.' || host[i] == '_'))
+		if (!host_byte[(unsigned char)host[i]])
 			return (false);
 	}
 	return (true);
@@ -433,10 +481,8 @@ set_host(struct ap_line *out, const char *h, size_t len, bool bracketed,
 		return (-1);
 	}
 	for (i = 0; i < len; i++) {
-		if (!((h[i] >= 'a' && h[i] <= 'z') ||
-		    (h[i] >= 'A' && h[i] <= 'Z') ||
-		    (h[i] >= '0' && h[i] <= '9') ||
-		    h[i] == '-' || h[i] == '.' || h[i] == '_' || h[i] == ':')) {
+		/* ':' only for IPv6, checked below. */
+		if (!host_byte[(unsigned char)h[i]] && h[i] != ':') {
 			ap_set_error(errbuf, errlen, "bad character in host");
 			return (-1);
 		}
@@ -530,57 +576,6 @@ split_line(struct ap_line *out, const char *s, size_t len, const char **port,
 	*port = colon + 1;
 	*portlen = (size_t)(end - colon - 1);
 	return (0);
-}
-
-/* Bytes a plain host may hold: what set_host() accepts, but ':'. */
-static const unsigned char host_byte[256] = {
-	['-'] = 1, ['.'] = 1, ['_'] = 1,
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
-	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
-	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-	['Y'] = 1, ['Z'] = 1,
-	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
-	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
-	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-	['y'] = 1, ['z'] = 1
-};
-
-/* inet_pton(AF_INET) on len bytes: four decimal octets, no leading
- * zeros, nothing else. */
-static bool
-parse_ip4(const char *s, size_t len, unsigned char ip[4])
-{
-	unsigned char	a[4];
-	unsigned	octet = 0, parts = 0;
-	bool		digit = false;
-	size_t		i;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] >= '0' && s[i] <= '9') {
-			if (digit && octet == 0)
-				return (false);		/* "01" */
-			octet = octet * 10 + (unsigned)(s[i] - '0');
-			if (octet > 255)
-				return (false);
-			if (!digit && ++parts > 4)
-				return (false);
-			digit = true;
-		} else if (s[i] == '.' && digit && parts < 4) {
-			a[parts - 1] = (unsigned char)octet;
-			octet = 0;
-			digit = false;
-		} else
-			return (false);
-	}
-	if (parts != 4 || !digit)
-		return (false);
-	a[3] = (unsigned char)octet;
-	memcpy(ip, a, sizeof(a));	/* as inet_pton: only on success */
-	return (true);
 }
 
 /*
