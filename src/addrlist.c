@@ -98,6 +98,19 @@ ap_addrlist_unget(struct ap_addrlist *l, const struct ap_addr *a)
 	}
 }
 
+void
+ap_addrlist_rewind(struct ap_addrlist *l)
+{
+	l->next6 = l->next4 = 0;
+	l->last_family = 0;
+}
+
+size_t
+ap_addrlist_handed(const struct ap_addrlist *l)
+{
+	return (l->next6 + l->next4);
+}
+
 size_t
 ap_addrlist_count(const struct ap_addrlist *l)
 {

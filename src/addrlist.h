@@ -39,6 +39,10 @@ const struct ap_addr *ap_addrlist_next(struct ap_addrlist *);
 /* Give the address ap_addrlist_next() returned last back, so it comes out
  * again next (a start that hit back-pressure). */
 void	 ap_addrlist_unget(struct ap_addrlist *, const struct ap_addr *);
+/* Hand every address out again, from the first (a -r round). */
+void	 ap_addrlist_rewind(struct ap_addrlist *);
+/* How many distinct addresses have been handed out. */
+size_t	 ap_addrlist_handed(const struct ap_addrlist *);
 size_t	 ap_addrlist_count(const struct ap_addrlist *);
 size_t	 ap_addrlist_pending(const struct ap_addrlist *);
 void	 ap_addrlist_clear(struct ap_addrlist *);	/* frees; reusable */

@@ -1,262 +1,275 @@
 /* SPDX-License-Identifier: ISC */
-/* engine.c -- see engine.h.  Each target is a small state machine:
- *
- *   RESOLVING --addresses--> CONNECTING --first success--> DONE (connected)
- *   CONNECTING --failure, more addresses--> CONNECTING (next at once)
- *   CONNECTING --attempt delay passes--> one more attempt alongside
- *   any --deadline--> DONE (what is still running ends as ETIMEDOUT)
- *
- * Only ap_engine_target_try_next() starts attempts and only
- * ap_engine_target_finish() ends a target; every event handler ends in one
- * of the two.  Feeding targets in and the run around them: engine_run.c;
- * the records: engine_out.c. */
+/* engine.c -- see engine.h.  The engine object and the run around the
+ * races: targets taken from the input (or, for -j, from the share) while
+ * the process-wide -c budget, --rate and --ordered's window allow; names
+ * resolved; each target's race (race.c) given its attempts (probe.c) and
+ * timers; back-pressure; the end by signal, --max-runtime or a failing
+ * output.  Records leave through record.c.  Calls go one way: engine ->
+ * race -> (ops) -> probe, record. */
 #include "config.h"
 
+#include <sys/queue.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "engine_int.h"
+#include <event2/event.h>
+
+#include "clock.h"
+#include "engine.h"
+#include "load.h"
 #include "pool.h"
+#include "probe.h"
+#include "progress.h"
+#include "race.h"
+#include "record.h"
+#include "resolve.h"
+#include "share.h"
 #include "xmalloc.h"
 
-void
-ap_engine_target_free(struct target *t)
-{
-	size_t	i;
+/* Input items handled in one go before the loop gets a turn. */
+#define FILL_BATCH		256
+/* Back-pressure retry delay bounds (out of descriptors or ports). */
+#define RETRY_MIN_MS		5
+#define RETRY_MAX_MS		200
+/* RFC 8305 3: how long an A answer waits for the AAAA one. */
+#define RESOLUTION_DELAY_MS	50
 
-	if (t == NULL)
+/*
+ * Event priorities.  libevent runs only the most urgent priority that has
+ * events ready, so a busy one starves those below it: everything that
+ * must keep happening during a scan (sockets, evdns, deadlines, the
+ * progress line) shares PRIO_RUN, libevent's default.  Signals go first;
+ * the output flush (record.c) and input yields wait for a quiet pass.
+ */
+enum { PRIO_SIGNAL, PRIO_RUN, PRIO_IDLE, NPRIO };
+
+/* Which waiting queue a starved race is on (link.queued). */
+enum { QUEUE_NONE, QUEUE_STARVED, QUEUE_RATE };
+
+TAILQ_HEAD(race_list, ap_race);
+
+struct ap_engine {
+	const struct ap_options	*opt;
+	struct ap_input		*input;
+	struct ap_share		*share;		/* -j, else NULL */
+	int			 idx;		/* this engine's number */
+	struct ap_writer	*writer;
+	struct event_base	*base;
+	struct ap_resolver	*resolver;
+	struct ap_recorder	*rec;
+	struct ap_race_config	 rcfg;
+	struct ap_exchange	 exchange;
+	struct ap_addr		 source;
+	bool			 have_source;
+	int			 family;
+	/* Limits: the process's (shared with -j) and this engine's own. */
+	struct ap_budget	*budget;
+	struct ap_pacer		*pacer;
+	struct ap_budget	 own_budget;
+	struct ap_pacer		 own_pacer;
+	unsigned		 ninflight;	/* this engine's targets */
+	unsigned		 cap;		/* lowered by back-pressure */
+	unsigned		 peak;
+	int			 retry_ms;
+	bool			 starved_again;	/* set by starve() */
+	struct ap_race		*serving;	/* rate_cb() resumes it */
+	bool			 serving_waits;	/* and it waits again */
+	/* The races: all in flight, and the FIFOs that serve as their
+	 * timers (every deadline and every stagger has the same length,
+	 * so arming order is expiry order: one event each, no heap). */
+	struct race_list	 inflight;
+	struct race_list	 deadlines;
+	struct race_list	 staggers;
+	struct race_list	 starved;	/* out of descriptors, ports */
+	struct race_list	 rate_wait;	/* waiting for --rate */
+	struct event		*deadline_ev, *stagger_ev;
+	struct event		*input_ev;	/* input readable */
+	struct event		*fill_ev;	/* read more input soon */
+	struct event		*refill_ev;	/* after this pass's I/O */
+	struct event		*retry_ev;	/* back-pressure */
+	struct event		*rate_ev;	/* --rate: next start */
+	struct event		*stop_ev;	/* end every target */
+	struct event		*runtime_ev;	/* --max-runtime */
+	struct event		*sigint_ev, *sigterm_ev, *sigusr1_ev;
+	struct event		*progress_ev;
+	struct event		*wake_ev;	/* -j: share -> engine */
+	int			 wake[2];
+	struct ap_progress_line	 progress;	/* alone: the line */
+	bool			 progress_on;
+	bool			 input_done;
+	bool			 stopping;	/* start nothing more */
+	bool			 draining;	/* --max-runtime: the rest of
+						   the input is cancelled */
+	uint64_t		 next_seq;	/* index of the next item */
+	uint64_t		 total;		/* for progress; 0 unknown */
+	int64_t			 start_us;
+	struct ap_engine_tally	 tally;
+};
+
+static void	fill(struct ap_engine *);
+
+/* ---- failing and stopping ------------------------------------------- */
+
+/* Stop taking input and end the run.  Called from deep inside a race's
+ * handling (a write error), so the targets are ended from the loop. */
+static void
+engine_stop(struct ap_engine *eng)
+{
+	if (eng->stopping && eng->stop_ev != NULL &&
+	    event_pending(eng->stop_ev, EV_TIMEOUT, NULL))
 		return;
-	for (i = 0; i < t->nactive; i++)
-		ap_probe_free(t->active[i].probe);
-	ap_probe_free(t->talker);
-	ap_resolve_cancel(t->lookup);
-	if (t->stagger != NULL)
-		event_free(t->stagger);
-	ap_addrlist_clear(&t->addrs);
-	if (t->active != t->active_inline)
-		free(t->active);
-	if (t->attempts != t->attempts_inline)
-		free(t->attempts);
-	free(t->banner);
-	ap_pool_free(t);
-}
-
-/* Double an array that starts inline in the target. */
-static void *
-grow(void *v, void *inline_v, size_t *cap, size_t size)
-{
-	void	*n;
-
-	if (v == inline_v) {
-		n = xreallocarray(NULL, *cap * 2, size);
-		memcpy(n, v, *cap * size);
-	} else
-		n = xreallocarray(v, *cap * 2, size);
-	*cap *= 2;
-	return (n);
-}
-
-static struct ap_attempt *
-attempt_add(struct target *t, const struct ap_addr *a, int64_t start_us)
-{
-	struct ap_attempt	*at;
-
-	if (t->nattempts == t->capattempts)
-		t->attempts = grow(t->attempts, t->attempts_inline,
-		    &t->capattempts, sizeof(*t->attempts));
-	at = &t->attempts[t->nattempts++];
-	memset(at, 0, sizeof(*at));
-	ap_addr_ntop(a, at->ip, sizeof(at->ip));
-	at->family = a->u.sa.sa_family;
-	at->start_us = start_us - t->start_us;
-	return (at);
+	eng->stopping = true;
+	if (eng->stop_ev != NULL)
+		event_active(eng->stop_ev, EV_TIMEOUT, 1);
 }
 
 static void
-active_remove(struct target *t, size_t i)
+engine_fail(struct ap_engine *eng, const char *what, int error)
 {
-	t->active[i] = t->active[--t->nactive];
+	if (eng->tally.system_error == 0) {
+		eng->tally.system_error = error;
+		eng->tally.system_what = what;
+	}
+	engine_stop(eng);
 }
 
-/* A descriptor was released: a target starved of one may go on. */
 static void
-engine_kick_starved(struct ap_engine *eng)
+record_fail_cb(void *arg)
 {
-	if (!TAILQ_EMPTY(&eng->starved))
-		event_active(eng->retry_ev, EV_TIMEOUT, 1);
+	engine_stop(arg);
 }
 
-/* Close every attempt still running: another address has won. */
-static void
-abandon_others(struct target *t)
-{
-	struct ap_attempt	*at;
-	int64_t			 now;
-	size_t			 i;
+/* ---- the races' timers ---------------------------------------------- */
 
-	if (t->nactive == 0)
+static void
+arm(struct event *ev, int64_t at_us)
+{
+	struct timeval	tv;
+	int64_t		us = at_us - ap_now_us();
+
+	if (evtimer_pending(ev, NULL))
 		return;
-	now = ap_now_us();
-	for (i = 0; i < t->nactive; i++) {
-		at = &t->attempts[t->active[i].attempt];
-		at->error = ECANCELED;
-		at->stage = AP_STAGE_HANDSHAKE;
-		at->duration_us = now - t->start_us - at->start_us;
-		ap_probe_free(t->active[i].probe);
-	}
-	engine_kick_starved(t->eng);
-	t->nactive = 0;
+	if (us < 0)
+		us = 0;
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
+	evtimer_add(ev, &tv);
 }
 
 static void
-exchange_cb(struct ap_probe *p, const struct ap_exchange_outcome *xo,
-    void *arg)
+race_timer(void *ctx, struct ap_race *r, enum ap_race_timer which,
+    int64_t at_us)
 {
-	struct target	*t = arg;
+	struct ap_engine	*eng = ctx;
 
-	(void)p;
-	t->exchanged = true;
-	t->matched = xo->matched;
-	if (xo->len > 0) {
-		t->banner = xmalloc(xo->len);
-		memcpy(t->banner, xo->data, xo->len);
-		t->banner_len = xo->len;
-	}
-	ap_engine_target_finish(t);	/* a no-op when the deadline is ending it */
-}
-
-static void
-probe_cb(struct ap_probe *p, const struct ap_probe_outcome *o, void *arg)
-{
-	struct target		*t = arg;
-	struct ap_attempt	*at;
-	size_t			 i;
-
-	for (i = 0; i < t->nactive; i++)
-		if (t->active[i].probe == p)
-			break;
-	if (i == t->nactive)
-		abort();	/* a probe the target does not own */
-	at = &t->attempts[t->active[i].attempt];
-	at->error = o->error;
-	at->stage = o->stage;
-	at->duration_us = o->duration_us;
-	ap_engine_verbose_attempt(t, at);
-	active_remove(t, i);
-	if (at->error == 0 && t->eng->talk && !t->eng->opt->all_addresses) {
-		/* The first to connect is the only one that talks. */
-		t->winner = (int)(at - t->attempts);
-		abandon_others(t);
-		if (t->stagger != NULL)
-			evtimer_del(t->stagger);
-		if (ap_probe_exchange(p, &t->eng->exchange, exchange_cb,
-		    t) == 0) {
-			t->talker = p;
-			return;
+	if (which == AP_RACE_DEADLINE) {
+		if (r->link.deadline_us >= 0)
+			TAILQ_REMOVE(&eng->deadlines, r, link.deadline);
+		if ((r->link.deadline_us = at_us) >= 0) {
+			TAILQ_INSERT_TAIL(&eng->deadlines, r, link.deadline);
+			arm(eng->deadline_ev,
+			    TAILQ_FIRST(&eng->deadlines)->link.deadline_us);
 		}
-		t->exchanged = true;
+	} else {
+		if (r->link.stagger_us >= 0)
+			TAILQ_REMOVE(&eng->staggers, r, link.stagger);
+		if ((r->link.stagger_us = at_us) >= 0) {
+			TAILQ_INSERT_TAIL(&eng->staggers, r, link.stagger);
+			arm(eng->stagger_ev,
+			    TAILQ_FIRST(&eng->staggers)->link.stagger_us);
+		}
 	}
-	ap_probe_free(p);		/* o goes with it */
-	engine_kick_starved(t->eng);
-	if (at->error == 0) {
-		/* -m probes every address; otherwise the first wins. */
-		if (!t->eng->opt->all_addresses)
-			t->winner = (int)(at - t->attempts);
-	} else
-		/* RFC 8305 5: a failure starts the next attempt at once. */
-		t->stagger_running = false;
-	ap_engine_target_try_next(t);
+}
+
+/* The deadline fires when it is due and never before (SPEC 3.8): a timer
+ * that wakes early (libevent's cached clock lags ours) is armed again. */
+static void
+deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ap_engine	*eng = arg;
+	struct ap_race		*r;
+	int64_t			 now = ap_now_us();
+
+	(void)fd, (void)what;
+	while ((r = TAILQ_FIRST(&eng->deadlines)) != NULL &&
+	    r->link.deadline_us <= now) {
+		TAILQ_REMOVE(&eng->deadlines, r, link.deadline);
+		r->link.deadline_us = -1;
+		ap_race_deadline(r);	/* may free r, or re-arm it */
+	}
+	if ((r = TAILQ_FIRST(&eng->deadlines)) != NULL)
+		arm(eng->deadline_ev, r->link.deadline_us);
 }
 
 static void
 stagger_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct target	*t = arg;
-
-	(void)fd, (void)what;
-	t->stagger_running = false;
-	ap_engine_target_try_next(t);
-}
-
-/* Every target has the same -t, so the in-flight list, kept in start
- * order, is also in deadline order: one timer, armed for the oldest
- * target, serves them all (limit.c's FIFO; no heap, no event each). */
-void
-ap_engine_deadline_arm(struct ap_engine *eng)
-{
-	struct target	*t = TAILQ_FIRST(&eng->inflight);
-	struct timeval	 tv;
-	int64_t		 us;
-
-	if (t == NULL || evtimer_pending(eng->deadline_ev, NULL))
-		return;
-	us = t->deadline_us - ap_now_us();
-	if (us < 0)
-		us = 0;
-	tv.tv_sec = us / 1000000;
-	tv.tv_usec = us % 1000000;
-	evtimer_add(eng->deadline_ev, &tv);
-}
-
-void
-ap_engine_deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
 	struct ap_engine	*eng = arg;
-	struct target		*t;
+	struct ap_race		*r;
 	int64_t			 now = ap_now_us();
 
 	(void)fd, (void)what;
-	/* Within a millisecond counts: the loop's clock and ours differ
-	 * by a little. */
-	while ((t = TAILQ_FIRST(&eng->inflight)) != NULL &&
-	    t->deadline_us <= now + 1000)
-		ap_engine_target_finish(t);	/* a retry moves t to the end */
-	ap_engine_deadline_arm(eng);
+	while ((r = TAILQ_FIRST(&eng->staggers)) != NULL &&
+	    r->link.stagger_us <= now) {
+		TAILQ_REMOVE(&eng->staggers, r, link.stagger);
+		r->link.stagger_us = -1;
+		ap_race_stagger(r);
+	}
+	if ((r = TAILQ_FIRST(&eng->staggers)) != NULL)
+		arm(eng->stagger_ev, r->link.stagger_us);
 }
 
-/* The time left before the target's deadline, as a cap for one attempt
- * when --attempt-timeout is shorter; NULL when the deadline alone rules. */
-static const struct timeval *
-attempt_timeout(const struct target *t, struct timeval *tv)
-{
-	int64_t	cap = (int64_t)t->eng->opt->attempt_timeout_ms * 1000;
+/* ---- the races' attempts -------------------------------------------- */
 
-	if (cap <= 0 || cap >= t->deadline_us - ap_now_us())
-		return (NULL);
-	tv->tv_sec = cap / 1000000;
-	tv->tv_usec = cap % 1000000;
-	return (tv);
-}
-
-static bool
-may_start_another(const struct target *t)
+static int64_t
+race_now(void *ctx)
 {
-	if (t->winner >= 0 || t->starved)
-		return (false);
-	if (t->eng->opt->all_addresses)
-		return (true);	/* every address, all at once */
-	if (t->nactive == 0)
-		return (true);
-	return (!t->eng->opt->sequential && !t->stagger_running);
+	(void)ctx;
+	return (ap_now_us());
 }
 
 static void
-starve(struct target *t, const struct ap_addr *a, int error,
-    enum ap_stage stage)
+wait_on(struct ap_engine *eng, struct ap_race *r, int queue)
 {
-	struct ap_engine	*eng = t->eng;
-	struct timeval		 tv;
+	struct race_list	*q = queue == QUEUE_RATE ? &eng->rate_wait :
+				    &eng->starved;
 
-	ap_addrlist_unget(&t->addrs, a);
-	t->starved = true;
-	t->starved_addr = *a;
+	/* The race being served keeps its place at the head. */
+	if (r == eng->serving) {
+		TAILQ_INSERT_HEAD(q, r, link.wait);
+		eng->serving_waits = true;
+	} else
+		TAILQ_INSERT_TAIL(q, r, link.wait);
+	r->link.queued = (uint8_t)queue;
+}
+
+static void
+race_unwait(void *ctx, struct ap_race *r)
+{
+	struct ap_engine	*eng = ctx;
+
+	if (r->link.queued == QUEUE_NONE)
+		return;
+	TAILQ_REMOVE(r->link.queued == QUEUE_RATE ? &eng->rate_wait :
+	    &eng->starved, r, link.wait);
+	r->link.queued = QUEUE_NONE;
+}
+
+/* Out of descriptors or local ports: wait, take no new targets until
+ * this one is served (SPEC 3.6: lower the concurrency for a while; it
+ * grows back one by one), and try again after a backoff. */
+static void
+starve(struct ap_engine *eng, struct ap_race *r)
+{
+	struct timeval	tv;
+
+	wait_on(eng, r, QUEUE_STARVED);
 	eng->starved_again = true;
-	t->starved_error = error;
-	t->starved_stage = stage;
-	TAILQ_INSERT_TAIL(&eng->starved, t, starved_entry);
-	/* Take no new targets until this one is served (SPEC 3.6: lower
-	 * the concurrency for a while); it grows back one by one. */
 	eng->cap = eng->ninflight > 1 ? eng->ninflight - 1 : 1;
 	if (!evtimer_pending(eng->retry_ev, NULL)) {
 		tv.tv_sec = 0;
@@ -268,360 +281,931 @@ starve(struct target *t, const struct ap_addr *a, int error,
 }
 
 static void
-abandon_oldest(struct target *t)
+probe_cb(struct ap_probe *p, const struct ap_probe_outcome *o, void *arg)
 {
-	struct ap_attempt	*at;
-	size_t			 i, oldest = 0;
-
-	for (i = 1; i < t->nactive; i++)
-		if (t->active[i].attempt < t->active[oldest].attempt)
-			oldest = i;
-	at = &t->attempts[t->active[oldest].attempt];
-	at->error = ETIMEDOUT;
-	at->stage = AP_STAGE_HANDSHAKE;
-	at->duration_us = ap_now_us() - t->start_us - at->start_us;
-	ap_engine_verbose_attempt(t, at);
-	ap_probe_free(t->active[oldest].probe);
-	active_remove(t, oldest);
+	ap_race_attempt_done(arg, p, o);
 }
 
-void
-ap_engine_target_try_next(struct target *t)
+static enum ap_race_start
+race_attempt_start(void *ctx, struct ap_race *r, const struct ap_addr *dst,
+    int64_t timeout_us, void **handle, int *error, enum ap_stage *stage)
 {
-	struct ap_engine	*eng = t->eng;
-	const struct ap_addr	*a;
-	const struct ap_addr	*src;
+	struct ap_engine	*eng = ctx;
 	struct ap_probe		*p;
-	struct ap_attempt	*at;
 	struct timeval		 tv;
-	enum ap_stage		 stage;
-	struct ap_addr		 dst;
+	int64_t			 wait;
 
-	while (may_start_another(t) && (a = ap_addrlist_next(&t->addrs))) {
-		dst = *a;
-		ap_addr_set_port(&dst, t->port);
-		src = eng->have_source ? &eng->source : NULL;
-		p = ap_probe_start(eng->base, &dst, src,
-		    attempt_timeout(t, &tv), probe_cb, t, &stage);
-		if (p == NULL) {
-			if (!ap_probe_is_backpressure(errno)) {
-				ap_engine_fail(eng, "connect", errno);
-				return;
-			}
-			starve(t, a, errno, stage);
-			/* A target racing stalled addresses must not hold
-			 * descriptors the others wait for: out of them, it
-			 * gives up its oldest attempt for the next address,
-			 * as --attempt-timeout would have. */
-			if (t->nactive > 0)
-				abandon_oldest(t);
-			break;
-		}
-		t->state = TS_CONNECTING;
-		at = attempt_add(t, a, ap_probe_started_us(p));
-		if (t->nactive == t->capactive)
-			t->active = grow(t->active, t->active_inline,
-			    &t->capactive, sizeof(*t->active));
-		t->active[t->nactive].probe = p;
-		t->active[t->nactive].attempt = (size_t)(at - t->attempts);
-		t->nactive++;
-		/* The stagger matters only while more addresses may come. */
-		if (!eng->opt->sequential && (!t->resolved ||
-		    ap_addrlist_pending(&t->addrs) > 0)) {
-			if (t->stagger == NULL &&
-			    (t->stagger = evtimer_new(eng->base, stagger_cb,
-			    t)) == NULL) {
-				ap_engine_fail(eng, "event", ENOMEM);
-				return;
-			}
-			evtimer_add(t->stagger, eng->stagger_tv);
-			t->stagger_running = true;
-		}
+	if (eng->stopping) {
+		/* The run is ending: the race is cancelled from the loop. */
+		*error = ECANCELED;
+		return (AP_RACE_WAIT);
 	}
-	/* A winner still talking (--send, --expect, --banner) ends through
-	 * exchange_cb() or the deadline. */
-	if ((t->winner >= 0 && t->talker == NULL) ||
-	    (t->winner < 0 && t->nactive == 0 && !t->starved &&
-	    t->resolved && ap_addrlist_pending(&t->addrs) == 0))
-		ap_engine_target_finish(t);
+	/* --rate counts every attempt (SPEC 1), a race's second and its
+	 * retries too; races that wait go first. */
+	if (ap_pacer_limited(eng->pacer) && ((!TAILQ_EMPTY(&eng->rate_wait) &&
+	    r != eng->serving) ||
+	    (wait = ap_pacer_take(eng->pacer, ap_now_us())) > 0)) {
+		wait_on(eng, r, QUEUE_RATE);
+		arm(eng->rate_ev, ap_now_us() +
+		    ap_pacer_peek(eng->pacer, ap_now_us()));
+		*error = 0;
+		*stage = AP_STAGE_NONE;
+		return (AP_RACE_WAIT);
+	}
+	tv.tv_sec = timeout_us / 1000000;
+	tv.tv_usec = timeout_us % 1000000;
+	p = ap_probe_start(eng->base, dst, eng->have_source ? &eng->source :
+	    NULL, timeout_us > 0 ? &tv : NULL, probe_cb, r, stage);
+	if (p == NULL) {
+		*error = errno;
+		if (ap_probe_is_backpressure(errno))
+			starve(eng, r);
+		else
+			engine_fail(eng, "connect", errno);
+		return (AP_RACE_WAIT);
+	}
+	*handle = p;
+	return (AP_RACE_STARTED);
 }
+
+/* A descriptor was released: a race starved of one may go on. */
+static void
+race_attempt_free(void *ctx, void *handle)
+{
+	struct ap_engine	*eng = ctx;
+
+	ap_probe_free(handle);
+	if (!TAILQ_EMPTY(&eng->starved))
+		event_active(eng->retry_ev, EV_TIMEOUT, 1);
+}
+
+static void
+exchange_cb(struct ap_probe *p, const struct ap_exchange_outcome *xo,
+    void *arg)
+{
+	ap_race_talk_done(arg, p, xo);
+}
+
+static int
+race_talk_start(void *ctx, struct ap_race *r, void *handle)
+{
+	struct ap_engine	*eng = ctx;
+
+	return (ap_probe_exchange(handle, &eng->exchange, exchange_cb, r));
+}
+
+static void
+race_talk_cut(void *ctx, void *handle)
+{
+	(void)ctx;
+	ap_probe_exchange_finish(handle);
+}
+
+static void
+race_attempt_seen(void *ctx, const struct ap_race *r,
+    const struct ap_attempt *at)
+{
+	struct ap_engine	*eng = ctx;
+
+	ap_record_attempt(eng->rec, r->text, r->port, at);
+}
+
+static struct ap_race *
+top(struct ap_race *r)
+{
+	return (r->parent != NULL ? r->parent : r);
+}
+
+static void
+race_record(void *ctx, struct ap_race *r, struct ap_result *res)
+{
+	struct ap_engine	*eng = ctx;
+
+	ap_record_emit(eng->rec, top(r)->link.group, res);
+}
+
+/* A target is over: its slot goes back to the budget, its records take
+ * their turn (--ordered), and the engine takes the next target. */
+static void
+race_done(void *ctx, struct ap_race *r)
+{
+	struct ap_engine	*eng = ctx;
+	uint64_t		 waiting;
+
+	ap_resolve_cancel(r->link.lookup);
+	TAILQ_REMOVE(&eng->inflight, r, link.inflight);
+	eng->ninflight--;
+	if ((waiting = ap_budget_give(eng->budget)) != 0 && eng->share != NULL)
+		ap_share_wake_mask(eng->share, waiting & ~((uint64_t)1 <<
+		    (eng->idx % 64)), 'b');
+	ap_record_item_done(eng->rec, r->link.group, r->seq);
+	ap_race_free(r);
+	/* Additive increase after back-pressure lowered the cap. */
+	if (eng->cap < eng->budget->max && TAILQ_EMPTY(&eng->starved))
+		eng->cap++;
+	if (!eng->stopping || eng->draining)
+		/* Replace it once this pass's ready sockets are handled:
+		 * completions first, then new connects back to back, as a
+		 * raw epoll scanner does. */
+		event_active(eng->refill_ev, EV_TIMEOUT, 1);
+	else if (TAILQ_EMPTY(&eng->inflight) && eng->input_done)
+		event_base_loopexit(eng->base, NULL);
+}
+
+static const struct ap_race_ops race_ops = {
+	.now_us = race_now,
+	.attempt_start = race_attempt_start,
+	.attempt_free = race_attempt_free,
+	.talk_start = race_talk_start,
+	.talk_cut = race_talk_cut,
+	.timer = race_timer,
+	.unwait = race_unwait,
+	.attempt_seen = race_attempt_seen,
+	.record = race_record,
+	.done = race_done,
+};
+
+/* ---- targets in --------------------------------------------------- */
 
 static void
 resolved_cb(const struct ap_addr *addrs, size_t n, bool done, int error,
     void *arg)
 {
-	struct target	*t = arg;
-	size_t		 i;
+	struct ap_race	*r = arg;
 
-	for (i = 0; i < n; i++)
-		ap_addrlist_add(&t->addrs, &addrs[i].u.sa, addrs[i].len);
-	if (done) {
-		t->lookup = NULL;	/* the resolver dropped it */
-		t->resolved = true;
-		t->dns_error = error;
-	}
-	ap_engine_target_try_next(t);
+	if (done)
+		r->link.lookup = NULL;	/* the resolver dropped it */
+	ap_race_addresses(r, addrs, n, done, error);
 }
 
-/* Stop whatever still runs for t: attempts still racing end as timed out
- * (the deadline struck) or abandoned (another address won); a target
- * starved of descriptors to the end gets that as its last attempt. */
+/* Feed a race what the pins or the hosts file know of its name. */
 static void
-target_settle(struct target *t)
+static_addresses(struct ap_race *r, struct ap_addrlist *l)
 {
-	struct ap_engine	*eng = t->eng;
-	struct ap_attempt	*at;
-	int64_t			 now = 0;
-	size_t			 i;
+	size_t	n6 = l->n6;
 
-	if (t->talker != NULL) {
-		if (!t->exchanged)	/* runs exchange_cb at once */
-			ap_probe_exchange_finish(t->talker);
-		ap_probe_free(t->talker);
-		t->talker = NULL;
-		engine_kick_starved(eng);
-	}
-	if (t->winner >= 0)
-		abandon_others(t);
-	if (t->nactive > 0 || t->starved)
-		now = ap_now_us();
-	for (i = 0; i < t->nactive; i++) {
-		at = &t->attempts[t->active[i].attempt];
-		/* Cut short by a signal or --max-runtime, not timed out. */
-		at->error = eng->cancelling ? ECANCELED : ETIMEDOUT;
-		at->stage = AP_STAGE_HANDSHAKE;
-		at->duration_us = now - t->start_us - at->start_us;
-		ap_engine_verbose_attempt(t, at);
-		ap_probe_free(t->active[i].probe);
-	}
-	if (t->nactive > 0)
-		engine_kick_starved(eng);
-	t->nactive = 0;
-	if (t->starved && t->winner < 0) {
-		/* Out of descriptors or ports until the very end: only now
-		 * is that a verdict (SPEC 3.6). */
-		at = attempt_add(t, &t->starved_addr, now);
-		at->error = t->starved_error;
-		at->stage = t->starved_stage;
-	}
-	if (t->starved) {
-		TAILQ_REMOVE(&eng->starved, t, starved_entry);
-		t->starved = false;
-	}
-}
-
-static void
-result_init(const struct target *t, struct ap_result *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->target = t->text;
-	r->host = t->host;
-	r->port = t->port;
-	r->ip = "";
-	r->rtt_us = -1;
-	r->elapsed_us = ap_now_us() - t->start_us;
-	r->file = t->file;
-	r->line = t->line;
-	r->attempts = t->attempts;
-	r->nattempts = t->nattempts;
-	r->addresses = (unsigned)t->nattempts;
-}
-
-/* The record of a target (SPEC 4): the winner, else the final
- * prioritized error, else why no address was found. */
-static void
-target_verdict(const struct target *t, struct ap_result *r)
-{
-	const struct ap_engine	*eng = t->eng;
-	const struct ap_attempt	*at;
-	size_t			 i;
-	int			 best;
-
-	result_init(t, r);
-	if (t->winner >= 0) {
-		at = &t->attempts[t->winner];
-		r->status = AP_STATUS_CONNECTED;
-		r->ip = at->ip;
-		r->rtt_us = at->duration_us;
-		for (i = 0; i < t->nattempts; i++)
-			if (t->attempts[i].start_us <= at->start_us &&
-			    t->attempts[i].error != 0 &&
-			    t->attempts[i].error != ECANCELED)
-				r->degraded = true;
-		if (eng->opt->banner_max > 0) {
-			r->banner = t->banner != NULL ? t->banner : "";
-			r->banner_len = t->banner_len;
-		}
-		if (eng->opt->expect != NULL && !t->matched) {
-			r->status = AP_STATUS_MISMATCH;
-			r->error_text = "the expected text did not come";
-		}
-	} else if ((best = ap_result_final_error(t->attempts,
-	    t->nattempts)) >= 0) {
-		at = &t->attempts[best];
-		r->error = at->error;
-		r->status = ap_status_from_error(at->error);
-		r->ip = at->ip;
-	} else {
-		/* No address was ever tried: the name is the problem, or
-		 * the deadline came first. */
-		r->status = AP_STATUS_UNRESOLVED;
-		r->error = t->resolved ? t->dns_error : ETIMEDOUT;
-		if (r->error == 0)
-			r->error = AP_ERR_NODATA;
-	}
-	if (eng->cancelling && t->winner < 0) {
-		r->status = AP_STATUS_CANCELLED;
-		r->error = ECANCELED;
-		r->error_text = NULL;
-	}
-}
-
-/* -r: a timeout or a local shortage earns another round; a refusal or an
- * unreachable network is an answer and never does. */
-static bool
-target_retry(struct target *t, const struct ap_result *r)
-{
-	struct ap_engine	*eng = t->eng;
-
-	if (t->rounds_left <= 0 || eng->stopping)
-		return (false);
-	if (r->status != AP_STATUS_TIMEOUT && !(r->status ==
-	    AP_STATUS_ERROR && ap_probe_is_backpressure(r->error)))
-		return (false);
-	t->rounds_left--;
-	t->state = TS_CONNECTING;
-	t->addrs.next6 = t->addrs.next4 = 0;
-	t->addrs.last_family = 0;
-	t->stagger_running = false;
-	t->deadline_us = ap_now_us() + (int64_t)eng->opt->timeout_ms * 1000;
-	/* The latest deadline of all: the end of the in-flight list. */
-	TAILQ_REMOVE(&eng->inflight, t, entry);
-	TAILQ_INSERT_TAIL(&eng->inflight, t, entry);
-	ap_engine_deadline_arm(eng);
-	ap_engine_target_try_next(t);
-	return (true);
-}
-
-/* -m: one record per address tried, each with its own verdict. */
-static void
-emit_per_address(struct target *t)
-{
-	struct ap_result	 r;
-	const struct ap_attempt	*at;
-	size_t			 i;
-
-	for (i = 0; i < t->nattempts; i++) {
-		at = &t->attempts[i];
-		result_init(t, &r);
-		r.ip = at->ip;
-		r.attempts = at;
-		r.nattempts = 1;
-		r.addresses = 1;
-		if (at->error == 0) {
-			r.status = AP_STATUS_CONNECTED;
-			r.rtt_us = at->duration_us;
-		} else {
-			r.status = ap_status_from_error(at->error);
-			r.error = at->error;
-		}
-		ap_engine_emit(t->eng, &r);
-	}
-}
-
-/* The one place a target ends: its record is written, then it is freed
- * and the engine takes the next target from the input. */
-void
-ap_engine_target_finish(struct target *t)
-{
-	struct ap_engine	*eng = t->eng;
-	struct ap_result	 r;
-
-	if (t->state == TS_DONE)
-		return;
-	t->state = TS_DONE;
-	target_settle(t);
-	target_verdict(t, &r);
-	if (target_retry(t, &r))
-		return;
-	ap_engine_group_begin(eng);
-	if (eng->opt->all_addresses && t->nattempts > 0 && !eng->cancelling)
-		emit_per_address(t);
-	else
-		ap_engine_emit(eng, &r);
-	ap_engine_group_end(eng, t->seq);
-
-	TAILQ_REMOVE(&eng->inflight, t, entry);
-	eng->ninflight--;
-	if (eng->counts != NULL)
-		atomic_fetch_sub_explicit(&eng->counts->inflight, 1,
-		    memory_order_relaxed);
-	ap_engine_target_free(t);
-	/* Additive increase after back-pressure lowered the cap. */
-	if (eng->cap < eng->max_inflight && TAILQ_EMPTY(&eng->starved))
-		eng->cap++;
-	if (!eng->stopping)
-		ap_engine_refill(eng);
-}
-
-void
-ap_engine_target_start(struct ap_engine *eng, const struct ap_input_item *it)
-{
-	struct target	*t;
-	struct ap_addr	 a;
-	size_t		 textlen, hostlen;
-
-	if (eng->opt->numeric && !it->host_is_ip) {
-		ap_engine_invalid(eng, it, "a name, but -n/--numeric forbids "
-		    "DNS: give an address");
+	if (l->n4 == 0 && n6 == 0) {
+		ap_race_addresses(r, NULL, 0, true, AP_ERR_NODATA);
 		return;
 	}
-	textlen = strlen(it->text) + 1;
-	hostlen = strlen(it->host) + 1;
-	t = ap_pool_xcalloc(1, sizeof(*t) + textlen + hostlen);
-	t->eng = eng;
-	t->text = memcpy(t->strings, it->text, textlen);
-	t->host = memcpy(t->strings + textlen, it->host, hostlen);
-	t->attempts = t->attempts_inline;
-	t->capattempts = 1;
-	t->active = t->active_inline;
-	t->capactive = 1;
-	t->port = it->port;
-	t->file = it->file;
-	t->line = it->line;
-	t->winner = -1;
-	t->rounds_left = eng->opt->retries;
-	t->seq = it->index;
-	t->state = TS_RESOLVING;
-	t->start_us = ap_now_us();
-	t->deadline_us = t->start_us + (int64_t)eng->opt->timeout_ms * 1000;
-	TAILQ_INSERT_TAIL(&eng->inflight, t, entry);
+	/* Both families in one call, so the race interleaves them. */
+	if (n6 > 0 && l->n4 > 0) {
+		l->v6 = ap_pool_xreallocarray(l->v6, n6 + l->n4,
+		    sizeof(*l->v6));
+		memcpy(l->v6 + n6, l->v4, l->n4 * sizeof(*l->v4));
+		ap_race_addresses(r, l->v6, n6 + l->n4, true, 0);
+	} else
+		ap_race_addresses(r, n6 > 0 ? l->v6 : l->v4,
+		    n6 > 0 ? n6 : l->n4, true, 0);
+}
+
+static void
+target_start(struct ap_engine *eng, const struct ap_input_item *it)
+{
+	struct ap_race_target	 tgt;
+	struct ap_race		*r;
+	struct ap_addrlist	 l;
+	struct ap_addr		 a;
+
+	tgt.text = it->text;
+	tgt.host = it->host;
+	tgt.file = it->file;
+	tgt.line = it->line;
+	tgt.seq = it->index;
+	tgt.port = it->port;
+	r = ap_race_new(&eng->rcfg, &race_ops, eng, &tgt);
+	r->link.group = ap_record_group_new(eng->rec);
+	TAILQ_INSERT_TAIL(&eng->inflight, r, link.inflight);
 	if (++eng->ninflight > eng->peak)
 		eng->peak = eng->ninflight;
-	if (eng->counts != NULL)
-		atomic_fetch_add_explicit(&eng->counts->inflight, 1,
-		    memory_order_relaxed);
-	ap_engine_deadline_arm(eng);
+	/* From here on the race may end (and be freed) at any call. */
 	if (it->host_is_ip) {
 		/* Numeric hosts skip every name table and DNS. */
 		if (eng->family == AF_UNSPEC || eng->family == it->ip_family) {
 			ap_addr_from_bytes(&a, it->ip_family, it->ip, 0);
-			ap_addrlist_add(&t->addrs, &a.u.sa, a.len);
+			ap_race_addresses(r, &a, 1, true, 0);
 		} else
-			t->dns_error = AP_ERR_NODATA;
-		t->resolved = true;
-	} else if (ap_resolver_static(eng->resolver, it->host, &t->addrs)) {
-		t->resolved = true;
-		if (ap_addrlist_count(&t->addrs) == 0)
-			t->dns_error = AP_ERR_NODATA;
-	} else {
-		t->lookup = ap_resolve_start(eng->resolver, it->host,
-		    resolved_cb, t);
-		if (t->lookup == NULL) {
-			ap_engine_fail(eng, "DNS client", errno);
-			return;
-		}
+			ap_race_addresses(r, NULL, 0, true, AP_ERR_NODATA);
 		return;
 	}
-	ap_engine_target_try_next(t);
+	memset(&l, 0, sizeof(l));
+	if (ap_resolver_static(eng->resolver, it->host, &l)) {
+		static_addresses(r, &l);
+		ap_addrlist_clear(&l);
+		return;
+	}
+	if ((r->link.lookup = ap_resolve_start(eng->resolver, it->host,
+	    resolved_cb, r)) == NULL)
+		engine_fail(eng, "DNS client", errno);
+}
+
+/* --shard K/N: the input's targets are dealt round robin, so N runs with
+ * K = 1..N cover every target (invalid lines included) exactly once. */
+static bool
+in_shard(const struct ap_engine *eng, const struct ap_input_item *it)
+{
+	return (eng->opt->shard_n <= 1 ||
+	    it->index % eng->opt->shard_n == eng->opt->shard_k - 1);
+}
+
+static enum ap_input_rc
+next_item(struct ap_engine *eng, struct ap_input_item *it, int *fd)
+{
+	enum ap_input_rc	rc;
+
+	if (eng->share != NULL)
+		return (ap_share_next(eng->share, eng->idx, it, fd));
+	rc = ap_input_next(eng->input, it);
+	*fd = ap_input_fd(eng->input);
+	return (rc);
+}
+
+static void
+input_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	fill(arg);
+}
+
+static void
+wait_for_input(struct ap_engine *eng, int fd)
+{
+	if (fd == -1)
+		return;		/* -j: another engine's wake-up will come */
+	if (eng->input_ev == NULL &&
+	    (eng->input_ev = event_new(eng->base, fd, EV_READ, input_cb,
+	    eng)) == NULL) {
+		engine_fail(eng, "event", ENOMEM);
+		return;
+	}
+	event_add(eng->input_ev, NULL);
+}
+
+/* Read on after the loop has polled once more.  A zero timeout, not
+ * event_active(): an event made active from its own callback runs again
+ * in the same pass, and the loop would never poll. */
+static void
+fill_later(struct ap_engine *eng)
+{
+	static const struct timeval zero = { 0, 0 };
+
+	evtimer_add(eng->fill_ev, &zero);
+}
+
+/* Whether one more target may start now: this engine's back-pressure
+ * cap, --ordered's window, --rate (peeked, taken by the attempt) and the
+ * process's -c budget (taken). */
+static bool
+room_for_one(struct ap_engine *eng)
+{
+	int64_t	wait;
+
+	if (eng->draining)
+		return (true);	/* nothing starts: each is cancelled */
+	if (eng->ninflight >= eng->cap || !ap_record_fits(eng->rec,
+	    eng->next_seq))
+		return (false);
+	if (ap_pacer_limited(eng->pacer) && (!TAILQ_EMPTY(&eng->rate_wait) ||
+	    (wait = ap_pacer_peek(eng->pacer, ap_now_us())) > 0)) {
+		if (TAILQ_EMPTY(&eng->rate_wait))
+			arm(eng->rate_ev, ap_now_us() + wait);
+		return (false);
+	}
+	while (!ap_budget_take(eng->budget))
+		/* Full: another engine's give wakes this one. */
+		if (!ap_budget_wait(eng->budget, eng->idx))
+			return (false);
+	return (true);
+}
+
+static void
+give_back(struct ap_engine *eng)
+{
+	uint64_t	waiting;
+
+	if (eng->draining)
+		return;
+	if ((waiting = ap_budget_give(eng->budget)) != 0 && eng->share != NULL)
+		ap_share_wake_mask(eng->share, waiting, 'b');
+}
+
+/* Take targets from the input while there is room for them. */
+static void
+fill(struct ap_engine *eng)
+{
+	struct ap_input_item	it;
+	enum ap_input_rc	rc;
+	int			n, fd;
+
+	for (n = 0; n < FILL_BATCH; n++) {
+		if (eng->input_done || (eng->stopping && !eng->draining))
+			break;
+		if (!room_for_one(eng))
+			break;
+		rc = next_item(eng, &it, &fd);
+		if (rc != AP_INPUT_TARGET)
+			give_back(eng);
+		switch (rc) {
+		case AP_INPUT_TARGET:
+			eng->next_seq = it.index + 1;
+			if (!in_shard(eng, &it)) {
+				give_back(eng);
+				ap_record_item_done(eng->rec, NULL, it.index);
+			} else if (eng->draining)
+				ap_record_cancelled(eng->rec, &it);
+			else if (eng->opt->numeric && !it.host_is_ip) {
+				give_back(eng);
+				ap_record_invalid(eng->rec, &it, "a name, but "
+				    "-n/--numeric forbids DNS: give an "
+				    "address");
+			} else
+				target_start(eng, &it);
+			break;
+		case AP_INPUT_INVALID:
+			eng->next_seq = it.index + 1;
+			if (!in_shard(eng, &it))
+				ap_record_item_done(eng->rec, NULL, it.index);
+			else
+				ap_record_invalid(eng->rec, &it, it.reason);
+			break;
+		case AP_INPUT_FILE_ERROR:
+			ap_record_note(eng->rec, "asyncprobe: %s\n",
+			    it.reason);
+			eng->tally.file_errors++;
+			break;
+		case AP_INPUT_AGAIN:
+			wait_for_input(eng, fd);
+			return;
+		case AP_INPUT_BUSY:
+			/* A huge line: let ready sockets and signals have
+			 * the loop, then read on. */
+			fill_later(eng);
+			return;
+		case AP_INPUT_EOF:
+			eng->input_done = true;
+			break;
+		}
+	}
+	if (n == FILL_BATCH)
+		/* Let ready sockets have the loop, then read on. */
+		fill_later(eng);
+	if (eng->input_done && eng->ninflight == 0)
+		event_base_loopexit(eng->base, NULL);
+}
+
+static void
+fill_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	fill(arg);
+}
+
+static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ap_engine	*eng = arg;
+	struct ap_race		*r;
+
+	(void)fd, (void)what;
+	/* Serve starved races in arrival order; one that starves again
+	 * goes back to the end and re-arms the backoff timer. */
+	while ((r = TAILQ_FIRST(&eng->starved)) != NULL) {
+		race_unwait(eng, r);
+		eng->starved_again = false;
+		ap_race_resume(r);	/* may end and free r */
+		if (eng->starved_again)	/* still out: wait */
+			return;
+	}
+	eng->retry_ms = RETRY_MIN_MS;
+	evtimer_del(eng->retry_ev);
+	fill(eng);
+}
+
+static void
+rate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ap_engine	*eng = arg;
+	struct ap_race		*r;
+	int64_t			 wait;
+
+	(void)fd, (void)what;
+	/* Waiting races first, in order, one start each as it falls due;
+	 * then new targets. */
+	while ((r = TAILQ_FIRST(&eng->rate_wait)) != NULL) {
+		if ((wait = ap_pacer_peek(eng->pacer, ap_now_us())) > 0) {
+			arm(eng->rate_ev, ap_now_us() + wait);
+			return;
+		}
+		race_unwait(eng, r);
+		eng->serving = r;
+		eng->serving_waits = false;
+		ap_race_resume(r);	/* takes the start, may end r */
+		eng->serving = NULL;
+		if (eng->serving_waits)
+			return;		/* another engine took it */
+	}
+	fill(eng);
+}
+
+/* ---- the end ------------------------------------------------------ */
+
+/* -j: targets already read and dealt to this engine, but not started,
+ * were read all the same: each gets its cancelled record. */
+static void
+cancel_dealt(struct ap_engine *eng)
+{
+	struct ap_input_item	it;
+	enum ap_input_rc	rc;
+	int			fd;
+
+	ap_share_cancel(eng->share);
+	while ((rc = ap_share_next(eng->share, eng->idx, &it, &fd)) ==
+	    AP_INPUT_TARGET || rc == AP_INPUT_INVALID ||
+	    rc == AP_INPUT_FILE_ERROR) {
+		if (rc == AP_INPUT_FILE_ERROR) {
+			ap_record_note(eng->rec, "asyncprobe: %s\n",
+			    it.reason);
+			eng->tally.file_errors++;
+		} else if (!in_shard(eng, &it))
+			continue;
+		else if (rc == AP_INPUT_TARGET)
+			ap_record_cancelled(eng->rec, &it);
+		else
+			ap_record_invalid(eng->rec, &it, it.reason);
+	}
+}
+
+/* End every target in flight as cancelled (written after a signal or
+ * --max-runtime, only counted after an output failure). */
+static void
+cancel_inflight(struct ap_engine *eng)
+{
+	struct ap_race	*r;
+
+	eng->stopping = true;
+	while ((r = TAILQ_FIRST(&eng->inflight)) != NULL)
+		ap_race_cancel(r);	/* ends and frees r */
+}
+
+static void
+cancel_all(struct ap_engine *eng)
+{
+	eng->draining = false;
+	cancel_inflight(eng);
+	if (eng->share != NULL)
+		cancel_dealt(eng);
+	event_base_loopexit(eng->base, NULL);
+}
+
+static void
+stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	cancel_all(arg);
+}
+
+/* --max-runtime: what is in flight is cancelled, and so is every target
+ * the input still holds: each gets its record (SPEC 1). */
+static void
+runtime_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ap_engine	*eng = arg;
+
+	(void)fd, (void)what;
+	if (eng->stopping)
+		return;
+	cancel_inflight(eng);
+	eng->draining = true;
+	fill(eng);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct ap_engine	*eng = arg;
+
+	(void)what;
+	if (eng->tally.signal == 0)
+		eng->tally.signal = (int)sig;
+	cancel_all(eng);
+}
+
+static void
+progress_view(struct ap_engine *eng, struct ap_progress_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->done = eng->tally.targets;
+	memcpy(v->status, eng->tally.status, sizeof(v->status));
+	v->inflight = eng->ninflight;
+	v->elapsed_us = ap_now_us() - eng->start_us;
+	v->total = eng->total;
+}
+
+static void
+progress_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ap_engine	*eng = arg;
+	struct ap_progress_view	 v;
+
+	(void)fd, (void)what;
+	progress_view(eng, &v);
+	ap_progress_draw(&eng->progress, &v, false);
+}
+
+static void
+sigusr1_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ap_engine	*eng = arg;
+	struct ap_progress_view	 v;
+
+	(void)fd, (void)what;
+	/* On demand, a line of its own (TIP 427's -connecting, for a run). */
+	progress_view(eng, &v);
+	ap_progress_draw(&eng->progress, &v, true);
+}
+
+/* ---- setup -------------------------------------------------------- */
+
+/* A base is only ever used by the thread that made it: with -j, libevent's
+ * global state is locked (evthread_use_pthreads()), never the bases. */
+static struct event_base *
+base_new(void)
+{
+	struct event_config	*cfg;
+	struct event_base	*base;
+
+	if ((cfg = event_config_new()) == NULL)
+		return (NULL);
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return (base);
+}
+
+static void
+wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ap_engine	*eng = arg;
+	char			 buf[64];
+	ssize_t			 n, i;
+	bool			 cancel = false;
+
+	(void)what;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			if (buf[i] == 'c')
+				cancel = true;
+	if (cancel)
+		cancel_all(eng);	/* a signal reached the run */
+	else
+		fill(eng);
+}
+
+/* -j: the pipe the other engines and the main thread wake this one by. */
+static int
+share_setup(struct ap_engine *eng)
+{
+	if (pipe2(eng->wake, O_NONBLOCK | O_CLOEXEC) == -1)
+		return (-1);
+	ap_share_set_wake(eng->share, eng->idx, eng->wake[1]);
+	if ((eng->wake_ev = event_new(eng->base, eng->wake[0],
+	    EV_READ | EV_PERSIST, wake_cb, eng)) == NULL ||
+	    event_add(eng->wake_ev, NULL) == -1)
+		return (-1);
+	return (0);
+}
+
+static void
+race_config(struct ap_engine *eng, const struct ap_options *opt)
+{
+	struct ap_race_config	*c = &eng->rcfg;
+	int			 delay = opt->attempt_delay_ms;
+
+	if (delay < AP_ATTEMPT_DELAY_MIN_MS)
+		delay = AP_ATTEMPT_DELAY_MIN_MS;
+	if (delay > AP_ATTEMPT_DELAY_MAX_MS)
+		delay = AP_ATTEMPT_DELAY_MAX_MS;
+	c->timeout_us = (int64_t)opt->timeout_ms * 1000;
+	c->attempt_timeout_us = (int64_t)opt->attempt_timeout_ms * 1000;
+	c->attempt_delay_us = (int64_t)delay * 1000;
+	c->sequential = opt->sequential;
+	c->per_address = opt->all_addresses;
+	c->retries = opt->retries;
+	c->expect = opt->expect != NULL;
+	c->banner = opt->banner_max > 0;
+	c->talk = opt->send_data != NULL || c->expect || c->banner;
+	eng->exchange.send = opt->send_data;
+	eng->exchange.send_len = opt->send_len;
+	eng->exchange.expect = opt->expect;
+	eng->exchange.expect_len = opt->expect_len;
+	eng->exchange.banner_max = (size_t)opt->banner_max;
+}
+
+static int
+events_new(struct ap_engine *eng)
+{
+	struct event_base	*b = eng->base;
+
+	eng->fill_ev = event_new(b, -1, 0, fill_cb, eng);
+	eng->refill_ev = event_new(b, -1, 0, fill_cb, eng);
+	eng->deadline_ev = evtimer_new(b, deadline_cb, eng);
+	eng->stagger_ev = evtimer_new(b, stagger_cb, eng);
+	eng->retry_ev = evtimer_new(b, retry_cb, eng);
+	eng->rate_ev = evtimer_new(b, rate_cb, eng);
+	eng->stop_ev = event_new(b, -1, 0, stop_cb, eng);
+	eng->runtime_ev = evtimer_new(b, runtime_cb, eng);
+	eng->progress_ev = event_new(b, -1, EV_PERSIST, progress_cb, eng);
+	if (eng->fill_ev == NULL || eng->refill_ev == NULL ||
+	    eng->deadline_ev == NULL || eng->stagger_ev == NULL ||
+	    eng->retry_ev == NULL || eng->rate_ev == NULL ||
+	    eng->stop_ev == NULL || eng->runtime_ev == NULL ||
+	    eng->progress_ev == NULL ||
+	    event_priority_set(eng->refill_ev, PRIO_RUN) == -1 ||
+	    event_priority_set(eng->deadline_ev, PRIO_RUN) == -1 ||
+	    event_priority_set(eng->stagger_ev, PRIO_RUN) == -1 ||
+	    event_priority_set(eng->progress_ev, PRIO_RUN) == -1 ||
+	    event_priority_set(eng->fill_ev, PRIO_IDLE) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+signals_new(struct ap_engine *eng)
+{
+	eng->sigint_ev = evsignal_new(eng->base, SIGINT, signal_cb, eng);
+	eng->sigterm_ev = evsignal_new(eng->base, SIGTERM, signal_cb, eng);
+	eng->sigusr1_ev = evsignal_new(eng->base, SIGUSR1, sigusr1_cb, eng);
+	if (eng->sigint_ev == NULL || eng->sigusr1_ev == NULL ||
+	    eng->sigterm_ev == NULL ||
+	    event_priority_set(eng->sigint_ev, PRIO_SIGNAL) == -1 ||
+	    event_priority_set(eng->sigterm_ev, PRIO_SIGNAL) == -1 ||
+	    event_priority_set(eng->sigusr1_ev, PRIO_SIGNAL) == -1 ||
+	    event_add(eng->sigint_ev, NULL) == -1 ||
+	    event_add(eng->sigterm_ev, NULL) == -1 ||
+	    event_add(eng->sigusr1_ev, NULL) == -1)
+		return (-1);
+	return (0);
+}
+
+static struct ap_engine *
+engine_new(const struct ap_options *opt, struct ap_input *input,
+    struct ap_share *share, int idx, struct ap_writer *writer,
+    struct ap_stats *stats, char *errbuf, size_t errlen)
+{
+	struct ap_engine		*eng = xcalloc(1, sizeof(*eng));
+	struct ap_resolver_config	 rc;
+	struct ap_record_config		 recc;
+	int				 i;
+
+	eng->opt = opt;
+	eng->input = input;
+	eng->share = share;
+	eng->idx = idx;
+	eng->wake[0] = eng->wake[1] = -1;
+	eng->writer = writer;
+	eng->family = opt->family;
+	eng->retry_ms = RETRY_MIN_MS;
+	TAILQ_INIT(&eng->inflight);
+	TAILQ_INIT(&eng->deadlines);
+	TAILQ_INIT(&eng->staggers);
+	TAILQ_INIT(&eng->starved);
+	TAILQ_INIT(&eng->rate_wait);
+	race_config(eng, opt);
+	/* -c and --rate hold for the whole process (SPEC 1): -j engines
+	 * share one budget and one pacer. */
+	if (share != NULL) {
+		eng->budget = ap_share_budget(share);
+		eng->pacer = ap_share_pacer(share);
+	} else {
+		ap_budget_init(&eng->own_budget,
+		    ap_load_concurrency(opt->concurrency));
+		ap_pacer_init(&eng->own_pacer, opt->rate, AP_RATE_CATCHUP_US,
+		    ap_now_us());
+		eng->budget = &eng->own_budget;
+		eng->pacer = &eng->own_pacer;
+	}
+	eng->cap = eng->budget->max;
+
+	if (opt->source != NULL) {
+		if (ap_addr_pton(opt->source, 0, &eng->source) == -1) {
+			snprintf(errbuf, errlen, "invalid value '%s' for "
+			    "-S/--source: not an IPv4 or IPv6 address",
+			    opt->source);
+			goto fail;
+		}
+		eng->have_source = true;
+		/* Only addresses of the source's family can be reached. */
+		if (eng->family == AF_UNSPEC)
+			eng->family = eng->source.u.sa.sa_family;
+	}
+	if ((eng->base = base_new()) == NULL ||
+	    event_base_priority_init(eng->base, NPRIO) == -1) {
+		snprintf(errbuf, errlen, "cannot create the event loop");
+		goto fail;
+	}
+	if (share == NULL)
+		ap_progress_line_init(&eng->progress, writer->fp);
+	memset(&recc, 0, sizeof(recc));
+	recc.opt = opt;
+	recc.writer = writer;
+	recc.stats = stats;
+	recc.share = share;
+	recc.tally = &eng->tally;
+	recc.window = 4 * (size_t)eng->budget->max + FILL_BATCH;
+	recc.fail = record_fail_cb;
+	recc.arg = eng;
+	eng->progress_on = opt->progress == AP_PROGRESS_ALWAYS ||
+	    (opt->progress == AP_PROGRESS_AUTO && isatty(STDERR_FILENO));
+	if (share != NULL)
+		recc.progress = ap_share_progress(share);
+	else if (eng->progress_on)
+		recc.progress = &eng->progress;
+	if ((eng->rec = ap_recorder_new(eng->base, &recc)) == NULL) {
+		snprintf(errbuf, errlen, "cannot set up the output");
+		goto fail;
+	}
+
+	memset(&rc, 0, sizeof(rc));
+	rc.family = eng->family;
+	rc.hosts_file = opt->hosts_file;
+	rc.nameservers = opt->resolvers;
+	rc.nnameservers = opt->nresolvers;
+	rc.resolution_delay_ms = RESOLUTION_DELAY_MS;
+	if ((eng->resolver = ap_resolver_new(eng->base, &rc, errbuf,
+	    errlen)) == NULL)
+		goto fail;
+	for (i = 0; i < opt->npins; i++) {
+		char	reason[AP_ERRBUF_LEN];
+
+		if (ap_resolver_pin(eng->resolver, opt->pins[i].host,
+		    opt->pins[i].addrs, reason, sizeof(reason)) == -1) {
+			snprintf(errbuf, errlen, "invalid value '%s:%s' for "
+			    "--resolve: %s", opt->pins[i].host,
+			    opt->pins[i].addrs, reason);
+			goto fail;
+		}
+	}
+	if (events_new(eng) == -1) {
+		snprintf(errbuf, errlen, "cannot create events");
+		goto fail;
+	}
+	if (share != NULL) {
+		/* Signals go to the main thread (only one event base may
+		 * take them); it wakes every engine. */
+		if (share_setup(eng) == -1) {
+			snprintf(errbuf, errlen, "cannot set up engine %d: "
+			    "%s", idx, strerror(errno));
+			goto fail;
+		}
+	} else if (signals_new(eng) == -1) {
+		snprintf(errbuf, errlen, "cannot create events");
+		goto fail;
+	}
+	return (eng);
+fail:
+	ap_engine_free(eng);
+	return (NULL);
+}
+
+struct ap_engine *
+ap_engine_new(const struct ap_options *opt, struct ap_input *input,
+    struct ap_writer *writer, struct ap_stats *stats, char *errbuf,
+    size_t errlen)
+{
+	return (engine_new(opt, input, NULL, 0, writer, stats, errbuf,
+	    errlen));
+}
+
+struct ap_engine *
+ap_engine_new_shared(const struct ap_options *opt, struct ap_share *share,
+    int idx, struct ap_writer *writer, struct ap_stats *stats,
+    char *errbuf, size_t errlen)
+{
+	return (engine_new(opt, NULL, share, idx, writer, stats, errbuf,
+	    errlen));
+}
+
+static void
+writer_end_failed(struct ap_engine *eng)
+{
+	if (errno == EPIPE)
+		eng->tally.output_closed = true;
+	else if (eng->tally.system_error == 0) {
+		eng->tally.system_error = errno;
+		eng->tally.system_what = "write";
+	}
+}
+
+const struct ap_engine_tally *
+ap_engine_run(struct ap_engine *eng)
+{
+	bool	alone = eng->share == NULL;
+
+	/* -q: not even a header; prom and nagios write nothing either.
+	 * -j: the caller writes the header and the end once. */
+	if (alone && !eng->opt->quiet &&
+	    ap_writer_begin(eng->writer) == -1) {
+		writer_end_failed(eng);
+		return (&eng->tally);
+	}
+	eng->start_us = ap_now_us();
+	if (alone && eng->progress_on) {
+		/* At most 4 redraws a second on a terminal; elsewhere a
+		 * line a second is plenty for a log. */
+		struct timeval tv = { eng->progress.tty ? 0 : 1,
+		    eng->progress.tty ? 250000 : 0 };
+
+		event_add(eng->progress_ev, &tv);
+	}
+	if (eng->opt->max_runtime_ms > 0) {
+		struct timeval tv = { eng->opt->max_runtime_ms / 1000,
+		    (eng->opt->max_runtime_ms % 1000) * 1000 };
+
+		evtimer_add(eng->runtime_ev, &tv);
+	}
+	fill(eng);
+	if (!(eng->stopping && !eng->draining) &&
+	    !(eng->input_done && eng->ninflight == 0) &&
+	    event_base_dispatch(eng->base) == -1)
+		engine_fail(eng, "event loop", errno);
+	if (eng->ninflight > 0)		/* loop ended early: never lose one */
+		cancel_all(eng);
+	event_del(eng->progress_ev);
+	if (alone)
+		ap_progress_line_destroy(&eng->progress);	/* erases */
+	if (ap_record_ok(eng->rec))
+		ap_record_flush(eng->rec);
+	if (alone && !eng->opt->quiet && ap_record_ok(eng->rec) &&
+	    ap_writer_end(eng->writer) == -1)
+		writer_end_failed(eng);
+	return (&eng->tally);
+}
+
+unsigned
+ap_engine_peak_inflight(const struct ap_engine *eng)
+{
+	return (eng->peak);
+}
+
+void
+ap_engine_set_total(struct ap_engine *eng, uint64_t total)
+{
+	eng->total = total;
+}
+
+unsigned
+ap_engine_concurrency(const struct ap_engine *eng)
+{
+	return (eng->budget->max);
+}
+
+static void
+event_free_null(struct event *ev)
+{
+	if (ev != NULL)
+		event_free(ev);
+}
+
+void
+ap_engine_free(struct ap_engine *eng)
+{
+	struct ap_race	*r, *k;
+
+	if (eng == NULL)
+		return;
+	eng->stopping = true;
+	while ((r = TAILQ_FIRST(&eng->inflight)) != NULL) {
+		TAILQ_REMOVE(&eng->inflight, r, link.inflight);
+		ap_resolve_cancel(r->link.lookup);
+		while ((k = TAILQ_FIRST(&r->kids)) != NULL) {
+			TAILQ_REMOVE(&r->kids, k, sibling);
+			ap_race_free(k);
+		}
+		ap_race_free(r);
+	}
+	event_free_null(eng->input_ev);
+	event_free_null(eng->fill_ev);
+	event_free_null(eng->refill_ev);
+	event_free_null(eng->deadline_ev);
+	event_free_null(eng->stagger_ev);
+	event_free_null(eng->retry_ev);
+	event_free_null(eng->rate_ev);
+	event_free_null(eng->stop_ev);
+	event_free_null(eng->runtime_ev);
+	event_free_null(eng->sigint_ev);
+	event_free_null(eng->sigterm_ev);
+	event_free_null(eng->sigusr1_ev);
+	event_free_null(eng->progress_ev);
+	event_free_null(eng->wake_ev);
+	if (eng->wake[0] != -1)
+		close(eng->wake[0]);
+	if (eng->wake[1] != -1) {
+		ap_share_set_wake(eng->share, eng->idx, -1);
+		close(eng->wake[1]);
+	}
+	ap_recorder_free(eng->rec);
+	ap_resolver_free(eng->resolver);
+	if (eng->base != NULL)
+		event_base_free(eng->base);
+	free(eng);
 }

@@ -36,20 +36,20 @@ struct ap_engine_tally {
 struct ap_engine *ap_engine_new(const struct ap_options *, struct ap_input *,
 		    struct ap_writer *, struct ap_stats *, char *errbuf,
 		    size_t errlen);
-/* -j: engine idx of nengines, taking its input from share and handing
- * its records to share's output; ap_engine_run() then writes no header
- * or end, takes no signals and draws no progress (the caller does, for
- * all).  Its -c and --rate are its share of the run's. */
+/* -j: engine idx, taking its input from share and handing its records
+ * to share's output; ap_engine_run() then writes no header or end, takes
+ * no signals and draws no progress (the caller does, for all).  -c and
+ * --rate are the share's, for the whole process. */
 struct ap_engine *ap_engine_new_shared(const struct ap_options *,
-		    struct ap_share *, int idx, int nengines,
+		    struct ap_share *, int idx,
 		    struct ap_writer *, struct ap_stats *, char *errbuf,
 		    size_t errlen);
 /* Run until every target read has its record, a signal arrives, or the
  * output fails.  Returns the tally (valid until ap_engine_free()). */
 const struct ap_engine_tally *ap_engine_run(struct ap_engine *);
 void		 ap_engine_free(struct ap_engine *);	/* NULL ok */
-/* Peak number of targets in flight, and the concurrency actually used
- * after the descriptor limit capped -c. */
+/* Peak number of this engine's targets in flight, and the process's
+ * concurrency after the descriptor limit capped -c. */
 unsigned	 ap_engine_peak_inflight(const struct ap_engine *);
 unsigned	 ap_engine_concurrency(const struct ap_engine *);
 /* How many records to expect, for the progress line; 0: not known. */

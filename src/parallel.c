@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "parallel.h"
 #include "progress.h"
+#include "load.h"
 #include "share.h"
 #include "stats.h"
 #include "xmalloc.h"
@@ -52,26 +53,21 @@ worker_main(void *arg)
 }
 
 static void
-show_progress(struct ap_share_counts *c, int64_t start_us, uint64_t total,
-    bool in_place)
+show_progress(struct ap_share *share, int64_t start_us, uint64_t total,
+    bool own_line)
 {
+	struct ap_share_counts	*c = ap_share_counts(share);
 	struct ap_progress_view	v;
-	char			line[512];
 	int			i;
 
 	memset(&v, 0, sizeof(v));
 	v.done = atomic_load(&c->done);
 	for (i = 0; i < AP_STATUS_COUNT; i++)
 		v.status[i] = atomic_load(&c->status[i]);
-	v.inflight = atomic_load(&c->inflight);
+	v.inflight = ap_budget_used(ap_share_budget(share));
 	v.elapsed_us = ap_now_us() - start_us;
 	v.total = total;
-	ap_progress_format(&v, line, sizeof(line));
-	if (in_place)
-		fprintf(stderr, "\rasyncprobe: %s\033[K", line);
-	else
-		fprintf(stderr, "asyncprobe: %s\n", line);
-	fflush(stderr);
+	ap_progress_draw(ap_share_progress(share), &v, own_line);
 }
 
 static void
@@ -95,11 +91,11 @@ static int
 supervise(const struct ap_options *o, struct ap_share *share,
     atomic_int *running, uint64_t total, int sigfd, int donefd)
 {
-	struct ap_share_counts	*c = ap_share_counts(share);
+	struct ap_progress_line	*pl = ap_share_progress(share);
 	struct signalfd_siginfo	 si;
 	struct pollfd		 pfd[2];
 	int64_t			 start = ap_now_us(), last = 0, every;
-	bool			 tty = isatty(STDERR_FILENO), drawn = false;
+	bool			 tty = pl->tty;
 	bool			 show;
 	char			 buf[64];
 	int			 sig, caught = 0;
@@ -126,20 +122,15 @@ supervise(const struct ap_options *o, struct ap_share *share,
 				caught = sig;
 			ap_share_cancel(share);
 			ap_share_wake_all(share, 'c');
-		} else if (sig == SIGUSR1) {
-			if (drawn)
-				fputs("\r\033[K", stderr);
-			show_progress(c, start, total, false);
-			drawn = false;
-		}
+		} else if (sig == SIGUSR1)
+			show_progress(share, start, total, true);
 		if (show && ap_now_us() - last >= every) {
-			show_progress(c, start, total, tty);
-			drawn = tty;
+			show_progress(share, start, total, false);
 			last = ap_now_us();
 		}
 	}
-	if (drawn)
-		fputs("\r\033[K", stderr);
+	ap_progress_hold(pl, true);	/* erases the line */
+	ap_progress_release(pl);
 	return (caught);
 }
 
@@ -226,7 +217,7 @@ ap_parallel_run(const struct ap_options *o, struct ap_input *input,
 	sigset_t	 set, old;
 	int		 i, rc = -1, sigfd = -1;
 	int		 done[2] = { -1, -1 };
-	unsigned	 sockets;
+	struct ap_progress_line progress;
 
 	memset(tally, 0, sizeof(*tally));
 	*peak = 0;
@@ -237,6 +228,11 @@ ap_parallel_run(const struct ap_options *o, struct ap_input *input,
 		return (-1);
 	}
 	share = ap_share_new(input, n, writer->fp);
+	/* -c and --rate hold for the whole process (SPEC 1). */
+	ap_share_limits(share, ap_load_concurrency(o->concurrency),
+	    o->rate, AP_RATE_CATCHUP_US, ap_now_us());
+	ap_progress_line_init(&progress, writer->fp);
+	ap_share_set_progress(share, &progress);
 	w = xcalloc((size_t)n, sizeof(*w));
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -253,16 +249,14 @@ ap_parallel_run(const struct ap_options *o, struct ap_input *input,
 		w[i].done_fd = done[1];
 		if (stats != NULL)
 			w[i].stats = ap_stats_new();
-		if ((w[i].eng = ap_engine_new_shared(o, share, i, n, writer,
+		if ((w[i].eng = ap_engine_new_shared(o, share, i, writer,
 		    w[i].stats, errbuf, errlen)) == NULL)
 			goto out;
 	}
-	for (i = 0, sockets = 0; i < n; i++)
-		sockets += ap_engine_concurrency(w[i].eng);
-	reserve_fds(done[0], sockets);
+	reserve_fds(done[0], ap_engine_concurrency(w[0].eng));
 	run_threads(o, share, w, n, total, writer, sigfd, done[0], tally);
+	*peak = ap_budget_peak(ap_share_budget(share));
 	for (i = 0; i < n; i++) {
-		*peak += ap_engine_peak_inflight(w[i].eng);
 		if (stats != NULL)
 			ap_stats_merge(stats, w[i].stats);
 	}
@@ -281,5 +275,6 @@ out:
 	}
 	free(w);
 	ap_share_free(share);
+	ap_progress_line_destroy(&progress);
 	return (rc);
 }

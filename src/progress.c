@@ -2,8 +2,10 @@
 /* progress.c -- see progress.h. */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "progress.h"
 
@@ -58,4 +60,68 @@ ap_progress_format(const struct ap_progress_view *v, char *buf, size_t len)
 		append(buf, len, &off, "; ETA %.0fs",
 		    (double)(v->total - v->done) / rate + 0.5);
 	return (off);
+}
+
+void
+ap_progress_line_init(struct ap_progress_line *pl, FILE *out)
+{
+	struct stat	a, b;
+
+	pthread_mutex_init(&pl->lock, NULL);
+	pl->drawn = false;
+	pl->tty = isatty(STDERR_FILENO);
+	/* Records on the same terminal would be glued to the line. */
+	pl->shared = pl->tty && out != NULL && isatty(fileno(out)) &&
+	    fstat(fileno(out), &a) == 0 && fstat(STDERR_FILENO, &b) == 0 &&
+	    a.st_rdev == b.st_rdev;
+}
+
+void
+ap_progress_line_destroy(struct ap_progress_line *pl)
+{
+	ap_progress_hold(pl, true);
+	ap_progress_release(pl);
+	pthread_mutex_destroy(&pl->lock);
+}
+
+static void
+erase(struct ap_progress_line *pl)
+{
+	if (pl->drawn) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		pl->drawn = false;
+	}
+}
+
+void
+ap_progress_draw(struct ap_progress_line *pl,
+    const struct ap_progress_view *v, bool own_line)
+{
+	char	line[512];
+
+	ap_progress_format(v, line, sizeof(line));
+	pthread_mutex_lock(&pl->lock);
+	erase(pl);
+	if (pl->tty && !own_line) {
+		fprintf(stderr, "\rasyncprobe: %s\033[K", line);
+		pl->drawn = true;
+	} else
+		fprintf(stderr, "asyncprobe: %s\n", line);
+	fflush(stderr);
+	pthread_mutex_unlock(&pl->lock);
+}
+
+void
+ap_progress_hold(struct ap_progress_line *pl, bool to_stderr)
+{
+	pthread_mutex_lock(&pl->lock);
+	if (to_stderr || pl->shared)
+		erase(pl);
+}
+
+void
+ap_progress_release(struct ap_progress_line *pl)
+{
+	pthread_mutex_unlock(&pl->lock);
 }

@@ -53,6 +53,9 @@ struct ap_share {
 	int			 n;
 	struct engine_slot	*slots;
 	struct ap_share_counts	 counts;
+	struct ap_budget	 budget;
+	struct ap_pacer		 pacer;
+	struct ap_progress_line	*progress;
 };
 
 struct ap_share *
@@ -125,6 +128,48 @@ ap_share_wake_all(struct ap_share *s, char c)
 
 	for (i = 0; i < s->n; i++)
 		wake(s, i, c);
+}
+
+void
+ap_share_wake_mask(struct ap_share *s, uint64_t mask, char c)
+{
+	int	i;
+
+	for (i = 0; i < s->n; i++)
+		if (mask & ((uint64_t)1 << (i % 64)))
+			wake(s, i, c);
+}
+
+void
+ap_share_limits(struct ap_share *s, unsigned concurrency, unsigned rate,
+    int64_t catchup_us, int64_t start_us)
+{
+	ap_budget_init(&s->budget, concurrency);
+	ap_pacer_init(&s->pacer, rate, catchup_us, start_us);
+}
+
+struct ap_budget *
+ap_share_budget(struct ap_share *s)
+{
+	return (&s->budget);
+}
+
+struct ap_pacer *
+ap_share_pacer(struct ap_share *s)
+{
+	return (&s->pacer);
+}
+
+void
+ap_share_set_progress(struct ap_share *s, struct ap_progress_line *pl)
+{
+	s->progress = pl;
+}
+
+struct ap_progress_line *
+ap_share_progress(struct ap_share *s)
+{
+	return (s->progress);
 }
 
 /* Copy s (NULL stays NULL) to *at and step past it. */

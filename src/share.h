@@ -13,6 +13,8 @@
 #include <stdio.h>
 
 #include "input.h"
+#include "load.h"
+#include "progress.h"
 #include "result.h"
 
 struct ap_share;
@@ -23,8 +25,20 @@ void		 ap_share_free(struct ap_share *);	/* NULL ok */
 /* Where engine idx is woken (a byte on fd): items arrived, or the input
  * ended, or (byte 'c') the run is cancelled. */
 void		 ap_share_set_wake(struct ap_share *, int idx, int fd);
-/* Wake every engine with byte c. */
+/* Wake every engine with byte c; or those whose bit (i % 64) is set. */
 void		 ap_share_wake_all(struct ap_share *, char c);
+void		 ap_share_wake_mask(struct ap_share *, uint64_t mask, char c);
+
+/* The process's -c budget and --rate pacer, shared by the engines. */
+void		 ap_share_limits(struct ap_share *, unsigned concurrency,
+		    unsigned rate, int64_t catchup_us, int64_t start_us);
+struct ap_budget *ap_share_budget(struct ap_share *);
+struct ap_pacer	*ap_share_pacer(struct ap_share *);
+/* The progress line the main thread draws (NULL: none), which writers to
+ * the shared output hold while they write. */
+void		 ap_share_set_progress(struct ap_share *,
+		    struct ap_progress_line *);
+struct ap_progress_line *ap_share_progress(struct ap_share *);
 
 /* The next item for engine idx, as ap_input_next() would give it;
  * valid until the engine's next call.  AP_INPUT_AGAIN: wait for the
@@ -45,7 +59,6 @@ int		 ap_share_write(struct ap_share *, const char *buf, size_t len);
 struct ap_share_counts {
 	atomic_uint_fast64_t	 done;
 	atomic_uint_fast64_t	 status[AP_STATUS_COUNT];
-	atomic_uint		 inflight;
 };
 struct ap_share_counts *ap_share_counts(struct ap_share *);
 

@@ -18,6 +18,7 @@ two.test AAAA ::1
 dup.test A 127.0.0.1 127.0.0.1
 late.test A 127.0.0.1
 late.test AAAA ::1 delay=300
+seq.test A 127.0.0.3 127.0.0.1
 """
 
 
@@ -178,6 +179,68 @@ class AllAddresses(aptest.TestCase):
             ("127.0.0.1:%d" % refuse.port, refuse.port): ["127.0.0.1"],
             (two, self.port): ["127.0.0.1", "::1"],
             (two, refuse.port): ["127.0.0.1", "::1"]})
+
+
+    # -m is the same race with each address its own target (issue 10):
+    # its own exchange, retries, deadline and record, written at once.
+
+    def start_of(self, rec):
+        import datetime
+        end = datetime.datetime.strptime(
+            rec["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+        return end - rec["elapsed_ms"] / 1000.0, end
+
+    def test_m_expect_mismatch(self):
+        """An --expect that cannot match is a mismatch per address, not
+        connected with exit 0."""
+        r = self.probe("two.test:%d\n" % self.port, "-m", "--expect",
+                       "NOPE", "-t", "0.5", "-f", "json")
+        self.assertEqual(r.rc, 1, r.describe())
+        recs = self.by_ip(r.records)
+        self.assertEqual(recs["127.0.0.1"]["status"], "mismatch",
+                         r.describe())
+        self.assertEqual(recs["::1"]["status"], "refused", r.describe())
+
+    def test_m_retries_each_address_once(self):
+        """-m -r 2: one record per address; the connected address is
+        never probed again; the silent one gets its 3 attempts."""
+        r = self.probe("three.test:%d\n" % self.port, "-m", "-r", "2",
+                       "-t", "0.3", "-f", "json")
+        self.assertEqual(len(r.records), 3, r.describe())
+        recs = self.by_ip(r.records)
+        self.assertEqual(len(recs["127.0.0.3"]["attempts"]), 3)
+        self.assertEqual(recs["127.0.0.3"]["addresses"], 1)
+        self.assertEqual(len(recs["127.0.0.1"]["attempts"]), 1)
+        self.assertEqual(len(recs["::1"]["attempts"]), 1)
+        self.assertEqual(self.acc.accepted(), 1)
+
+    def test_m_sequential_one_address_at_a_time(self):
+        r = self.probe("seq.test:%d\n" % self.port, "-m", "--sequential",
+                       "-t", "0.4", "-f", "json")
+        recs = self.by_ip(r.records)
+        self.assertEqual(recs["127.0.0.3"]["status"], "timeout")
+        self.assertEqual(recs["127.0.0.1"]["status"], "connected")
+        hole_end = self.start_of(recs["127.0.0.3"])[1]
+        self.assertGreaterEqual(self.start_of(recs["127.0.0.1"])[0],
+                                hole_end - 0.01, r.describe())
+        # Without --sequential both start together.
+        r = self.probe("seq.test:%d\n" % self.port, "-m", "-t", "0.4",
+                       "-f", "json")
+        recs = self.by_ip(r.records)
+        self.assertLess(abs(self.start_of(recs["127.0.0.1"])[0] -
+                            self.start_of(recs["127.0.0.3"])[0]), 0.2)
+
+    def test_m_streams_each_record(self):
+        """The connected address's record is written when it connects,
+        with its own elapsed_ms, not held for the slowest address."""
+        r = self.probe("three.test:%d\n" % self.port, "-m", "-t", "1",
+                       "-f", "json")
+        lines = [x["ip"] for x in r.records]
+        self.assertLess(lines.index("127.0.0.1"), lines.index("127.0.0.3"))
+        recs = self.by_ip(r.records)
+        self.assertLess(recs["127.0.0.1"]["elapsed_ms"], 500, r.describe())
+        self.assertGreaterEqual(recs["127.0.0.3"]["elapsed_ms"], 1000)
 
 
 if __name__ == "__main__":

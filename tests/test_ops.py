@@ -53,8 +53,9 @@ class Exchange(aptest.TestCase):
                        "n.test:%d\n" % rec1.port)
         self.assertEqual(r.rc, 0, r.describe())
         rec = r.one()
+        # The stalled address was overtaken: degraded (SPEC 4).
         self.assertRecord(rec, "connected", None, "127.0.0.1",
-                          host="n.test", degraded=False)
+                          host="n.test", degraded=True)
         self.assertEqual([a["ip"] for a in rec["attempts"]],
                          ["127.0.0.3", "127.0.0.1"], r.describe())
         self.assertEqual(rec["attempts"][0]["errno"], "ECANCELED")

@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: ISC */
+/* race.c -- see race.h.  Every event handler ends in advance(), which
+ * starts what may start and ends the race when nothing is left, or in
+ * finish(), the one place a race ends.  set_state() is the only writer of
+ * the state. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+#include "race.h"
+#include "xmalloc.h"
+
+static void	advance(struct ap_race *);
+static void	finish(struct ap_race *);
+
+static const char *const state_names[] = {
+	"RESOLVING", "RACING", "STARVED", "TALKING", "DONE"
+};
+
+const char *
+ap_race_state_name(enum ap_race_state s)
+{
+	return ((unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ?
+	    state_names[s] : "?");
+}
+
+static void
+set_state(struct ap_race *r, enum ap_race_state s)
+{
+	if (r->state == AP_RACE_STARVED && s != AP_RACE_STARVED)
+		r->ops->unwait(r->ctx, r);
+	r->state = s;
+}
+
+static int64_t
+now_us(const struct ap_race *r)
+{
+	return (r->ops->now_us(r->ctx));
+}
+
+static bool
+is_top(const struct ap_race *r)
+{
+	return (r->parent == NULL);
+}
+
+/* -m: the target's race only hands out addresses to races of their own. */
+static bool
+is_group(const struct ap_race *r)
+{
+	return (r->cfg->per_address && is_top(r));
+}
+
+static void
+race_init(struct ap_race *r, const struct ap_race_config *cfg,
+    const struct ap_race_ops *ops, void *ctx)
+{
+	r->cfg = cfg;
+	r->ops = ops;
+	r->ctx = ctx;
+	r->state = AP_RACE_RESOLVING;
+	r->winner = -1;
+	r->rounds_left = cfg->retries;
+	r->attempts = r->attempts_inline;
+	r->capattempts = 1;
+	r->active = r->active_inline;
+	r->capactive = 1;
+	r->link.deadline_us = r->link.stagger_us = -1;
+	TAILQ_INIT(&r->kids);
+	r->start_us = now_us(r);
+	r->deadline_us = r->start_us + cfg->timeout_us;
+	ops->timer(ctx, r, AP_RACE_DEADLINE, r->deadline_us);
+}
+
+struct ap_race *
+ap_race_new(const struct ap_race_config *cfg, const struct ap_race_ops *ops,
+    void *ctx, const struct ap_race_target *t)
+{
+	struct ap_race	*r;
+	size_t		 textlen = strlen(t->text) + 1;
+	size_t		 hostlen = strlen(t->host) + 1;
+
+	r = ap_pool_xcalloc(1, sizeof(*r) + textlen + hostlen);
+	r->text = memcpy(r->strings, t->text, textlen);
+	r->host = memcpy(r->strings + textlen, t->host, hostlen);
+	r->file = t->file;
+	r->line = t->line;
+	r->seq = t->seq;
+	r->port = t->port;
+	race_init(r, cfg, ops, ctx);
+	return (r);
+}
+
+/* -m: one address of the target becomes a race of its own, with its own
+ * deadline, retries, exchange and record. */
+static struct ap_race *
+kid_new(struct ap_race *p, const struct ap_addr *a)
+{
+	struct ap_race	*k = ap_pool_xcalloc(1, sizeof(*k));
+
+	k->parent = p;
+	k->text = p->text;
+	k->host = p->host;
+	k->file = p->file;
+	k->line = p->line;
+	k->seq = p->seq;
+	k->port = p->port;
+	ap_addrlist_add(&k->addrs, &a->u.sa, a->len);
+	k->resolved = true;
+	k->cancelled = p->cancelled;
+	TAILQ_INSERT_TAIL(&p->kids, k, sibling);
+	race_init(k, p->cfg, p->ops, p->ctx);
+	return (k);
+}
+
+void
+ap_race_free(struct ap_race *r)
+{
+	if (r == NULL)
+		return;
+	ap_addrlist_clear(&r->addrs);
+	if (r->active != r->active_inline)
+		free(r->active);
+	if (r->attempts != r->attempts_inline)
+		free(r->attempts);
+	free(r->banner);
+	ap_pool_free(r);
+}
+
+/* Double an array that starts inline in the race. */
+static void *
+grow(void *v, void *inline_v, uint32_t *cap, size_t size)
+{
+	void	*n;
+
+	if (v == inline_v) {
+		n = xreallocarray(NULL, (size_t)*cap * 2, size);
+		memcpy(n, v, (size_t)*cap * size);
+	} else
+		n = xreallocarray(v, (size_t)*cap * 2, size);
+	*cap *= 2;
+	return (n);
+}
+
+static struct ap_attempt *
+attempt_add(struct ap_race *r, const struct ap_addr *a, int64_t start_us)
+{
+	struct ap_attempt	*at;
+
+	if (r->nattempts == r->capattempts)
+		r->attempts = grow(r->attempts, r->attempts_inline,
+		    &r->capattempts, sizeof(*r->attempts));
+	at = &r->attempts[r->nattempts++];
+	memset(at, 0, sizeof(*at));
+	ap_addr_ntop(a, at->ip, sizeof(at->ip));
+	at->family = a->u.sa.sa_family;
+	at->start_us = start_us - r->start_us;
+	return (at);
+}
+
+static void
+slot_add(struct ap_race *r, void *handle, uint32_t attempt)
+{
+	if (r->nactive == r->capactive)
+		r->active = grow(r->active, r->active_inline, &r->capactive,
+		    sizeof(*r->active));
+	r->active[r->nactive].handle = handle;
+	r->active[r->nactive].attempt = attempt;
+	r->nactive++;
+}
+
+/* End attempt slot i with error: it is over, freed, and shown (-v). */
+static void
+slot_end(struct ap_race *r, uint32_t i, int error, int64_t now)
+{
+	struct ap_attempt	*at = &r->attempts[r->active[i].attempt];
+
+	at->error = error;
+	at->stage = AP_STAGE_HANDSHAKE;
+	at->duration_us = now - r->start_us - at->start_us;
+	r->ops->attempt_seen(r->ctx, r, at);
+	r->ops->attempt_free(r->ctx, r->active[i].handle);
+	r->active[i] = r->active[--r->nactive];
+}
+
+/* End every attempt still running with error (ECANCELED: another won or
+ * the run was cancelled; ETIMEDOUT: the deadline). */
+static void
+end_active(struct ap_race *r, int error)
+{
+	int64_t	now;
+
+	if (r->nactive == 0)
+		return;
+	now = now_us(r);
+	while (r->nactive > 0)
+		slot_end(r, r->nactive - 1, error, now);
+}
+
+static void
+stagger_disarm(struct ap_race *r)
+{
+	if (r->stagger_until_us != 0) {
+		r->stagger_until_us = 0;
+		r->ops->timer(r->ctx, r, AP_RACE_STAGGER, -1);
+	}
+}
+
+/* The cap for one attempt when --attempt-timeout is shorter than what is
+ * left of the deadline; 0 when the deadline alone rules. */
+static int64_t
+attempt_cap(const struct ap_race *r)
+{
+	int64_t	cap = r->cfg->attempt_timeout_us;
+
+	if (cap <= 0 || cap >= r->deadline_us - now_us(r))
+		return (0);
+	return (cap);
+}
+
+static bool
+may_start(const struct ap_race *r)
+{
+	if (r->winner >= 0 || r->cancelled || r->state == AP_RACE_STARVED ||
+	    r->state == AP_RACE_TALKING || r->state == AP_RACE_DONE)
+		return (false);
+	if (r->nactive == 0)
+		return (true);
+	/* RFC 8305 5: the next one after the attempt delay. */
+	return (!r->cfg->sequential && r->stagger_until_us == 0);
+}
+
+/* Out of descriptors while racing stalled addresses: give the oldest up
+ * for the next address, as --attempt-timeout would have, so that one
+ * target cannot hold what the others wait for. */
+static void
+give_up_oldest(struct ap_race *r)
+{
+	uint32_t	i, oldest = 0;
+
+	for (i = 1; i < r->nactive; i++)
+		if (r->active[i].attempt < r->active[oldest].attempt)
+			oldest = i;
+	slot_end(r, oldest, ETIMEDOUT, now_us(r));
+}
+
+/* Start one attempt at a; false when the race must wait for it. */
+static bool
+start_one(struct ap_race *r, const struct ap_addr *a)
+{
+	struct ap_attempt	*at;
+	struct ap_addr		 dst = *a;
+	void			*handle = NULL;
+	int64_t			 started;
+	int			 error = 0;
+	enum ap_stage		 stage = AP_STAGE_NONE;
+
+	ap_addr_set_port(&dst, r->port);
+	started = now_us(r);
+	if (r->ops->attempt_start(r->ctx, r, &dst, attempt_cap(r), &handle,
+	    &error, &stage) != AP_RACE_STARTED) {
+		ap_addrlist_unget(&r->addrs, a);
+		r->wait_error = error;
+		r->wait_stage = stage;
+		set_state(r, AP_RACE_STARVED);
+		if (error != 0 && r->nactive > 0)
+			give_up_oldest(r);
+		return (false);
+	}
+	at = attempt_add(r, a, started);
+	slot_add(r, handle, (uint32_t)(at - r->attempts));
+	if (ap_addrlist_handed(&r->addrs) > r->tried)
+		r->tried = (unsigned)ap_addrlist_handed(&r->addrs);
+	set_state(r, AP_RACE_RACING);
+	/* The stagger matters only while more addresses may come. */
+	if (!r->cfg->sequential &&
+	    (!r->resolved || ap_addrlist_pending(&r->addrs) > 0)) {
+		r->stagger_until_us = started + r->cfg->attempt_delay_us;
+		r->ops->timer(r->ctx, r, AP_RACE_STAGGER, r->stagger_until_us);
+	}
+	return (true);
+}
+
+/* -m: start address races (one at a time with --sequential); the
+ * target's race ends when the last one has and no address is left. */
+static void
+advance_group(struct ap_race *p)
+{
+	const struct ap_addr	*a;
+
+	/* An address race that ends at once must not re-enter this loop
+	 * (finish() below may free p): spawning tells it not to. */
+	p->spawning = true;
+	while ((TAILQ_EMPTY(&p->kids) || !p->cfg->sequential) &&
+	    (a = ap_addrlist_next(&p->addrs)) != NULL) {
+		p->tried++;
+		set_state(p, AP_RACE_RACING);
+		advance(kid_new(p, a));
+	}
+	p->spawning = false;
+	if (TAILQ_EMPTY(&p->kids) && p->resolved &&
+	    ap_addrlist_pending(&p->addrs) == 0)
+		finish(p);
+}
+
+static void
+advance(struct ap_race *r)
+{
+	const struct ap_addr	*a;
+
+	if (r->state == AP_RACE_DONE)
+		return;
+	if (is_group(r)) {
+		advance_group(r);
+		return;
+	}
+	if (r->cancelled) {
+		finish(r);
+		return;
+	}
+	while (may_start(r) && (a = ap_addrlist_next(&r->addrs)) != NULL)
+		if (!start_one(r, a))
+			return;
+	if (r->state == AP_RACE_STARVED || r->state == AP_RACE_TALKING)
+		return;
+	if (r->nactive == 0 && r->resolved &&
+	    ap_addrlist_pending(&r->addrs) == 0)
+		finish(r);
+}
+
+void
+ap_race_addresses(struct ap_race *r, const struct ap_addr *addrs, size_t n,
+    bool done, int error)
+{
+	size_t	i;
+
+	if (r->state == AP_RACE_DONE || r->resolved)
+		return;
+	for (i = 0; i < n; i++)
+		ap_addrlist_add(&r->addrs, &addrs[i].u.sa, addrs[i].len);
+	if (done) {
+		r->resolved = true;
+		r->dns_error = error;
+	}
+	advance(r);
+}
+
+void
+ap_race_attempt_done(struct ap_race *r, void *handle,
+    const struct ap_probe_outcome *o)
+{
+	struct ap_attempt	*at;
+	uint32_t		 i;
+
+	for (i = 0; i < r->nactive; i++)
+		if (r->active[i].handle == handle)
+			break;
+	if (i == r->nactive)
+		abort();	/* an attempt the race does not own */
+	at = &r->attempts[r->active[i].attempt];
+	at->error = o->error;
+	at->stage = o->stage;
+	at->duration_us = o->duration_us;
+	r->ops->attempt_seen(r->ctx, r, at);
+	r->active[i] = r->active[--r->nactive];
+	if (o->error != 0) {
+		r->ops->attempt_free(r->ctx, handle);
+		/* RFC 8305 5: a failure starts the next attempt at once. */
+		stagger_disarm(r);
+		advance(r);
+		return;
+	}
+	/* The first to connect wins; the others are closed at once. */
+	r->winner = (int)(at - r->attempts);
+	stagger_disarm(r);
+	end_active(r, ECANCELED);
+	if (r->cfg->talk && r->ops->talk_start(r->ctx, r, handle) == 0) {
+		r->talker = handle;
+		set_state(r, AP_RACE_TALKING);
+		return;
+	}
+	r->ops->attempt_free(r->ctx, handle);
+	finish(r);
+}
+
+void
+ap_race_talk_done(struct ap_race *r, void *handle,
+    const struct ap_exchange_outcome *xo)
+{
+	if (r->state != AP_RACE_TALKING || handle != r->talker)
+		return;
+	r->matched = xo->matched;
+	if (r->cfg->banner && xo->len > 0) {
+		r->banner = xmalloc(xo->len);
+		memcpy(r->banner, xo->data, xo->len);
+		r->banner_len = xo->len;
+	}
+	r->talker = NULL;
+	r->ops->attempt_free(r->ctx, handle);
+	finish(r);
+}
+
+void
+ap_race_stagger(struct ap_race *r)
+{
+	r->stagger_until_us = 0;
+	advance(r);
+}
+
+void
+ap_race_resume(struct ap_race *r)
+{
+	if (r->state != AP_RACE_STARVED)
+		return;
+	set_state(r, r->nactive > 0 ? AP_RACE_RACING : AP_RACE_RESOLVING);
+	advance(r);
+}
+
+void
+ap_race_deadline(struct ap_race *r)
+{
+	if (r->state == AP_RACE_DONE)
+		return;
+	if (r->state == AP_RACE_TALKING) {
+		/* What the peer said so far is the banner. */
+		r->ops->talk_cut(r->ctx, r->talker);
+		if (r->state == AP_RACE_TALKING) {
+			r->ops->attempt_free(r->ctx, r->talker);
+			r->talker = NULL;
+			finish(r);
+		}
+		return;
+	}
+	if (is_group(r)) {
+		/* The name's time is up: no more addresses; those already
+		 * racing go on under their own deadlines. */
+		r->resolved = true;
+		if (r->tried == 0 && r->dns_error == 0)
+			r->dns_error = ETIMEDOUT;
+		advance_group(r);
+		return;
+	}
+	finish(r);
+}
+
+/* Stop whatever still runs: attempts still racing end as timed out (or
+ * cancelled); a race starved of descriptors to the end gets that as its
+ * last attempt, since only now is it a verdict (SPEC 3.6). */
+static void
+settle(struct ap_race *r)
+{
+	const struct ap_addr	*a;
+	struct ap_attempt	*at;
+
+	stagger_disarm(r);
+	end_active(r, r->cancelled ? ECANCELED : ETIMEDOUT);
+	if (r->state == AP_RACE_STARVED && r->wait_error != 0 &&
+	    r->winner < 0 && (a = ap_addrlist_next(&r->addrs)) != NULL) {
+		at = attempt_add(r, a, now_us(r));
+		at->error = r->wait_error;
+		at->stage = r->wait_stage;
+		if (ap_addrlist_handed(&r->addrs) > r->tried)
+			r->tried = (unsigned)ap_addrlist_handed(&r->addrs);
+	}
+}
+
+static void
+result_init(const struct ap_race *r, struct ap_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->target = r->text;
+	res->host = r->host;
+	res->port = r->port;
+	res->ip = "";
+	res->rtt_us = -1;
+	res->elapsed_us = now_us(r) - r->start_us;
+	res->file = r->file;
+	res->line = r->line;
+	res->attempts = r->attempts;
+	res->nattempts = r->nattempts;
+	res->addresses = r->tried;
+}
+
+/* The record (SPEC 4): the winner, else the final prioritized error, else
+ * the deadline before any attempt could start, else why no address was
+ * found. */
+static void
+verdict(const struct ap_race *r, struct ap_result *res)
+{
+	const struct ap_attempt	*at;
+	int			 best;
+
+	result_init(r, res);
+	if (r->winner >= 0) {
+		at = &r->attempts[r->winner];
+		res->status = AP_STATUS_CONNECTED;
+		res->ip = at->ip;
+		res->rtt_us = at->duration_us;
+		/* Another address was tried first: it failed, or stalled
+		 * and was overtaken. */
+		res->degraded = strcmp(r->attempts[0].ip, at->ip) != 0;
+		if (r->cfg->banner) {
+			res->banner = r->banner != NULL ? r->banner : "";
+			res->banner_len = r->banner_len;
+		}
+		if (r->cfg->expect && !r->matched) {
+			res->status = AP_STATUS_MISMATCH;
+			res->error_text = "the expected text did not come";
+		}
+	} else if ((best = ap_result_final_error(r->attempts,
+	    r->nattempts)) >= 0) {
+		at = &r->attempts[best];
+		res->error = at->error;
+		res->status = ap_status_from_error(at->error);
+		res->ip = at->ip;
+	} else if (ap_addrlist_count(&r->addrs) > 0) {
+		res->status = AP_STATUS_TIMEOUT;
+		res->error = ETIMEDOUT;
+	} else {
+		res->status = AP_STATUS_UNRESOLVED;
+		res->error = r->resolved ? r->dns_error : ETIMEDOUT;
+		if (res->error == 0)
+			res->error = AP_ERR_NODATA;
+	}
+	if (r->cancelled && r->winner < 0) {
+		res->status = AP_STATUS_CANCELLED;
+		res->error = ECANCELED;
+		res->error_text = NULL;
+	}
+}
+
+/* -r: a timeout or a local shortage earns another round; a refusal or an
+ * unreachable network is an answer and never does. */
+static bool
+retry(struct ap_race *r, const struct ap_result *res)
+{
+	if (r->rounds_left <= 0 || r->cancelled)
+		return (false);
+	if (res->status != AP_STATUS_TIMEOUT && !(res->status ==
+	    AP_STATUS_ERROR && ap_probe_is_backpressure(res->error)))
+		return (false);
+	r->rounds_left--;
+	ap_addrlist_rewind(&r->addrs);
+	set_state(r, AP_RACE_RESOLVING);
+	r->deadline_us = now_us(r) + r->cfg->timeout_us;
+	r->ops->timer(r->ctx, r, AP_RACE_DEADLINE, r->deadline_us);
+	advance(r);
+	return (true);
+}
+
+/* The one place a race ends: its record is written, then it is freed
+ * (an address race) or handed back to the engine (the target's). */
+static void
+finish(struct ap_race *r)
+{
+	struct ap_race		*p = r->parent;
+	struct ap_result	 res;
+
+	if (r->state == AP_RACE_DONE)
+		return;
+	if (is_group(r)) {
+		/* Addresses that never got a race of their own. */
+		if (r->tried == 0) {
+			verdict(r, &res);
+			r->ops->record(r->ctx, r, &res);
+		}
+	} else {
+		settle(r);
+		verdict(r, &res);
+		if (retry(r, &res))
+			return;
+		r->ops->record(r->ctx, r, &res);
+	}
+	stagger_disarm(r);
+	r->ops->timer(r->ctx, r, AP_RACE_DEADLINE, -1);
+	set_state(r, AP_RACE_DONE);
+	if (p == NULL) {
+		r->ops->done(r->ctx, r);
+		return;
+	}
+	TAILQ_REMOVE(&p->kids, r, sibling);
+	ap_race_free(r);
+	if (!p->spawning)
+		advance(p);
+}
+
+void
+ap_race_cancel(struct ap_race *r)
+{
+	struct ap_race	*k;
+
+	if (r->state == AP_RACE_DONE)
+		return;
+	r->cancelled = true;
+	if (is_group(r)) {
+		/* Each address gets its cancelled record: those racing, and
+		 * those still to come (--sequential), which end at once. */
+		r->resolved = true;
+		r->spawning = true;
+		while ((k = TAILQ_FIRST(&r->kids)) != NULL)
+			ap_race_cancel(k);
+		r->spawning = false;
+		advance_group(r);	/* ends r */
+		return;
+	}
+	if (r->state == AP_RACE_TALKING) {
+		ap_race_deadline(r);
+		return;
+	}
+	r->rounds_left = 0;
+	finish(r);
+}
