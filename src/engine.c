@@ -293,7 +293,7 @@ race_attempt_start(void *ctx, struct ap_race *r, const struct ap_addr *dst,
 	struct ap_engine	*eng = ctx;
 	struct ap_probe		*p;
 	struct timeval		 tv;
-	int64_t			 wait;
+	int64_t			 wait = 0;
 
 	if (eng->stopping) {
 		/* The run is ending: the race is cancelled from the loop. */
@@ -558,7 +558,7 @@ fill_later(struct ap_engine *eng)
 static bool
 room_for_one(struct ap_engine *eng)
 {
-	int64_t	wait;
+	int64_t	wait = 0;
 
 	if (eng->draining)
 		return (true);	/* nothing starts: each is cancelled */
@@ -686,7 +686,7 @@ rate_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ap_engine	*eng = arg;
 	struct ap_race		*r;
-	int64_t			 wait;
+	int64_t			 wait = 0;
 
 	(void)fd, (void)what;
 	/* Waiting races first, in order, one start each as it falls due;

@@ -425,13 +425,9 @@ ap_race_deadline(struct ap_race *r)
 	if (r->state == AP_RACE_DONE)
 		return;
 	if (r->state == AP_RACE_TALKING) {
-		/* What the peer said so far is the banner. */
+		/* What the peer said so far is the banner; talk_cut ends the
+		 * race (and may free it) through ap_race_talk_done(). */
 		r->ops->talk_cut(r->ctx, r->talker);
-		if (r->state == AP_RACE_TALKING) {
-			r->ops->attempt_free(r->ctx, r->talker);
-			r->talker = NULL;
-			finish(r);
-		}
 		return;
 	}
 	if (is_group(r)) {

@@ -79,7 +79,8 @@ struct ap_race_ops {
 	void	(*attempt_free)(void *ctx, void *handle);
 	/* The winner talks; -1: it cannot (then it is done at once). */
 	int	(*talk_start)(void *ctx, struct ap_race *, void *handle);
-	/* End a running exchange now: ap_race_talk_done() runs inside. */
+	/* End a running exchange now: ap_race_talk_done() must run inside,
+	 * before this returns. */
 	void	(*talk_cut)(void *ctx, void *handle);
 	/* Arm (at_us >= 0) or disarm (-1) one of the race's timers. */
 	void	(*timer)(void *ctx, struct ap_race *, enum ap_race_timer,
