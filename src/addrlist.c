@@ -40,8 +40,8 @@ ap_addrlist_add(struct ap_addrlist *l, const struct sockaddr *sa,
     socklen_t len)
 {
 	struct ap_addr	  a;
-	struct ap_addr	**v;
-	size_t		 *n, *cap;
+	struct ap_addr	**v, *grown;
+	uint32_t	 *n, *cap;
 
 	memset(&a, 0, sizeof(a));
 	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
@@ -58,8 +58,18 @@ ap_addrlist_add(struct ap_addrlist *l, const struct sockaddr *sa,
 	if (contains(*v, *n, &a))
 		return (false);
 	if (*n == *cap) {
-		*cap = *cap == 0 ? 2 : *cap * 2;
-		*v = ap_pool_xreallocarray(*v, *cap, sizeof(**v));
+		if (l->n6 + l->n4 == 0) {
+			*v = &l->first;
+			*cap = 1;
+		} else if (*v == &l->first) {
+			grown = ap_pool_xreallocarray(NULL, 4, sizeof(**v));
+			grown[0] = l->first;
+			*v = grown;
+			*cap = 4;
+		} else {
+			*cap = *cap == 0 ? 2 : *cap * 2;
+			*v = ap_pool_xreallocarray(*v, *cap, sizeof(**v));
+		}
 	}
 	(*v)[(*n)++] = a;
 	return (true);
@@ -126,8 +136,10 @@ ap_addrlist_pending(const struct ap_addrlist *l)
 void
 ap_addrlist_clear(struct ap_addrlist *l)
 {
-	ap_pool_free(l->v6);
-	ap_pool_free(l->v4);
+	if (l->v6 != &l->first)
+		ap_pool_free(l->v6);
+	if (l->v4 != &l->first)
+		ap_pool_free(l->v4);
 	memset(l, 0, sizeof(*l));
 }
 

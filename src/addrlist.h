@@ -24,10 +24,14 @@ struct ap_addr {
 
 struct ap_addrlist {
 	struct ap_addr	*v6, *v4;	/* in arrival order */
-	size_t		 n6, n4;	/* how many of each arrived */
-	size_t		 next6, next4;	/* how many of each handed out */
-	size_t		 cap6, cap4;
+	uint32_t	 n6, n4;	/* how many of each arrived */
+	uint32_t	 next6, next4;	/* how many of each handed out */
+	uint32_t	 cap6, cap4;
 	int		 last_family;	/* of the last address handed out */
+	/* The first address to arrive lives here, so that a target with
+	 * one address (most of them) allocates nothing: the list must not
+	 * be copied by value once it holds one. */
+	struct ap_addr	 first;
 };
 
 /* Copy sa in; false if it is a duplicate or not AF_INET/AF_INET6. */

@@ -48,8 +48,10 @@
  */
 enum { PRIO_SIGNAL, PRIO_RUN, PRIO_IDLE, NPRIO };
 
-/* Which waiting queue a starved race is on (link.queued). */
+/* Which waiting queue a starved race is on (link.queued), and which
+ * timer FIFOs it is on (link.armed). */
 enum { QUEUE_NONE, QUEUE_STARVED, QUEUE_RATE };
+enum { ARMED_DEADLINE = 1, ARMED_STAGGER = 2 };
 
 TAILQ_HEAD(race_list, ap_race);
 
@@ -63,6 +65,7 @@ struct ap_engine {
 	struct ap_resolver	*resolver;
 	struct ap_recorder	*rec;
 	struct ap_race_config	 rcfg;
+	struct ap_race_env	 renv;
 	struct ap_exchange	 exchange;
 	struct ap_addr		 source;
 	bool			 have_source;
@@ -166,24 +169,35 @@ race_timer(void *ctx, struct ap_race *r, enum ap_race_timer which,
     int64_t at_us)
 {
 	struct ap_engine	*eng = ctx;
+	struct race_list	*fifo;
+	struct event		*ev;
+	uint8_t			 bit;
 
 	if (which == AP_RACE_DEADLINE) {
-		if (r->link.deadline_us >= 0)
-			TAILQ_REMOVE(&eng->deadlines, r, link.deadline);
-		if ((r->link.deadline_us = at_us) >= 0) {
-			TAILQ_INSERT_TAIL(&eng->deadlines, r, link.deadline);
-			arm(eng->deadline_ev,
-			    TAILQ_FIRST(&eng->deadlines)->link.deadline_us);
+		fifo = &eng->deadlines;
+		ev = eng->deadline_ev;
+		bit = ARMED_DEADLINE;
+		if (r->link.armed & bit)
+			TAILQ_REMOVE(fifo, r, link.deadline);
+		if (at_us >= 0) {
+			TAILQ_INSERT_TAIL(fifo, r, link.deadline);
+			arm(ev, TAILQ_FIRST(fifo)->deadline_us);
 		}
 	} else {
-		if (r->link.stagger_us >= 0)
-			TAILQ_REMOVE(&eng->staggers, r, link.stagger);
-		if ((r->link.stagger_us = at_us) >= 0) {
-			TAILQ_INSERT_TAIL(&eng->staggers, r, link.stagger);
-			arm(eng->stagger_ev,
-			    TAILQ_FIRST(&eng->staggers)->link.stagger_us);
+		fifo = &eng->staggers;
+		ev = eng->stagger_ev;
+		bit = ARMED_STAGGER;
+		if (r->link.armed & bit)
+			TAILQ_REMOVE(fifo, r, link.stagger);
+		if (at_us >= 0) {
+			TAILQ_INSERT_TAIL(fifo, r, link.stagger);
+			arm(ev, TAILQ_FIRST(fifo)->stagger_until_us);
 		}
 	}
+	if (at_us >= 0)
+		r->link.armed |= bit;
+	else
+		r->link.armed &= (uint8_t)~bit;
 }
 
 /* The deadline fires when it is due and never before (SPEC 3.8): a timer
@@ -197,13 +211,13 @@ deadline_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd, (void)what;
 	while ((r = TAILQ_FIRST(&eng->deadlines)) != NULL &&
-	    r->link.deadline_us <= now) {
+	    r->deadline_us <= now) {
 		TAILQ_REMOVE(&eng->deadlines, r, link.deadline);
-		r->link.deadline_us = -1;
+		r->link.armed &= (uint8_t)~ARMED_DEADLINE;
 		ap_race_deadline(r);	/* may free r, or re-arm it */
 	}
 	if ((r = TAILQ_FIRST(&eng->deadlines)) != NULL)
-		arm(eng->deadline_ev, r->link.deadline_us);
+		arm(eng->deadline_ev, r->deadline_us);
 }
 
 static void
@@ -215,13 +229,13 @@ stagger_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd, (void)what;
 	while ((r = TAILQ_FIRST(&eng->staggers)) != NULL &&
-	    r->link.stagger_us <= now) {
+	    r->stagger_until_us <= now) {
 		TAILQ_REMOVE(&eng->staggers, r, link.stagger);
-		r->link.stagger_us = -1;
+		r->link.armed &= (uint8_t)~ARMED_STAGGER;
 		ap_race_stagger(r);
 	}
 	if ((r = TAILQ_FIRST(&eng->staggers)) != NULL)
-		arm(eng->stagger_ev, r->link.stagger_us);
+		arm(eng->stagger_ev, r->stagger_until_us);
 }
 
 /* ---- the races' attempts -------------------------------------------- */
@@ -239,6 +253,12 @@ wait_on(struct ap_engine *eng, struct ap_race *r, int queue)
 	struct race_list	*q = queue == QUEUE_RATE ? &eng->rate_wait :
 				    &eng->starved;
 
+	/* Its stagger and its place in a queue share the link: a race
+	 * that waits has no stagger (race.c disarms it too). */
+	if (r->link.armed & ARMED_STAGGER) {
+		TAILQ_REMOVE(&eng->staggers, r, link.stagger);
+		r->link.armed &= (uint8_t)~ARMED_STAGGER;
+	}
 	/* The race being served keeps its place at the head. */
 	if (r == eng->serving) {
 		TAILQ_INSERT_HEAD(q, r, link.wait);
@@ -438,25 +458,21 @@ resolved_cb(const struct ap_addr *addrs, size_t n, bool done, int error,
 	ap_race_addresses(r, addrs, n, done, error);
 }
 
-/* Feed a race what the pins or the hosts file know of its name. */
+/* Feed a race what the pins or the hosts file know of its name; the
+ * race interleaves the families itself. */
 static void
-static_addresses(struct ap_race *r, struct ap_addrlist *l)
+static_addresses(struct ap_race *r, const struct ap_addrlist *l)
 {
-	size_t	n6 = l->n6;
-
-	if (l->n4 == 0 && n6 == 0) {
+	if (l->n4 == 0 && l->n6 == 0) {
 		ap_race_addresses(r, NULL, 0, true, AP_ERR_NODATA);
 		return;
 	}
-	/* Both families in one call, so the race interleaves them. */
-	if (n6 > 0 && l->n4 > 0) {
-		l->v6 = ap_pool_xreallocarray(l->v6, n6 + l->n4,
-		    sizeof(*l->v6));
-		memcpy(l->v6 + n6, l->v4, l->n4 * sizeof(*l->v4));
-		ap_race_addresses(r, l->v6, n6 + l->n4, true, 0);
-	} else
-		ap_race_addresses(r, n6 > 0 ? l->v6 : l->v4,
-		    n6 > 0 ? n6 : l->n4, true, 0);
+	if (l->n6 > 0 && l->n4 > 0)
+		ap_race_addresses(r, l->v6, l->n6, false, 0);
+	if (l->n4 > 0)
+		ap_race_addresses(r, l->v4, l->n4, true, 0);
+	else
+		ap_race_addresses(r, l->v6, l->n6, true, 0);
 }
 
 static void
@@ -473,7 +489,7 @@ target_start(struct ap_engine *eng, const struct ap_input_item *it)
 	tgt.line = it->line;
 	tgt.seq = it->index;
 	tgt.port = it->port;
-	r = ap_race_new(&eng->rcfg, &race_ops, eng, &tgt);
+	r = ap_race_new(&eng->renv, &tgt);
 	r->link.group = ap_record_group_new(eng->rec);
 	TAILQ_INSERT_TAIL(&eng->inflight, r, link.inflight);
 	if (++eng->ninflight > eng->peak)
@@ -971,6 +987,9 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 	TAILQ_INIT(&eng->starved);
 	TAILQ_INIT(&eng->rate_wait);
 	race_config(eng, opt);
+	eng->renv.cfg = &eng->rcfg;
+	eng->renv.ops = &race_ops;
+	eng->renv.ctx = eng;
 	/* -c and --rate hold for the whole process (SPEC 1): -j engines
 	 * share one budget and one pacer. */
 	if (share != NULL) {
@@ -1177,8 +1196,8 @@ ap_engine_free(struct ap_engine *eng)
 	while ((r = TAILQ_FIRST(&eng->inflight)) != NULL) {
 		TAILQ_REMOVE(&eng->inflight, r, link.inflight);
 		ap_resolve_cancel(r->link.lookup);
-		while ((k = TAILQ_FIRST(&r->kids)) != NULL) {
-			TAILQ_REMOVE(&r->kids, k, sibling);
+		while ((k = SLIST_FIRST(&r->kids)) != NULL) {
+			SLIST_REMOVE_HEAD(&r->kids, sibling);
 			ap_race_free(k);
 		}
 		ap_race_free(r);

@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: ISC */
 /* pool.c -- see pool.h.  Blocks up to POOL_MAX bytes are rounded up to a
- * multiple of POOL_STEP and cached on a free list per size class; larger
- * ones go straight to malloc.  The lists are per thread (_Thread_local),
- * so an engine takes and gives back blocks without a lock; a block freed
- * by another thread than the one that made it simply joins that thread's
- * list.
+ * multiple of POOL_STEP and carved out of 64 KiB slabs, one size class a
+ * slab, in a region of address space reserved once (MAP_NORESERVE: only
+ * what is touched costs memory).  A block carries no header: its slab's
+ * head, found by masking the address, names its class, and an address
+ * outside the region is a plain malloc() block (a large one, or the
+ * region ran out).  Freed blocks wait on a free list per size class and
+ * per thread (_Thread_local), so an engine takes and gives back blocks
+ * without a lock; a block freed by another thread than the one that made
+ * it simply joins that thread's list.  Slabs are never given back: the
+ * pool holds at most what was once in use at the same time.
  *
  * Under AddressSanitizer or valgrind every block goes to malloc and back
  * at once, so that a use after free is still caught. */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +36,12 @@
 #define POOL_STEP	16
 #define POOL_MAX	1024
 #define POOL_CLASSES	(POOL_MAX / POOL_STEP)
+#define SLAB_SIZE	((uintptr_t)65536)
+#define SLAB_HEAD	64		/* the slab's head, cache-line sized */
+/* Address space reserved for slabs, tried largest first. */
+static const size_t region_sizes[] = {
+	(size_t)8 << 30, (size_t)1 << 30, (size_t)128 << 20
+};
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_SANITIZED	1
@@ -37,11 +51,8 @@
 #endif
 #endif
 
-/* In front of every block; 16 bytes keep the block as aligned as
- * malloc's. */
-struct header {
-	size_t		 size;		/* what was asked for */
-	size_t		 cls;		/* free list, or POOL_CLASSES */
+struct slab {
+	uint32_t		 cls;
 };
 
 struct free_block {
@@ -50,10 +61,16 @@ struct free_block {
 
 struct cache {
 	struct free_block	*head[POOL_CLASSES];
-	unsigned		 n[POOL_CLASSES];
+	char			*bump[POOL_CLASSES];	/* next fresh block */
+	char			*end[POOL_CLASSES];	/* of the bump slab */
 };
 
 static _Thread_local struct cache cache;
+
+/* The region: [base, top) reserved, [base, next) handed out as slabs. */
+static uintptr_t	region_base, region_top;
+static atomic_uintptr_t	region_next;
+static pthread_once_t	region_once = PTHREAD_ONCE_INIT;
 
 bool
 ap_pool_caching(void)
@@ -67,45 +84,92 @@ ap_pool_caching(void)
 #endif
 }
 
+static void
+region_reserve(void)
+{
+	size_t	i;
+	void	*p;
+
+	if (!ap_pool_caching())
+		return;
+	for (i = 0; i < sizeof(region_sizes) / sizeof(region_sizes[0]); i++) {
+		p = mmap(NULL, region_sizes[i] + SLAB_SIZE,
+		    PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			continue;
+		/* Slabs sit on SLAB_SIZE boundaries, so masking an address
+		 * finds its slab's head. */
+		region_base = ((uintptr_t)p + SLAB_SIZE - 1) & ~(SLAB_SIZE - 1);
+		region_top = region_base + region_sizes[i];
+		atomic_store(&region_next, region_base);
+		return;
+	}
+}
+
+static bool
+in_region(const void *p)
+{
+	return ((uintptr_t)p >= region_base && (uintptr_t)p < region_top);
+}
+
 static size_t
 class_of(size_t size)
 {
-	size_t	total = size + sizeof(struct header);
+	return (size == 0 ? 0 : (size - 1) / POOL_STEP);
+}
 
-	if (total > POOL_MAX)
-		return (POOL_CLASSES);
-	return ((total - 1) / POOL_STEP);
+static size_t
+class_size(size_t cls)
+{
+	return ((cls + 1) * POOL_STEP);
+}
+
+/* A fresh slab for this thread's class cls; false when none is left. */
+static bool
+slab_new(size_t cls)
+{
+	struct slab	*sl;
+	uintptr_t	 at;
+
+	pthread_once(&region_once, region_reserve);
+	if (region_base == 0)
+		return (false);
+	at = atomic_fetch_add(&region_next, SLAB_SIZE);
+	if (at + SLAB_SIZE > region_top)
+		return (false);
+	sl = (struct slab *)at;
+	sl->cls = (uint32_t)cls;
+	cache.bump[cls] = (char *)at + SLAB_HEAD;
+	cache.end[cls] = (char *)at + SLAB_SIZE;
+	return (true);
 }
 
 void *
 ap_pool_malloc(size_t size)
 {
-	struct header		*h;
 	struct free_block	*b;
-	size_t			 cls;
+	size_t			 cls, csize;
+	void			*p;
 
-	if (size > SIZE_MAX - POOL_MAX) {
-		errno = ENOMEM;
-		return (NULL);
-	}
+	if (size > POOL_MAX || !ap_pool_caching())
+		return (malloc(size == 0 ? 1 : size));
 	cls = class_of(size);
-	if (cls < POOL_CLASSES && (b = cache.head[cls]) != NULL) {
+	if ((b = cache.head[cls]) != NULL) {
 		cache.head[cls] = b->next;
-		cache.n[cls]--;
 		/* A freed block is cold by the time it comes back: fetch
 		 * the next one now, for the next call of this class. */
 		if (b->next != NULL)
 			__builtin_prefetch(b->next, 1);
-		h = (struct header *)b;
-	} else {
-		h = malloc(cls < POOL_CLASSES ? (cls + 1) * POOL_STEP :
-		    size + sizeof(*h));
-		if (h == NULL)
-			return (NULL);
+		return (b);
 	}
-	h->size = size;
-	h->cls = cls;
-	return (h + 1);
+	csize = class_size(cls);
+	if ((cache.bump[cls] == NULL ||
+	    cache.bump[cls] + csize > cache.end[cls]) && !slab_new(cls))
+		return (malloc(size == 0 ? 1 : size));	/* region full */
+	p = cache.bump[cls];
+	cache.bump[cls] += csize;
+	return (p);
 }
 
 void *
@@ -122,42 +186,45 @@ ap_pool_calloc(size_t n, size_t size)
 	return (p);
 }
 
+static size_t
+block_class(const void *p)
+{
+	return (((const struct slab *)((uintptr_t)p & ~(SLAB_SIZE - 1)))->cls);
+}
+
 void
 ap_pool_free(void *p)
 {
-	struct header		*h;
-	struct free_block	*b;
+	struct free_block	*b = p;
+	size_t			 cls;
 
 	if (p == NULL)
 		return;
-	h = (struct header *)p - 1;
-	if (h->cls >= POOL_CLASSES || !ap_pool_caching() ||
-	    cache.n[h->cls] >= AP_POOL_KEEP) {
-		free(h);
+	if (!in_region(p)) {
+		free(p);
 		return;
 	}
-	b = (struct free_block *)h;
-	b->next = cache.head[h->cls];
-	cache.head[h->cls] = b;
-	cache.n[h->cls]++;
+	cls = block_class(p);
+	b->next = cache.head[cls];
+	cache.head[cls] = b;
 }
 
 void *
 ap_pool_realloc(void *p, size_t size)
 {
-	struct header	*h;
-	void		*q;
+	size_t	have;
+	void	*q;
 
 	if (p == NULL)
 		return (ap_pool_malloc(size));
-	h = (struct header *)p - 1;
-	if (class_of(size) == h->cls && h->cls < POOL_CLASSES) {
-		h->size = size;		/* still fits its block */
-		return (p);
-	}
+	if (!in_region(p))
+		return (realloc(p, size == 0 ? 1 : size));
+	have = class_size(block_class(p));
+	if (size <= have && class_of(size) == block_class(p))
+		return (p);		/* still fits its block */
 	if ((q = ap_pool_malloc(size)) == NULL)
 		return (NULL);
-	memcpy(q, p, h->size < size ? h->size : size);
+	memcpy(q, p, have < size ? have : size);
 	ap_pool_free(p);
 	return (q);
 }
@@ -209,16 +276,9 @@ ap_pool_xstrndup(const char *s, size_t len)
 void
 ap_pool_drain(void)
 {
-	struct free_block	*b;
-	size_t			 i;
-
-	for (i = 0; i < POOL_CLASSES; i++) {
-		while ((b = cache.head[i]) != NULL) {
-			cache.head[i] = b->next;
-			free(b);
-		}
-		cache.n[i] = 0;
-	}
+	/* Slabs stay with the process: forget this thread's free lists,
+	 * whose blocks the next slab-carving thread cannot reach anyway. */
+	memset(&cache, 0, sizeof(cache));
 }
 
 void

@@ -6,17 +6,16 @@
  * whose slow path these come and go in batches too large for its own
  * per-thread cache.
  *
- * Blocks carry a 16-byte header naming their size class, so only blocks
- * from this module may be given back to it.  A cache holds at most what
- * its thread once had in use at the same time, and never more than
- * AP_POOL_KEEP blocks of one class. */
+ * Small blocks come from slabs of one size class and carry no header
+ * (a scan's target costs seven of them, libevent's included), so only
+ * blocks from this module may be given back to it; a pointer from plain
+ * malloc() may be too.  The pool holds at most what was once in use at
+ * the same time. */
 #ifndef AP_POOL_H
 #define AP_POOL_H
 
 #include <stdbool.h>
 #include <stddef.h>
-
-#define AP_POOL_KEEP	4096
 
 /* NULL on exhaustion (errno ENOMEM), as malloc. */
 void	*ap_pool_malloc(size_t);
@@ -34,12 +33,11 @@ char	*ap_pool_xstrndup(const char *, size_t);
  * valgrind, where each goes back to malloc at once. */
 bool	 ap_pool_caching(void);
 
-/* Give this thread's cached blocks back to malloc.  asyncprobe does not
- * at the end of a run: its threads end with the process, which returns
- * the memory in one piece, while handing tens of thousands of blocks to
- * free() one by one takes milliseconds (4,000 targets in flight: 4 ms,
- * a tenth of the run's CPU time).  Nothing is cached under ASan or
- * valgrind, so their leak checks see every block freed. */
+/* Forget this thread's free lists (tests).  Slabs are never given back:
+ * the process returns them in one piece at its end, where handing tens of
+ * thousands of blocks to free() one by one would take milliseconds.
+ * Nothing is pooled under ASan or valgrind, so their leak checks see
+ * every block freed. */
 void	 ap_pool_drain(void);
 
 /* Route libevent's allocations through the pool.  Call before any other

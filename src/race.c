@@ -31,14 +31,14 @@ static void
 set_state(struct ap_race *r, enum ap_race_state s)
 {
 	if (r->state == AP_RACE_STARVED && s != AP_RACE_STARVED)
-		r->ops->unwait(r->ctx, r);
+		r->env->ops->unwait(r->env->ctx, r);
 	r->state = s;
 }
 
 static int64_t
 now_us(const struct ap_race *r)
 {
-	return (r->ops->now_us(r->ctx));
+	return (r->env->ops->now_us(r->env->ctx));
 }
 
 static bool
@@ -51,33 +51,28 @@ is_top(const struct ap_race *r)
 static bool
 is_group(const struct ap_race *r)
 {
-	return (r->cfg->per_address && is_top(r));
+	return (r->env->cfg->per_address && is_top(r));
 }
 
 static void
-race_init(struct ap_race *r, const struct ap_race_config *cfg,
-    const struct ap_race_ops *ops, void *ctx)
+race_init(struct ap_race *r, const struct ap_race_env *env)
 {
-	r->cfg = cfg;
-	r->ops = ops;
-	r->ctx = ctx;
+	r->env = env;
 	r->state = AP_RACE_RESOLVING;
 	r->winner = -1;
-	r->rounds_left = cfg->retries;
+	r->rounds_left = env->cfg->retries;
 	r->attempts = r->attempts_inline;
 	r->capattempts = 1;
 	r->active = r->active_inline;
 	r->capactive = 1;
-	r->link.deadline_us = r->link.stagger_us = -1;
-	TAILQ_INIT(&r->kids);
+	SLIST_INIT(&r->kids);
 	r->start_us = now_us(r);
-	r->deadline_us = r->start_us + cfg->timeout_us;
-	ops->timer(ctx, r, AP_RACE_DEADLINE, r->deadline_us);
+	r->deadline_us = r->start_us + env->cfg->timeout_us;
+	env->ops->timer(env->ctx, r, AP_RACE_DEADLINE, r->deadline_us);
 }
 
 struct ap_race *
-ap_race_new(const struct ap_race_config *cfg, const struct ap_race_ops *ops,
-    void *ctx, const struct ap_race_target *t)
+ap_race_new(const struct ap_race_env *env, const struct ap_race_target *t)
 {
 	struct ap_race	*r;
 	size_t		 textlen = strlen(t->text) + 1;
@@ -90,7 +85,7 @@ ap_race_new(const struct ap_race_config *cfg, const struct ap_race_ops *ops,
 	r->line = t->line;
 	r->seq = t->seq;
 	r->port = t->port;
-	race_init(r, cfg, ops, ctx);
+	race_init(r, env);
 	return (r);
 }
 
@@ -111,8 +106,8 @@ kid_new(struct ap_race *p, const struct ap_addr *a)
 	ap_addrlist_add(&k->addrs, &a->u.sa, a->len);
 	k->resolved = true;
 	k->cancelled = p->cancelled;
-	TAILQ_INSERT_TAIL(&p->kids, k, sibling);
-	race_init(k, p->cfg, p->ops, p->ctx);
+	SLIST_INSERT_HEAD(&p->kids, k, sibling);
+	race_init(k, p->env);
 	return (k);
 }
 
@@ -181,8 +176,8 @@ slot_end(struct ap_race *r, uint32_t i, int error, int64_t now)
 	at->error = error;
 	at->stage = AP_STAGE_HANDSHAKE;
 	at->duration_us = now - r->start_us - at->start_us;
-	r->ops->attempt_seen(r->ctx, r, at);
-	r->ops->attempt_free(r->ctx, r->active[i].handle);
+	r->env->ops->attempt_seen(r->env->ctx, r, at);
+	r->env->ops->attempt_free(r->env->ctx, r->active[i].handle);
 	r->active[i] = r->active[--r->nactive];
 }
 
@@ -205,7 +200,7 @@ stagger_disarm(struct ap_race *r)
 {
 	if (r->stagger_until_us != 0) {
 		r->stagger_until_us = 0;
-		r->ops->timer(r->ctx, r, AP_RACE_STAGGER, -1);
+		r->env->ops->timer(r->env->ctx, r, AP_RACE_STAGGER, -1);
 	}
 }
 
@@ -214,7 +209,7 @@ stagger_disarm(struct ap_race *r)
 static int64_t
 attempt_cap(const struct ap_race *r)
 {
-	int64_t	cap = r->cfg->attempt_timeout_us;
+	int64_t	cap = r->env->cfg->attempt_timeout_us;
 
 	if (cap <= 0 || cap >= r->deadline_us - now_us(r))
 		return (0);
@@ -230,7 +225,7 @@ may_start(const struct ap_race *r)
 	if (r->nactive == 0)
 		return (true);
 	/* RFC 8305 5: the next one after the attempt delay. */
-	return (!r->cfg->sequential && r->stagger_until_us == 0);
+	return (!r->env->cfg->sequential && r->stagger_until_us == 0);
 }
 
 /* Out of descriptors while racing stalled addresses: give the oldest up
@@ -260,9 +255,10 @@ start_one(struct ap_race *r, const struct ap_addr *a)
 
 	ap_addr_set_port(&dst, r->port);
 	started = now_us(r);
-	if (r->ops->attempt_start(r->ctx, r, &dst, attempt_cap(r), &handle,
+	if (r->env->ops->attempt_start(r->env->ctx, r, &dst, attempt_cap(r), &handle,
 	    &error, &stage) != AP_RACE_STARTED) {
 		ap_addrlist_unget(&r->addrs, a);
+		stagger_disarm(r);	/* a race that waits has none */
 		r->wait_error = error;
 		r->wait_stage = stage;
 		set_state(r, AP_RACE_STARVED);
@@ -276,10 +272,10 @@ start_one(struct ap_race *r, const struct ap_addr *a)
 		r->tried = (unsigned)ap_addrlist_handed(&r->addrs);
 	set_state(r, AP_RACE_RACING);
 	/* The stagger matters only while more addresses may come. */
-	if (!r->cfg->sequential &&
+	if (!r->env->cfg->sequential &&
 	    (!r->resolved || ap_addrlist_pending(&r->addrs) > 0)) {
-		r->stagger_until_us = started + r->cfg->attempt_delay_us;
-		r->ops->timer(r->ctx, r, AP_RACE_STAGGER, r->stagger_until_us);
+		r->stagger_until_us = started + r->env->cfg->attempt_delay_us;
+		r->env->ops->timer(r->env->ctx, r, AP_RACE_STAGGER, r->stagger_until_us);
 	}
 	return (true);
 }
@@ -294,14 +290,14 @@ advance_group(struct ap_race *p)
 	/* An address race that ends at once must not re-enter this loop
 	 * (finish() below may free p): spawning tells it not to. */
 	p->spawning = true;
-	while ((TAILQ_EMPTY(&p->kids) || !p->cfg->sequential) &&
+	while ((SLIST_EMPTY(&p->kids) || !p->env->cfg->sequential) &&
 	    (a = ap_addrlist_next(&p->addrs)) != NULL) {
 		p->tried++;
 		set_state(p, AP_RACE_RACING);
 		advance(kid_new(p, a));
 	}
 	p->spawning = false;
-	if (TAILQ_EMPTY(&p->kids) && p->resolved &&
+	if (SLIST_EMPTY(&p->kids) && p->resolved &&
 	    ap_addrlist_pending(&p->addrs) == 0)
 		finish(p);
 }
@@ -364,10 +360,10 @@ ap_race_attempt_done(struct ap_race *r, void *handle,
 	at->error = o->error;
 	at->stage = o->stage;
 	at->duration_us = o->duration_us;
-	r->ops->attempt_seen(r->ctx, r, at);
+	r->env->ops->attempt_seen(r->env->ctx, r, at);
 	r->active[i] = r->active[--r->nactive];
 	if (o->error != 0) {
-		r->ops->attempt_free(r->ctx, handle);
+		r->env->ops->attempt_free(r->env->ctx, handle);
 		/* RFC 8305 5: a failure starts the next attempt at once. */
 		stagger_disarm(r);
 		advance(r);
@@ -377,12 +373,12 @@ ap_race_attempt_done(struct ap_race *r, void *handle,
 	r->winner = (int)(at - r->attempts);
 	stagger_disarm(r);
 	end_active(r, ECANCELED);
-	if (r->cfg->talk && r->ops->talk_start(r->ctx, r, handle) == 0) {
+	if (r->env->cfg->talk && r->env->ops->talk_start(r->env->ctx, r, handle) == 0) {
 		r->talker = handle;
 		set_state(r, AP_RACE_TALKING);
 		return;
 	}
-	r->ops->attempt_free(r->ctx, handle);
+	r->env->ops->attempt_free(r->env->ctx, handle);
 	finish(r);
 }
 
@@ -393,13 +389,13 @@ ap_race_talk_done(struct ap_race *r, void *handle,
 	if (r->state != AP_RACE_TALKING || handle != r->talker)
 		return;
 	r->matched = xo->matched;
-	if (r->cfg->banner && xo->len > 0) {
+	if (r->env->cfg->banner && xo->len > 0) {
 		r->banner = xmalloc(xo->len);
 		memcpy(r->banner, xo->data, xo->len);
 		r->banner_len = xo->len;
 	}
 	r->talker = NULL;
-	r->ops->attempt_free(r->ctx, handle);
+	r->env->ops->attempt_free(r->env->ctx, handle);
 	finish(r);
 }
 
@@ -427,7 +423,7 @@ ap_race_deadline(struct ap_race *r)
 	if (r->state == AP_RACE_TALKING) {
 		/* What the peer said so far is the banner; talk_cut ends the
 		 * race (and may free it) through ap_race_talk_done(). */
-		r->ops->talk_cut(r->ctx, r->talker);
+		r->env->ops->talk_cut(r->env->ctx, r->talker);
 		return;
 	}
 	if (is_group(r)) {
@@ -498,11 +494,11 @@ verdict(const struct ap_race *r, struct ap_result *res)
 		/* Another address was tried first: it failed, or stalled
 		 * and was overtaken. */
 		res->degraded = strcmp(r->attempts[0].ip, at->ip) != 0;
-		if (r->cfg->banner) {
+		if (r->env->cfg->banner) {
 			res->banner = r->banner != NULL ? r->banner : "";
 			res->banner_len = r->banner_len;
 		}
-		if (r->cfg->expect && !r->matched) {
+		if (r->env->cfg->expect && !r->matched) {
 			res->status = AP_STATUS_MISMATCH;
 			res->error_text = "the expected text did not come";
 		}
@@ -541,8 +537,8 @@ retry(struct ap_race *r, const struct ap_result *res)
 	r->rounds_left--;
 	ap_addrlist_rewind(&r->addrs);
 	set_state(r, AP_RACE_RESOLVING);
-	r->deadline_us = now_us(r) + r->cfg->timeout_us;
-	r->ops->timer(r->ctx, r, AP_RACE_DEADLINE, r->deadline_us);
+	r->deadline_us = now_us(r) + r->env->cfg->timeout_us;
+	r->env->ops->timer(r->env->ctx, r, AP_RACE_DEADLINE, r->deadline_us);
 	advance(r);
 	return (true);
 }
@@ -561,23 +557,23 @@ finish(struct ap_race *r)
 		/* Addresses that never got a race of their own. */
 		if (r->tried == 0) {
 			verdict(r, &res);
-			r->ops->record(r->ctx, r, &res);
+			r->env->ops->record(r->env->ctx, r, &res);
 		}
 	} else {
 		settle(r);
 		verdict(r, &res);
 		if (retry(r, &res))
 			return;
-		r->ops->record(r->ctx, r, &res);
+		r->env->ops->record(r->env->ctx, r, &res);
 	}
 	stagger_disarm(r);
-	r->ops->timer(r->ctx, r, AP_RACE_DEADLINE, -1);
+	r->env->ops->timer(r->env->ctx, r, AP_RACE_DEADLINE, -1);
 	set_state(r, AP_RACE_DONE);
 	if (p == NULL) {
-		r->ops->done(r->ctx, r);
+		r->env->ops->done(r->env->ctx, r);
 		return;
 	}
-	TAILQ_REMOVE(&p->kids, r, sibling);
+	SLIST_REMOVE(&p->kids, r, ap_race, sibling);
 	ap_race_free(r);
 	if (!p->spawning)
 		advance(p);
@@ -596,7 +592,7 @@ ap_race_cancel(struct ap_race *r)
 		 * those still to come (--sequential), which end at once. */
 		r->resolved = true;
 		r->spawning = true;
-		while ((k = TAILQ_FIRST(&r->kids)) != NULL)
+		while ((k = SLIST_FIRST(&r->kids)) != NULL)
 			ap_race_cancel(k);
 		r->spawning = false;
 		advance_group(r);	/* ends r */

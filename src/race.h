@@ -82,7 +82,8 @@ struct ap_race_ops {
 	/* End a running exchange now: ap_race_talk_done() must run inside,
 	 * before this returns. */
 	void	(*talk_cut)(void *ctx, void *handle);
-	/* Arm (at_us >= 0) or disarm (-1) one of the race's timers. */
+	/* Arm (at_us >= 0) or disarm (-1) one of the race's timers; at_us
+	 * is the race's deadline_us or stagger_until_us. */
 	void	(*timer)(void *ctx, struct ap_race *, enum ap_race_timer,
 		    int64_t at_us);
 	/* A race that waited (STARVED) stops waiting without a resume. */
@@ -96,14 +97,22 @@ struct ap_race_ops {
 	void	(*done)(void *ctx, struct ap_race *);
 };
 
-/* What the engine keeps in each top race; race.c never touches it. */
+/* A race's world: its options, the ops and their context. */
+struct ap_race_env {
+	const struct ap_race_config	*cfg;
+	const struct ap_race_ops	*ops;
+	void				*ctx;
+};
+
+/* What the engine keeps in each race; race.c never touches it. */
 struct ap_race_link {
 	TAILQ_ENTRY(ap_race)	 inflight;	/* the engine's targets */
 	TAILQ_ENTRY(ap_race)	 deadline;	/* the deadline FIFO */
-	TAILQ_ENTRY(ap_race)	 stagger;	/* the stagger FIFO */
-	TAILQ_ENTRY(ap_race)	 wait;		/* a waiting queue */
-	int64_t			 deadline_us;	/* armed; -1 none */
-	int64_t			 stagger_us;	/* armed; -1 none */
+	union {				/* never both: a race that */
+		TAILQ_ENTRY(ap_race) stagger;	/* waits has no stagger */
+		TAILQ_ENTRY(ap_race) wait;	/* a waiting queue */
+	};
+	uint8_t			 armed;		/* on which timer FIFOs */
 	uint8_t			 queued;	/* which waiting queue */
 	void			*lookup;	/* DNS in flight */
 	void			*group;		/* --ordered records */
@@ -117,12 +126,10 @@ struct ap_race_slot {
 struct ap_race {
 	struct ap_race_link	 link;		/* the engine's */
 	enum ap_race_state	 state;		/* written by set_state() */
-	const struct ap_race_config *cfg;	/* borrowed */
-	const struct ap_race_ops *ops;		/* borrowed */
-	void			*ctx;
+	const struct ap_race_env *env;		/* borrowed */
 	struct ap_race		*parent;	/* -m: the target's race */
-	TAILQ_HEAD(, ap_race)	 kids;		/* -m: address races running */
-	TAILQ_ENTRY(ap_race)	 sibling;	/* in parent->kids */
+	SLIST_HEAD(, ap_race)	 kids;		/* -m: address races running */
+	SLIST_ENTRY(ap_race)	 sibling;	/* in parent->kids */
 	/* The record's identity, borrowed from the top race's strings. */
 	const char		*text, *host, *file;
 	unsigned long		 line;
@@ -164,8 +171,7 @@ struct ap_race_target {
 /* A top race in RESOLVING; its deadline is armed.  Feed it addresses
  * with ap_race_addresses().  Freed by the engine after ops->done, with
  * ap_race_free(). */
-struct ap_race	*ap_race_new(const struct ap_race_config *,
-		    const struct ap_race_ops *, void *ctx,
+struct ap_race	*ap_race_new(const struct ap_race_env *,
 		    const struct ap_race_target *);
 void		 ap_race_free(struct ap_race *);	/* NULL ok */
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* check_pool.c -- the per-thread block pool: blocks hold what was asked
  * for, zeroed when asked, survive realloc, come back for the same size
- * class (only when caching is on: not under ASan or valgrind), never
- * more than AP_POOL_KEEP per class, and big blocks bypass the cache. */
+ * class, last freed first (only when caching is on: not under ASan or
+ * valgrind), plain malloc() blocks may be given to it, and big blocks
+ * bypass the cache. */
 #include "config.h"
 
 #include <pthread.h>
@@ -114,29 +115,59 @@ START_TEST(test_big_not_cached)
 }
 END_TEST
 
-START_TEST(test_keep_bounded)
+START_TEST(test_reuse_lifo)
 {
-	enum { N = AP_POOL_KEEP + 100 };
+	enum { N = 5000 };
 	void	**v = calloc(N, sizeof(*v)), **w = calloc(N, sizeof(*w));
 	size_t	  i;
 
 	for (i = 0; i < N; i++)
 		v[i] = ap_pool_malloc(48);
-	/* The first AP_POOL_KEEP are kept, the last 100 go to free(). */
 	for (i = 0; i < N; i++)
 		ap_pool_free(v[i]);
 	for (i = 0; i < N; i++) {
 		w[i] = ap_pool_malloc(48);
 		ck_assert_ptr_nonnull(w[i]);
-		if (ap_pool_caching() && i < AP_POOL_KEEP)
-			/* Last kept, first reused. */
-			ck_assert_ptr_eq(w[i], v[AP_POOL_KEEP - 1 - i]);
+		ck_assert_uint_eq((uintptr_t)w[i] % 16, 0);
+		if (ap_pool_caching())
+			/* Last freed, first reused: no block lost. */
+			ck_assert_ptr_eq(w[i], v[N - 1 - i]);
 	}
 	for (i = 0; i < N; i++)
 		ap_pool_free(w[i]);
 	ap_pool_drain();
 	free(v);
 	free(w);
+}
+END_TEST
+
+START_TEST(test_plain_malloc_given_back)
+{
+	char	*p = malloc(40), *q = malloc(2000);
+
+	ck_assert_ptr_nonnull(p);
+	ap_pool_free(p);
+	q = ap_pool_realloc(q, 4000);
+	ck_assert_ptr_nonnull(q);
+	ap_pool_free(q);
+}
+END_TEST
+
+START_TEST(test_realloc_across_classes)
+{
+	unsigned char	*p = ap_pool_malloc(20);
+	size_t		 i;
+
+	for (i = 0; i < 20; i++)
+		p[i] = (unsigned char)(i + 1);
+	p = ap_pool_realloc(p, 30);	/* the same 32-byte block */
+	p = ap_pool_realloc(p, 900);
+	p = ap_pool_realloc(p, 5000);	/* out to malloc */
+	p = ap_pool_realloc(p, 10);
+	for (i = 0; i < 10; i++)
+		ck_assert_uint_eq(p[i], i + 1);
+	ap_pool_free(p);
+	ap_pool_drain();
 }
 END_TEST
 
@@ -195,7 +226,9 @@ pool_suite(void)
 	tc = tcase_create("cache");
 	tcase_add_test(tc, test_reuse_same_class);
 	tcase_add_test(tc, test_big_not_cached);
-	tcase_add_test(tc, test_keep_bounded);
+	tcase_add_test(tc, test_reuse_lifo);
+	tcase_add_test(tc, test_plain_malloc_given_back);
+	tcase_add_test(tc, test_realloc_across_classes);
 	tcase_add_test(tc, test_cross_thread_free);
 	suite_add_tcase(s, tc);
 	return (s);

@@ -59,6 +59,7 @@ static struct fake {
 	int			 unwaits;
 	bool			 done;
 	struct ap_race		*top;
+	struct ap_race_env	 env;
 	/* Timers per race: the top's and up to MAXA address races'. */
 	struct timer {
 		struct ap_race	*race;
@@ -242,7 +243,9 @@ race_begin(const struct ap_race_config *c, const char *addrs)
 			F.answers[i] = starts_answer;
 		F.nanswers = MAXA;
 	}
-	F.top = ap_race_new(c, &fake_ops, NULL, &t);
+	F.env.cfg = c;
+	F.env.ops = &fake_ops;
+	F.top = ap_race_new(&F.env, &t);
 	snprintf(buf, sizeof(buf), "%s", addrs);
 	for (s = strtok_r(buf, ",", &save); s != NULL;
 	    s = strtok_r(NULL, ",", &save))
@@ -767,7 +770,9 @@ START_TEST(test_unresolved_and_dns_timeout)
 	struct ap_race_config	c = config();
 
 	memset(&F, 0, sizeof(F));
-	F.top = ap_race_new(&c, &fake_ops, NULL, &t);
+	F.env.cfg = &c;
+	F.env.ops = &fake_ops;
+	F.top = ap_race_new(&F.env, &t);
 	ap_race_addresses(F.top, NULL, 0, true, AP_ERR_NXDOMAIN);
 	ck_assert(F.done);
 	ck_assert_int_eq(F.rec[0].status, AP_STATUS_UNRESOLVED);
@@ -775,7 +780,9 @@ START_TEST(test_unresolved_and_dns_timeout)
 
 	memset(&F, 0, sizeof(F));
 	c.per_address = _i;
-	F.top = ap_race_new(&c, &fake_ops, NULL, &t);
+	F.env.cfg = &c;
+	F.env.ops = &fake_ops;
+	F.top = ap_race_new(&F.env, &t);
 	clock_to(1000 * MS);		/* DNS never answered */
 	ck_assert(F.done);
 	ck_assert_int_eq(F.rec[0].status, AP_STATUS_UNRESOLVED);
@@ -790,7 +797,9 @@ START_TEST(test_late_address_joins)
 	struct ap_addr		a, b;
 
 	memset(&F, 0, sizeof(F));
-	F.top = ap_race_new(&c, &fake_ops, NULL, &t);
+	F.env.cfg = &c;
+	F.env.ops = &fake_ops;
+	F.top = ap_race_new(&F.env, &t);
 	ap_addr_pton("127.0.0.2", 0, &a);
 	ap_addr_pton("::1", 0, &b);
 	ap_race_addresses(F.top, &a, 1, false, 0);
