@@ -152,8 +152,14 @@ ap_record_flush(struct ap_recorder *rec)
 		return;
 	if (rec->c.share != NULL)
 		rc = share_drain(rec, true);
-	else
+	else {
+		/* A buffered stdout writes here, not in write(). */
+		if (rec->c.progress != NULL)
+			ap_progress_hold(rec->c.progress, false);
 		rc = fflush(rec->c.writer->fp) == EOF ? -1 : 0;
+		if (rec->c.progress != NULL)
+			ap_progress_release(rec->c.progress);
+	}
 	if (rc == -1)
 		failed(rec, "write", errno);
 }

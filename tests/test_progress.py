@@ -73,6 +73,45 @@ def run_tty(args, stdin, usr1_at=None):
     return rc, out, tty, time.monotonic() - t0
 
 
+def run_shared_tty(args, stdin):
+    """stdout and stderr both on one pty, as in an interactive shell:
+    (rc, terminal bytes)."""
+    argv = aptest.probe_argv(args)
+    try:
+        master, slave = pty.openpty()
+    except OSError as e:
+        raise unittest.SkipTest("no pseudo-terminal: %s" % e)
+    t0 = time.monotonic()
+    try:
+        p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=slave,
+                             stderr=slave, start_new_session=True)
+    finally:
+        os.close(slave)
+    p.stdin.write(stdin.encode())
+    p.stdin.close()
+    tty = b""
+    try:
+        while time.monotonic() < t0 + RUN_DEADLINE:
+            r, _, _ = select.select([master], [], [], 0.5)
+            if not r:
+                if p.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            tty += chunk
+        if p.poll() is None:
+            p.kill()
+        rc = p.wait(5)
+    finally:
+        os.close(master)
+    return rc, tty
+
+
 def run_pipe(args, stdin, usr1_at=None):
     """stderr on a pipe: (rc, stdout, stderr bytes, seconds)."""
     t0 = time.monotonic()
@@ -215,6 +254,40 @@ class Progress(aptest.TestCase):
                 self.assertRegex(whole[0], PROGRESS_RE)
                 self.assertTrue(tty.endswith(b"\r\x1b[K"), tty[-300:])
                 self.assertEqual(len(out.splitlines()), 5, out)
+
+
+class SharedTerminal(aptest.TestCase):
+    """Records and the progress line on one terminal: the line is erased
+    before every record, so no record is glued to it (issue 12)."""
+
+    def test_records_never_glued_to_the_line(self):
+        # 12 refused targets at --rate 6: a record every ~170 ms while
+        # the line redraws every 250 ms.
+        text = "".join("127.0.0.1:1 # %d\n" % i for i in range(12))
+        for j in ("1", "2"):
+            for fmt in ("json", "text"):
+                with self.subTest(j=j, fmt=fmt):
+                    rc, tty = run_shared_tty(
+                        ["--progress=always", "--rate", "6", "-j", j,
+                         "-f", fmt], text)
+                    what = "j=%s fmt=%s\n%r" % (j, fmt, tty[-3000:])
+                    self.assertEqual(rc, 1, what)
+                    self.assertGreaterEqual(
+                        len(re.findall(rb"\rasyncprobe: ", tty)), 3, what)
+                    # Every record starts a line of its own: a line
+                    # drawn before it on the same line was erased first.
+                    for m in re.finditer(rb"127\.0\.0\.1:1\b", tty):
+                        seg = tty[tty.rfind(b"\n", 0, m.start()) + 1:
+                                  m.start()]
+                        drawn = seg.rfind(b"\rasyncprobe: ")
+                        if drawn >= 0:
+                            self.assertNotEqual(
+                                seg.find(b"\r\x1b[K", drawn + 1), -1,
+                                "record glued to the line: %r\n%s"
+                                % (seg, what))
+                    self.assertEqual(tty.count(b"127.0.0.1:1"), 12, what)
+                    self.assertTrue(tty.endswith(b"\r\x1b[K") or
+                                    tty.endswith(b"\n"), what)
 
 
 if __name__ == "__main__":
