@@ -650,6 +650,13 @@ fill(struct ap_engine *eng)
 			eng->tally.file_errors++;
 			break;
 		case AP_INPUT_AGAIN:
+			if (eng->draining && fd != -1) {
+				/* --max-runtime stops the run: what the input
+				 * holds now is cancelled, what it may say later
+				 * is not waited for. */
+				eng->input_done = true;
+				break;
+			}
 			wait_for_input(eng, fd);
 			return;
 		case AP_INPUT_BUSY:

@@ -157,6 +157,30 @@ class Load(aptest.TestCase):
         self.assertEqual(sum(x["status"] == "cancelled"
                              for x in r.records), 20)
 
+    def test_max_runtime_does_not_wait_for_an_open_pipe(self):
+        """A pipe that stays open does not keep the run alive past
+        --max-runtime: what it had sent is cancelled, then the end."""
+        import subprocess
+        import time
+        p = aptest.start(["-c", "5", "-t", "5", "--max-runtime", "0.5",
+                          "-f", "json"])
+        p.stdin.write(self.silent(30).encode())
+        p.stdin.flush()
+        keep, p.stdin = p.stdin, None   # open until the end
+        t0 = time.monotonic()
+        try:
+            out, _ = p.communicate(timeout=3)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            self.fail("--max-runtime waited for stdin to close")
+        finally:
+            keep.close()
+        self.assertLess(time.monotonic() - t0, 2.5)
+        recs = [json.loads(l) for l in out.splitlines() if l.strip()]
+        self.assertEqual(len(recs), 30)
+        self.assertTrue(all(r["status"] == "cancelled" for r in recs))
+
     def test_deadline_never_early(self):
         """No timeout record before its -t (SPEC 3.8): 15-21 % of them
         were a millisecond short."""
