@@ -22,10 +22,10 @@ PROGRESS_RE = re.compile(rb"asyncprobe: (\d+)(?:/(\d+))? done[^\r\n]*?"
                          rb"(\d+) in flight")
 
 
-def run_tty(args, stdin, usr1_at=None):
+def run_tty(args, stdin, usr1_at=None, shared=False):
     """Run asyncprobe with stderr on a pty; returns (rc, stdout bytes,
     terminal bytes, seconds).  usr1_at: send SIGUSR1 that many seconds
-    in."""
+    in.  shared: stdout on the same pty (its bytes are the terminal's)."""
     argv = aptest.probe_argv(args)
     try:
         master, slave = pty.openpty()
@@ -34,14 +34,16 @@ def run_tty(args, stdin, usr1_at=None):
     t0 = time.monotonic()
     try:
         p = subprocess.Popen(argv, stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=slave,
-                             start_new_session=True)
+                             stdout=slave if shared else subprocess.PIPE,
+                             stderr=slave, start_new_session=True)
     finally:
         os.close(slave)
     p.stdin.write(stdin.encode())
     p.stdin.close()
     out, tty = b"", b""
-    fds = {p.stdout.fileno(): "out", master: "tty"}
+    fds = {master: "tty"}
+    if not shared:
+        fds[p.stdout.fileno()] = "out"
     deadline = t0 + RUN_DEADLINE
     try:
         while fds and time.monotonic() < deadline:
@@ -66,7 +68,8 @@ def run_tty(args, stdin, usr1_at=None):
         rc = p.wait(5)
     finally:
         os.close(master)
-        p.stdout.close()
+        if p.stdout is not None:
+            p.stdout.close()
     if fds:
         raise AssertionError("asyncprobe did not finish: %s\n%r"
                              % (" ".join(argv), tty[-2000:]))
@@ -76,39 +79,7 @@ def run_tty(args, stdin, usr1_at=None):
 def run_shared_tty(args, stdin):
     """stdout and stderr both on one pty, as in an interactive shell:
     (rc, terminal bytes)."""
-    argv = aptest.probe_argv(args)
-    try:
-        master, slave = pty.openpty()
-    except OSError as e:
-        raise unittest.SkipTest("no pseudo-terminal: %s" % e)
-    t0 = time.monotonic()
-    try:
-        p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=slave,
-                             stderr=slave, start_new_session=True)
-    finally:
-        os.close(slave)
-    p.stdin.write(stdin.encode())
-    p.stdin.close()
-    tty = b""
-    try:
-        while time.monotonic() < t0 + RUN_DEADLINE:
-            r, _, _ = select.select([master], [], [], 0.5)
-            if not r:
-                if p.poll() is not None:
-                    break
-                continue
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            tty += chunk
-        if p.poll() is None:
-            p.kill()
-        rc = p.wait(5)
-    finally:
-        os.close(master)
+    rc, _, tty, _ = run_tty(args, stdin, shared=True)
     return rc, tty
 
 
