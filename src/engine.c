@@ -142,6 +142,7 @@ probe_cb(struct ap_probe *p, const struct ap_probe_outcome *o, void *arg)
 	at->error = o->error;
 	at->stage = o->stage;
 	at->duration_us = o->duration_us;
+	at->icmp = o->icmp;
 	ap_engine_verbose_attempt(t, at);
 	active_remove(t, i);
 	if (at->error == 0 && t->eng->talk && !t->eng->opt->all_addresses) {
@@ -460,8 +461,10 @@ target_verdict(const struct target *t, struct ap_result *r)
 	    t->nattempts)) >= 0) {
 		at = &t->attempts[best];
 		r->error = at->error;
-		r->status = ap_status_from_error(at->error);
+		r->status = ap_attempt_status(at);
 		r->ip = at->ip;
+		if (at->icmp.origin != AP_ICMP_NONE)
+			r->icmp = &at->icmp;
 	} else {
 		/* No address was ever tried: the name is the problem, or
 		 * the deadline came first. */
@@ -522,8 +525,10 @@ emit_per_address(struct target *t)
 			r.status = AP_STATUS_CONNECTED;
 			r.rtt_us = at->duration_us;
 		} else {
-			r.status = ap_status_from_error(at->error);
+			r.status = ap_attempt_status(at);
 			r.error = at->error;
+			if (at->icmp.origin != AP_ICMP_NONE)
+				r.icmp = &at->icmp;
 		}
 		ap_engine_emit(t->eng, &r);
 	}

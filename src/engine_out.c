@@ -252,10 +252,18 @@ ap_engine_verbose_attempt(const struct target *t, const struct ap_attempt *a)
 		    "%lld.%03lld ms\n", t->text, a->ip, t->port,
 		    (long long)(a->duration_us / 1000),
 		    (long long)(a->duration_us % 1000));
+	else if (a->icmp.origin != AP_ICMP_NONE)
+		ap_engine_note(t->eng, "asyncprobe: %s: %s port %u: %s (%s, %s, "
+		    "icmp %s from %s) after %lld.%03lld ms\n", t->text, a->ip,
+		    t->port, ap_status_name(ap_attempt_status(a)),
+		    ap_errno_name(a->error), ap_stage_name(a->stage),
+		    ap_icmp_name(&a->icmp), a->icmp.from,
+		    (long long)(a->duration_us / 1000),
+		    (long long)(a->duration_us % 1000));
 	else
 		ap_engine_note(t->eng, "asyncprobe: %s: %s port %u: %s (%s, %s) "
 		    "after %lld.%03lld ms\n", t->text, a->ip, t->port,
-		    ap_status_name(ap_status_from_error(a->error)),
+		    ap_status_name(ap_attempt_status(a)),
 		    ap_errno_name(a->error), ap_stage_name(a->stage),
 		    (long long)(a->duration_us / 1000),
 		    (long long)(a->duration_us % 1000));

@@ -19,6 +19,7 @@ struct ap_probe_outcome {
 	int		 error;		/* errno; 0 when connected */
 	enum ap_stage	 stage;		/* how far the attempt got */
 	int64_t		 duration_us;	/* start to outcome */
+	struct ap_icmp	 icmp;		/* the ICMP message behind error */
 };
 
 typedef void ap_probe_cb(struct ap_probe *, const struct ap_probe_outcome *,
