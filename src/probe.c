@@ -178,7 +178,11 @@ exchange_read_cb(struct bufferevent *bev, void *arg)
 			exchange_end(p, false, 0);
 		return;
 	}
-	if (len >= p->x.banner_max)
+	/* --banner: what the peer says first is what the first read got
+	 * (at most banner_max, the read watermark); waiting for more would
+	 * hold a server that greets and then waits for us (SSH, SMTP) until
+	 * the deadline. */
+	if (len > 0)
 		exchange_end(p, true, 0);
 }
 
