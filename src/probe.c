@@ -49,14 +49,20 @@ struct ap_probe {
 	bool			 connected;	/* the handshake completed */
 };
 
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT	24	/* Linux 4.2 */
+#endif
+
 /* How much of the peer's first bytes --expect looks through. */
 #define EXPECT_WINDOW	65536
 
 bool
 ap_probe_is_backpressure(int error)
 {
+	/* EADDRINUSE: bind() out of ports, where the kernel cannot defer
+	 * the port to connect() (no IP_BIND_ADDRESS_NO_PORT). */
 	return (error == EMFILE || error == ENFILE || error == ENOBUFS ||
-	    error == ENOMEM || error == EADDRNOTAVAIL);
+	    error == ENOMEM || error == EADDRNOTAVAIL || error == EADDRINUSE);
 }
 
 /* Ask for the error queue: one option per family.  A kernel without it
@@ -281,9 +287,17 @@ ap_probe_start(struct event_base *base, const struct ap_addr *dst,
 	want_errqueue(p->fd, dst->u.sa.sa_family);
 	if (src != NULL) {
 		*stage = AP_STAGE_BIND;
-		/* Only the address is fixed; the kernel picks the port. */
+		/* Only the address is fixed; the kernel picks the port, at
+		 * connect(), where it can pick one per destination: a port
+		 * bound here would be taken from the whole range, and an
+		 * exhausted range would fail every bind at once. */
+		(void)setsockopt(p->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT,
+		    &(int){ 1 }, sizeof(int));
 		if (bind(p->fd, &src->u.sa, src->len) == -1) {
-			if (errno == ENOBUFS || errno == ENOMEM)
+			/* EADDRNOTAVAIL here is an address that is not
+			 * ours (a verdict); out of ports is EADDRINUSE. */
+			if (errno == ENOBUFS || errno == ENOMEM ||
+			    errno == EADDRINUSE)
 				goto fail;
 			return (report_later(base, p, errno,
 			    AP_STAGE_BIND));

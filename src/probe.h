@@ -31,7 +31,8 @@ typedef void ap_probe_cb(struct ap_probe *, const struct ap_probe_outcome *,
  * (NULL: none) bounds the attempt; it then fails with ETIMEDOUT.
  * Returns NULL with errno, and never calls cb, only for back-pressure:
  * the process or the system is out of descriptors, buffers or local
- * ports (EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL); *stage tells
+ * ports (EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL at connect(),
+ * EADDRINUSE at bind()); *stage tells
  * where it struck.  Try again later. */
 struct ap_probe	*ap_probe_start(struct event_base *, const struct ap_addr *dst,
 		    const struct ap_addr *src, const struct timeval *timeout,
