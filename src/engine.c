@@ -467,11 +467,14 @@ target_verdict(const struct target *t, struct ap_result *r)
 			r->icmp = &at->icmp;
 	} else {
 		/* No address was ever tried: the name is the problem, or
-		 * the deadline came first. */
+		 * the deadline came first, or a literal's family is ruled
+		 * out (an error, not a name that did not resolve). */
 		r->status = AP_STATUS_UNRESOLVED;
 		r->error = t->resolved ? t->dns_error : ETIMEDOUT;
 		if (r->error == 0)
 			r->error = AP_ERR_NODATA;
+		if (r->error == EAFNOSUPPORT)
+			r->status = AP_STATUS_ERROR;
 	}
 	if (eng->cancelling && t->winner < 0) {
 		r->status = AP_STATUS_CANCELLED;
@@ -576,7 +579,8 @@ ap_engine_target_start(struct ap_engine *eng, const struct ap_input_item *it)
 	struct ap_addr	 a;
 	size_t		 textlen, hostlen;
 
-	if (eng->opt->numeric && !it->host_is_ip) {
+	if (eng->opt->numeric && !it->host_is_ip &&
+	    !ap_resolver_pinned(eng->resolver, it->host)) {
 		ap_engine_invalid(eng, it, "a name, but -n/--numeric forbids "
 		    "DNS: give an address");
 		return;
@@ -613,7 +617,9 @@ ap_engine_target_start(struct ap_engine *eng, const struct ap_input_item *it)
 			ap_addr_from_bytes(&a, it->ip_family, it->ip, 0);
 			ap_addrlist_add(&t->addrs, &a.u.sa, a.len);
 		} else
-			t->dns_error = AP_ERR_NODATA;
+			/* -4, -6 or -S of the other family: no name was
+			 * looked up, so not NODATA (issue 11). */
+			t->dns_error = EAFNOSUPPORT;
 		t->resolved = true;
 	} else if (ap_resolver_static(eng->resolver, it->host, &t->addrs)) {
 		t->resolved = true;

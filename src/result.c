@@ -69,7 +69,9 @@ static const struct errno_name {
 	{ AP_ERR_NXDOMAIN, "NXDOMAIN" },
 	{ AP_ERR_NODATA, "NODATA" },
 	{ AP_ERR_SERVFAIL, "SERVFAIL" },
-	{ AP_ERR_DNS, "DNSERROR" }
+	{ AP_ERR_DNS, "DNSERROR" },
+	/* The same word in records: only the text tells them apart. */
+	{ AP_ERR_TRUNCATED, "DNSERROR" }
 };
 #undef E
 
@@ -160,6 +162,8 @@ ap_error_text(int error)
 		return ("DNS server failure");
 	case AP_ERR_DNS:
 		return ("DNS resolution failed");
+	case AP_ERR_TRUNCATED:
+		return ("DNS answer truncated (TC bit) and no TCP fallback");
 	case ETIMEDOUT:
 		/* BSD libcs say "Operation timed out"; keep one text. */
 		return ("Connection timed out");
@@ -204,6 +208,7 @@ ap_status_from_error(int error)
 	case AP_ERR_NODATA:
 	case AP_ERR_SERVFAIL:
 	case AP_ERR_DNS:
+	case AP_ERR_TRUNCATED:
 		return (AP_STATUS_UNRESOLVED);
 	case ECANCELED:
 		return (AP_STATUS_CANCELLED);

@@ -42,6 +42,7 @@ enum ap_stage {
 #define AP_ERR_NODATA		100002
 #define AP_ERR_SERVFAIL		100003
 #define AP_ERR_DNS		100004	/* other resolver failure */
+#define AP_ERR_TRUNCATED	100005	/* TC bit; named DNSERROR too */
 
 #define AP_IPSTR_LEN		46	/* INET6_ADDRSTRLEN */
 #define AP_ERRBUF_LEN		256

@@ -99,7 +99,10 @@ static const struct errno_case {
 	    AP_STATUS_UNRESOLVED },
 	{ 99999, "E99999", NULL, AP_STATUS_ERROR },
 	{ -7, "E-7", NULL, AP_STATUS_ERROR },
-	{ AP_ERR_DNS + 1, "E100005", NULL, AP_STATUS_ERROR }
+	{ AP_ERR_TRUNCATED, "DNSERROR",
+	    "DNS answer truncated (TC bit) and no TCP fallback",
+	    AP_STATUS_UNRESOLVED },
+	{ AP_ERR_TRUNCATED + 1, "E100006", NULL, AP_STATUS_ERROR }
 };
 
 START_TEST(test_errno_table)
