@@ -7,9 +7,11 @@ set -eu
 # Build: the toolchain, autotools, libevent and Check.  Tests: python3 (the
 # integration tests), iproute2 and util-linux (namespaces for unreachable
 # and denied), jq, valgrind (memcheck run), prometheus (promtool checks the
-# prom output), clang with its runtime (libFuzzer for the fuzz smoke run).
+# prom output), clang with its runtime (libFuzzer for the fuzz smoke run),
+# iptables (the simulated WAN's router), tcl8.6 and nmap (its oracles).
 PKGS="build-essential autoconf automake pkgconf libevent-dev check python3
-iproute2 util-linux jq valgrind clang libclang-rt-dev prometheus"
+iproute2 util-linux jq valgrind clang libclang-rt-dev prometheus iptables
+tcl8.6 nmap"
 
 missing=
 for p in $PKGS; do

@@ -127,7 +127,7 @@ static const char usage_text[] =
 "      --hosts-file FILE      hosts file read before DNS, or none\n"
 "      --resolve HOST:ADDR[,ADDR...]\n"
 "                             pin a name to addresses, no DNS (repeatable)\n"
-"  -n, --numeric              no DNS at all: names are invalid\n"
+"  -n, --numeric              no DNS at all: unpinned names are invalid\n"
 "Output:\n"
 "  -f, --format FMT           text, csv, json, prom or nagios (default text)\n"
 "  -o, --output FILE          write records to FILE (default stdout)\n"

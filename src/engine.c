@@ -501,7 +501,9 @@ target_start(struct ap_engine *eng, const struct ap_input_item *it)
 			ap_addr_from_bytes(&a, it->ip_family, it->ip, 0);
 			ap_race_addresses(r, &a, 1, true, 0);
 		} else
-			ap_race_addresses(r, NULL, 0, true, AP_ERR_NODATA);
+			/* -4, -6 or -S of the other family: no name was
+			 * looked up, so not NODATA (issue 11). */
+			ap_race_addresses(r, NULL, 0, true, EAFNOSUPPORT);
 		return;
 	}
 	memset(&l, 0, sizeof(l));
@@ -629,7 +631,8 @@ fill(struct ap_engine *eng)
 				ap_record_item_done(eng->rec, NULL, it.index);
 			} else if (eng->draining)
 				ap_record_cancelled(eng->rec, &it);
-			else if (eng->opt->numeric && !it.host_is_ip) {
+			else if (eng->opt->numeric && !it.host_is_ip &&
+			    !ap_resolver_pinned(eng->resolver, it.host)) {
 				give_back(eng);
 				ap_record_invalid(eng->rec, &it, "a name, but "
 				    "-n/--numeric forbids DNS: give an "

@@ -201,11 +201,17 @@ finish_line(struct ap_input *in, struct ap_input_item *item,
     enum ap_input_rc *rc)
 {
 	enum ap_line_rc	lrc;
+	size_t		skip = 0;
 
 	in->lineno++;
 	ap_line_free(&in->cur);
-	lrc = ap_line_parse(in->line, in->linelen, in->defports, &in->cur,
-	    in->reason, sizeof(in->reason));
+	/* A UTF-8 byte order mark opening a file (Windows editors write
+	 * one) is not part of the first target. */
+	if (in->lineno == 1 && in->linelen >= 3 &&
+	    memcmp(in->line, "\xef\xbb\xbf", 3) == 0)
+		skip = 3;
+	lrc = ap_line_parse(in->line + skip, in->linelen - skip, in->defports,
+	    &in->cur, in->reason, sizeof(in->reason));
 	in->linelen = 0;
 	in->partial = false;
 	switch (lrc) {

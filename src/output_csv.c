@@ -15,7 +15,8 @@
 #define CSV_EOL		"\r\n"
 
 static const char csv_header[] =
-    "target,host,port,status,ip,rtt_ms,elapsed_ms,errno,error,addresses,"
+    "target,host,port,status,ip,rtt_ms,elapsed_ms,errno,error,icmp,"
+    "icmp_from,addresses,"
     "degraded,line,banner,timestamp,attempts" CSV_EOL;
 
 /*
@@ -201,6 +202,12 @@ csv_write(struct ap_writer *w, const struct ap_result *r)
 	csv_word_cell(&b, ap_errno_name(r->error));
 	text = r->error_text != NULL ? r->error_text : ap_error_text(r->error);
 	csv_cell(&b, text);
+	/* A reason word and a numeric address: nothing to quote. */
+	if (r->icmp != NULL && r->icmp->origin != AP_ICMP_NONE) {
+		csv_word_cell(&b, ap_icmp_name(r->icmp));
+		csv_word_cell(&b, r->icmp->from);
+	} else
+		AP_OBUF_LIT(&b, ",,");
 	ap_obuf_uint(&b, r->addresses);
 	if (r->degraded)
 		AP_OBUF_LIT(&b, ",true,");

@@ -191,6 +191,19 @@ json_key_word(struct ap_obuf *b, const char *key, size_t keylen,
 		json_key_plain(b, key, keylen, s, strlen(s));
 }
 
+/* "icmp" and "icmp_from": a reason word and a numeric address, or null
+ * for both when no ICMP message was behind the error. */
+static void
+json_icmp(struct ap_obuf *b, const struct ap_icmp *m)
+{
+	if (m == NULL || m->origin == AP_ICMP_NONE) {
+		AP_OBUF_LIT(b, ",\"icmp\":null,\"icmp_from\":null");
+		return;
+	}
+	json_key_word(b, JSON_KEY(",\"icmp\":"), ap_icmp_name(m));
+	json_key_word(b, JSON_KEY(",\"icmp_from\":"), m->from);
+}
+
 static void
 json_attempts(struct ap_obuf *b, const struct ap_result *r)
 {
@@ -209,6 +222,7 @@ json_attempts(struct ap_obuf *b, const struct ap_result *r)
 		    ap_stage_name(a->stage));
 		AP_OBUF_LIT(b, ",\"ms\":");
 		ap_obuf_ms(b, a->duration_us);
+		json_icmp(b, &a->icmp);
 		ap_obuf_addc(b, '}');
 	}
 	ap_obuf_addc(b, ']');
@@ -242,6 +256,7 @@ json_write(struct ap_writer *w, const struct ap_result *r)
 	json_key_word(&b, JSON_KEY(",\"errno\":"), ap_errno_name(r->error));
 	text = r->error_text != NULL ? r->error_text : ap_error_text(r->error);
 	json_key_nonempty(&b, JSON_KEY(",\"error\":"), text);
+	json_icmp(&b, r->icmp);
 	AP_OBUF_LIT(&b, ",\"addresses\":");
 	ap_obuf_uint(&b, r->addresses);
 	if (r->degraded)

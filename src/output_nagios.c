@@ -37,6 +37,7 @@ struct nagios_state {
 	int64_t		 first_us;		/* earliest target start */
 	int64_t		 last_us;		/* latest verdict */
 	char		*down[NAGIOS_LIST_MAX];	/* escaped, first failures */
+	char		*why[NAGIOS_LIST_MAX];	/* their ICMP reason, or NULL */
 	size_t		 ndown;
 	bool		 more;			/* failures not named */
 };
@@ -147,8 +148,10 @@ nagios_free(struct ap_writer *w)
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->ndown; i++)
+	for (i = 0; i < st->ndown; i++) {
 		free(st->down[i]);
+		free(st->why[i]);
+	}
 	free(st);
 	w->state = NULL;
 	w->free_state = NULL;
@@ -160,7 +163,7 @@ nagios_write(struct ap_writer *w, const struct ap_result *r)
 	struct nagios_state	*st = w->state;
 	int64_t			 end_us;
 	char			*name;
-	size_t			 i;
+	size_t			 i, len;
 
 	if (st == NULL) {
 		st = w->state = xcalloc(1, sizeof(*st));
@@ -192,8 +195,18 @@ nagios_write(struct ap_writer *w, const struct ap_result *r)
 	}
 	if (i < st->ndown)
 		free(name);
-	else if (st->ndown < NAGIOS_LIST_MAX)
+	else if (st->ndown < NAGIOS_LIST_MAX) {
+		/* The operator's first question: a firewall, or a router in
+		 * front of a dead host?  A reason word and an address. */
+		if (r->icmp != NULL && r->icmp->origin != AP_ICMP_NONE) {
+			len = strlen(ap_icmp_name(r->icmp)) +
+			    strlen(r->icmp->from) + sizeof(" from ");
+			st->why[st->ndown] = xmalloc(len);
+			snprintf(st->why[st->ndown], len, "%s from %s",
+			    ap_icmp_name(r->icmp), r->icmp->from);
+		}
 		st->down[st->ndown++] = name;
+	}
 	else {
 		free(name);
 		st->more = true;
@@ -284,8 +297,11 @@ nagios_end(struct ap_writer *w)
 			sep = ", ";
 		}
 		fputs("):", fp);
-		for (i = 0; i < st->ndown; i++)
+		for (i = 0; i < st->ndown; i++) {
 			fprintf(fp, "%s%s", i > 0 ? ", " : " ", st->down[i]);
+			if (st->why[i] != NULL)
+				fprintf(fp, " (%s)", st->why[i]);
+		}
 		if (st->more)
 			fputs(", ...", fp);
 	}

@@ -23,6 +23,7 @@ struct prom_rec {
 	int64_t		 duration_us;	/* target start to verdict */
 	unsigned char	 success;	/* 1 connected, else 0 */
 	unsigned char	 protocol;	/* 4, 6, 0: no address */
+	char		*icmp;		/* icmp="..",icmp_from=".."; NULL */
 	char		 labels[];	/* target="..",host="..",... */
 };
 
@@ -142,8 +143,10 @@ prom_free(struct ap_writer *w)
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->nrecs; i++)
+	for (i = 0; i < st->nrecs; i++) {
+		free(st->recs[i]->icmp);
 		free(st->recs[i]);
+	}
 	free(st->recs);
 	free(st->buckets);
 	free(st);
@@ -201,6 +204,15 @@ prom_write(struct ap_writer *w, const struct ap_result *r)
 	p->duration_us = r->elapsed_us;
 	p->success = r->status == AP_STATUS_CONNECTED;
 	p->protocol = prom_protocol(r->ip);
+	p->icmp = NULL;
+	if (r->icmp != NULL && r->icmp->origin != AP_ICMP_NONE) {
+		/* A reason word and a numeric address: nothing to escape. */
+		len = strlen(ap_icmp_name(r->icmp)) + strlen(r->icmp->from) +
+		    sizeof("icmp=\"\",icmp_from=\"\"");
+		p->icmp = xmalloc(len);
+		snprintf(p->icmp, len, "icmp=\"%s\",icmp_from=\"%s\"",
+		    ap_icmp_name(r->icmp), r->icmp->from);
+	}
 
 	/*
 	 * The same line twice, or one name under -m twice at one address,
@@ -213,6 +225,7 @@ prom_write(struct ap_writer *w, const struct ap_result *r)
 			if (q->hash == p->hash &&
 			    strcmp(q->labels, p->labels) == 0) {
 				st->duplicates++;
+				free(p->icmp);
 				free(p);
 				return (0);
 			}
@@ -283,6 +296,22 @@ prom_end(struct ap_writer *w)
 		p = st->recs[i];
 		fprintf(fp, "probe_ip_protocol{%s} %d\n", p->labels,
 		    p->protocol);
+	}
+
+	/* An info metric, only for the records an ICMP message failed:
+	 * which one and who sent it (a firewall, or the last router before
+	 * a dead host).  No such record, no family. */
+	for (i = 0; i < n && st->recs[i]->icmp == NULL; i++)
+		;
+	if (i < n)
+		prom_family(fp, "asyncprobe_icmp",
+		    "1 for a target whose error an ICMP message caused, "
+		    "labelled with the message and its sender.");
+	for (; i < n; i++) {
+		p = st->recs[i];
+		if (p->icmp != NULL)
+			fprintf(fp, "asyncprobe_icmp{%s,%s} 1\n", p->labels,
+			    p->icmp);
 	}
 
 	prom_family(fp, "asyncprobe_targets",

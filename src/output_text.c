@@ -172,6 +172,17 @@ text_detail(struct ap_obuf *b, const struct ap_result *r)
 		text_escape(b, text, strlen(text));
 		first = false;
 	}
+	if (r->icmp != NULL && r->icmp->origin != AP_ICMP_NONE) {
+		/* nmap's "admin-prohibited from 198.51.100.1". */
+		if (first)
+			AP_OBUF_LIT(b, "  icmp ");
+		else
+			AP_OBUF_LIT(b, "; icmp ");
+		text_word(b, ap_icmp_name(r->icmp));
+		AP_OBUF_LIT(b, " from ");
+		text_word(b, r->icmp->from);
+		first = false;
+	}
 	if (r->degraded) {
 		if (first)
 			AP_OBUF_LIT(b, "  degraded");
@@ -205,7 +216,14 @@ text_attempt(struct ap_obuf *b, const struct ap_attempt *a)
 	text_word(b, *stage == '\0' ? "-" : stage);
 	ap_obuf_addc(b, ' ');
 	ap_obuf_ms(b, a->duration_us);
-	AP_OBUF_LIT(b, " ms\n");
+	AP_OBUF_LIT(b, " ms");
+	if (a->icmp.origin != AP_ICMP_NONE) {
+		AP_OBUF_LIT(b, " icmp ");
+		text_word(b, ap_icmp_name(&a->icmp));
+		AP_OBUF_LIT(b, " from ");
+		text_word(b, a->icmp.from);
+	}
+	ap_obuf_addc(b, '\n');
 }
 
 static int

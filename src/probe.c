@@ -4,10 +4,19 @@
  * connect() that fails at once and then calls no callback at all.  The
  * bufferevent is handed the socket already connecting and reports the
  * handshake's end (BEV_EVENT_CONNECTED, or BEV_EVENT_ERROR with the
- * socket error set, or BEV_EVENT_TIMEOUT). */
+ * socket error set, or BEV_EVENT_TIMEOUT).
+ *
+ * Every socket asks for the kernel's error queue (IP_RECVERR,
+ * IPV6_RECVERR): when the handshake fails, the ICMP message that failed
+ * it, and its sender, are read from there (MSG_ERRQUEUE), without raw
+ * sockets or privileges. */
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <linux/errqueue.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +36,7 @@ struct ap_probe {
 	struct bufferevent	*bev;		/* NULL: failed at once */
 	struct event		*report;	/* immediate failure, deferred */
 	int			 fd;
+	int			 family;	/* of the socket */
 	int64_t			 start_us;
 	struct ap_probe_outcome	 outcome;
 	ap_probe_cb		*cb;
@@ -39,14 +49,91 @@ struct ap_probe {
 	bool			 connected;	/* the handshake completed */
 };
 
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT	24	/* Linux 4.2 */
+#endif
+
 /* How much of the peer's first bytes --expect looks through. */
 #define EXPECT_WINDOW	65536
 
 bool
 ap_probe_is_backpressure(int error)
 {
+	/* EADDRINUSE: bind() out of ports, where the kernel cannot defer
+	 * the port to connect() (no IP_BIND_ADDRESS_NO_PORT). */
 	return (error == EMFILE || error == ENFILE || error == ENOBUFS ||
-	    error == ENOMEM || error == EADDRNOTAVAIL);
+	    error == ENOMEM || error == EADDRNOTAVAIL || error == EADDRINUSE);
+}
+
+/* Ask for the error queue: one option per family.  A kernel without it
+ * only costs the record its icmp fields. */
+static void
+want_errqueue(int fd, int family)
+{
+	int	 on = 1;
+
+	if (family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on,
+		    sizeof(on));
+	else
+		(void)setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+}
+
+/*
+ * The ICMP message that failed the handshake, if one did: the queue holds
+ * it with its type, code and sender (SO_EE_OFFENDER).  A reset or a
+ * timeout queues nothing; then m stays empty.  Only messages from the
+ * network count, not the kernel's own local errors (SO_EE_ORIGIN_LOCAL).
+ */
+static void
+read_errqueue(int fd, struct ap_icmp *m)
+{
+	union {
+		char		 buf[CMSG_SPACE(sizeof(struct sock_extended_err) +
+				    sizeof(struct sockaddr_in6))];
+		struct cmsghdr	 align;
+	}			 control;
+	struct msghdr		 msg;
+	struct cmsghdr		*c;
+	struct sock_extended_err *ee;
+	const struct sockaddr	*off;
+	char			 data[64];
+	struct iovec		 iov = { data, sizeof(data) };
+
+	memset(m, 0, sizeof(*m));
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control.buf;
+	msg.msg_controllen = sizeof(control.buf);
+	if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) == -1)
+		return;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		if (!((c->cmsg_level == IPPROTO_IP &&
+		    c->cmsg_type == IP_RECVERR) ||
+		    (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_RECVERR)))
+			continue;
+		ee = (struct sock_extended_err *)(void *)CMSG_DATA(c);
+		if (ee->ee_origin == SO_EE_ORIGIN_ICMP)
+			m->origin = AP_ICMP_V4;
+		else if (ee->ee_origin == SO_EE_ORIGIN_ICMP6)
+			m->origin = AP_ICMP_V6;
+		else
+			continue;
+		m->type = ee->ee_type;
+		m->code = ee->ee_code;
+		off = SO_EE_OFFENDER(ee);
+		if (off->sa_family == AF_INET)
+			inet_ntop(AF_INET,
+			    &((const struct sockaddr_in *)(const void *)off)->
+			    sin_addr, m->from, sizeof(m->from));
+		else if (off->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+			    &((const struct sockaddr_in6 *)(const void *)off)->
+			    sin6_addr, m->from, sizeof(m->from));
+		return;
+	}
 }
 
 static void
@@ -97,7 +184,11 @@ exchange_read_cb(struct bufferevent *bev, void *arg)
 			exchange_end(p, false, 0);
 		return;
 	}
-	if (len >= p->x.banner_max)
+	/* --banner: what the peer says first is what the first read got
+	 * (at most banner_max, the read watermark); waiting for more would
+	 * hold a server that greets and then waits for us (SSH, SMTP) until
+	 * the deadline. */
+	if (len > 0)
 		exchange_end(p, true, 0);
 }
 
@@ -137,6 +228,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		if (error == 0)
 			error = ECONNREFUSED;
 		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
+		read_errqueue(p->fd, &p->outcome.icmp);
 		finish(p, error, AP_STAGE_HANDSHAKE);
 	}
 }
@@ -184,6 +276,7 @@ ap_probe_start(struct event_base *base, const struct ap_addr *dst,
 	p->arg = arg;
 	p->start_us = ap_now_us();
 	*stage = AP_STAGE_SOCKET;
+	p->family = dst->u.sa.sa_family;
 	p->fd = socket(dst->u.sa.sa_family,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd == -1) {
@@ -191,11 +284,20 @@ ap_probe_start(struct event_base *base, const struct ap_addr *dst,
 			goto fail;
 		return (report_later(base, p, errno, AP_STAGE_SOCKET));
 	}
+	want_errqueue(p->fd, dst->u.sa.sa_family);
 	if (src != NULL) {
 		*stage = AP_STAGE_BIND;
-		/* Only the address is fixed; the kernel picks the port. */
+		/* Only the address is fixed; the kernel picks the port, at
+		 * connect(), where it can pick one per destination: a port
+		 * bound here would be taken from the whole range, and an
+		 * exhausted range would fail every bind at once. */
+		(void)setsockopt(p->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT,
+		    &(int){ 1 }, sizeof(int));
 		if (bind(p->fd, &src->u.sa, src->len) == -1) {
-			if (errno == ENOBUFS || errno == ENOMEM)
+			/* EADDRNOTAVAIL here is an address that is not
+			 * ours (a verdict); out of ports is EADDRINUSE. */
+			if (errno == ENOBUFS || errno == ENOMEM ||
+			    errno == EADDRINUSE)
 				goto fail;
 			return (report_later(base, p, errno,
 			    AP_STAGE_BIND));
@@ -263,6 +365,14 @@ ap_probe_exchange(struct ap_probe *p, const struct ap_exchange *x,
 	window = x->expect != NULL ? EXPECT_WINDOW : x->banner_max;
 	bufferevent_setcb(p->bev, window > 0 ? exchange_read_cb : NULL,
 	    window > 0 ? NULL : exchange_write_cb, event_cb, p);
+	/* Connected: a soft ICMP error (a router's unreachable for a
+	 * segment it will retry) must not end the exchange, as IP_RECVERR
+	 * would make it do. */
+	if (p->fd != -1)
+		(void)setsockopt(p->fd,
+		    p->family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		    p->family == AF_INET6 ? IPV6_RECVERR : IP_RECVERR,
+		    &(int){ 0 }, sizeof(int));
 	/* The connect's own timeout must not cut the exchange short: the
 	 * target's deadline rules now. */
 	bufferevent_set_timeouts(p->bev, NULL, NULL);

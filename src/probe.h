@@ -19,6 +19,7 @@ struct ap_probe_outcome {
 	int		 error;		/* errno; 0 when connected */
 	enum ap_stage	 stage;		/* how far the attempt got */
 	int64_t		 duration_us;	/* start to outcome */
+	struct ap_icmp	 icmp;		/* the ICMP message behind error */
 };
 
 typedef void ap_probe_cb(struct ap_probe *, const struct ap_probe_outcome *,
@@ -30,7 +31,8 @@ typedef void ap_probe_cb(struct ap_probe *, const struct ap_probe_outcome *,
  * (NULL: none) bounds the attempt; it then fails with ETIMEDOUT.
  * Returns NULL with errno, and never calls cb, only for back-pressure:
  * the process or the system is out of descriptors, buffers or local
- * ports (EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL); *stage tells
+ * ports (EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL at connect(),
+ * EADDRINUSE at bind()); *stage tells
  * where it struck.  Try again later. */
 struct ap_probe	*ap_probe_start(struct event_base *, const struct ap_addr *dst,
 		    const struct ap_addr *src, const struct timeval *timeout,

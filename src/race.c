@@ -360,6 +360,7 @@ ap_race_attempt_done(struct ap_race *r, void *handle,
 	at->error = o->error;
 	at->stage = o->stage;
 	at->duration_us = o->duration_us;
+	at->icmp = o->icmp;
 	r->env->ops->attempt_seen(r->env->ctx, r, at);
 	r->active[i] = r->active[--r->nactive];
 	if (o->error != 0) {
@@ -506,8 +507,10 @@ verdict(const struct ap_race *r, struct ap_result *res)
 	    r->nattempts)) >= 0) {
 		at = &r->attempts[best];
 		res->error = at->error;
-		res->status = ap_status_from_error(at->error);
+		res->status = ap_attempt_status(at);
 		res->ip = at->ip;
+		if (at->icmp.origin != AP_ICMP_NONE)
+			res->icmp = &at->icmp;
 	} else if (ap_addrlist_count(&r->addrs) > 0) {
 		res->status = AP_STATUS_TIMEOUT;
 		res->error = ETIMEDOUT;
@@ -516,6 +519,10 @@ verdict(const struct ap_race *r, struct ap_result *res)
 		res->error = r->resolved ? r->dns_error : ETIMEDOUT;
 		if (res->error == 0)
 			res->error = AP_ERR_NODATA;
+		/* A literal whose family is ruled out: an error, not a name
+		 * that did not resolve. */
+		if (res->error == EAFNOSUPPORT)
+			res->status = AP_STATUS_ERROR;
 	}
 	if (r->cancelled && r->winner < 0) {
 		res->status = AP_STATUS_CANCELLED;

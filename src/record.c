@@ -334,11 +334,19 @@ ap_record_attempt(struct ap_recorder *rec, const char *text, unsigned port,
 		    "%lld.%03lld ms\n", text, a->ip, port,
 		    (long long)(a->duration_us / 1000),
 		    (long long)(a->duration_us % 1000));
+	else if (a->icmp.origin != AP_ICMP_NONE)
+		ap_record_note(rec, "asyncprobe: %s: %s port %u: %s (%s, %s, "
+		    "icmp %s from %s) after %lld.%03lld ms\n", text, a->ip,
+		    port, ap_status_name(ap_attempt_status(a)),
+		    ap_errno_name(a->error), ap_stage_name(a->stage),
+		    ap_icmp_name(&a->icmp), a->icmp.from,
+		    (long long)(a->duration_us / 1000),
+		    (long long)(a->duration_us % 1000));
 	else
 		ap_record_note(rec, "asyncprobe: %s: %s port %u: %s (%s, %s) "
 		    "after %lld.%03lld ms\n", text, a->ip, port,
 		    a->error == ECANCELED ? "abandoned" :
-		    ap_status_name(ap_status_from_error(a->error)),
+		    ap_status_name(ap_attempt_status(a)),
 		    ap_errno_name(a->error), ap_stage_name(a->stage),
 		    (long long)(a->duration_us / 1000),
 		    (long long)(a->duration_us % 1000));

@@ -151,6 +151,14 @@ ap_resolver_pin(struct ap_resolver *r, const char *name, const char *addrs,
 }
 
 bool
+ap_resolver_pinned(const struct ap_resolver *r, const char *name)
+{
+	size_t	 n = 0;
+
+	return (ap_hosts_lookup(r->pins, name, &n) != NULL);
+}
+
+bool
 ap_resolver_static(struct ap_resolver *r, const char *name,
     struct ap_addrlist *l)
 {
@@ -220,7 +228,7 @@ static int
 name_error(const struct name *n)
 {
 	static const int order[] = { AP_ERR_NXDOMAIN, AP_ERR_SERVFAIL,
-	    ETIMEDOUT, AP_ERR_DNS, AP_ERR_NODATA };
+	    ETIMEDOUT, AP_ERR_TRUNCATED, AP_ERR_DNS, AP_ERR_NODATA };
 	size_t	i;
 
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
@@ -284,6 +292,10 @@ dns_error(int result, int count)
 		return (AP_ERR_SERVFAIL);
 	case DNS_ERR_TIMEOUT:
 		return (ETIMEDOUT);
+	case DNS_ERR_TRUNCATED:
+		/* The TC bit: libevent 2.1's evdns neither retries over TCP
+		 * nor parses the records that came (issue 11). */
+		return (AP_ERR_TRUNCATED);
 	default:
 		return (AP_ERR_DNS);
 	}

@@ -46,6 +46,9 @@ int		 ap_resolver_pin(struct ap_resolver *, const char *name,
 		    const char *addrs, char *errbuf, size_t errlen);
 /* Pins, then the hosts file: the addresses of name filtered by family
  * into l (port 0).  False when neither knows the name. */
+/* Whether a --resolve pin covers name (-n: the only names allowed). */
+bool		 ap_resolver_pinned(const struct ap_resolver *,
+		    const char *name);
 bool		 ap_resolver_static(struct ap_resolver *, const char *name,
 		    struct ap_addrlist *l);
 /* Ask DNS.  NULL with errno only when the DNS client cannot be set up. */

@@ -69,7 +69,9 @@ static const struct errno_name {
 	{ AP_ERR_NXDOMAIN, "NXDOMAIN" },
 	{ AP_ERR_NODATA, "NODATA" },
 	{ AP_ERR_SERVFAIL, "SERVFAIL" },
-	{ AP_ERR_DNS, "DNSERROR" }
+	{ AP_ERR_DNS, "DNSERROR" },
+	/* The same word in records: only the text tells them apart. */
+	{ AP_ERR_TRUNCATED, "DNSERROR" }
 };
 #undef E
 
@@ -160,6 +162,8 @@ ap_error_text(int error)
 		return ("DNS server failure");
 	case AP_ERR_DNS:
 		return ("DNS resolution failed");
+	case AP_ERR_TRUNCATED:
+		return ("DNS answer truncated (TC bit) and no TCP fallback");
 	case ETIMEDOUT:
 		/* BSD libcs say "Operation timed out"; keep one text. */
 		return ("Connection timed out");
@@ -195,6 +199,7 @@ ap_status_from_error(int error)
 		return (AP_STATUS_TIMEOUT);
 	case EHOSTUNREACH:
 	case ENETUNREACH:
+	case ENOPROTOOPT:	/* ICMP protocol unreachable */
 		return (AP_STATUS_UNREACHABLE);
 	case EACCES:
 	case EPERM:
@@ -203,12 +208,131 @@ ap_status_from_error(int error)
 	case AP_ERR_NODATA:
 	case AP_ERR_SERVFAIL:
 	case AP_ERR_DNS:
+	case AP_ERR_TRUNCATED:
 		return (AP_STATUS_UNRESOLVED);
 	case ECANCELED:
 		return (AP_STATUS_CANCELLED);
 	default:
 		return (AP_STATUS_ERROR);
 	}
+}
+
+/*
+ * ICMP messages by what they say (SPEC 4), for both families: the errno
+ * the kernel maps a message to differs between them (IPv4 code 13 is
+ * EHOSTUNREACH, IPv6 code 1 EACCES) and says less than the message.
+ */
+enum icmp_class {
+	IC_NONE,		/* no message, or one that says nothing more */
+	IC_UNREACH,		/* no way there: net, host, protocol, ttl */
+	IC_PROHIBITED,		/* a policy said no */
+	IC_PORT			/* the host itself said the port is closed */
+};
+
+static const struct icmp_word {
+	uint8_t		 origin, type, code;
+	enum icmp_class	 class;
+	const char	*name;
+} icmp_words[] = {
+	/* RFC 792, RFC 1812 5.2.7.1; nmap's reason words. */
+	{ AP_ICMP_V4, 3, 0, IC_UNREACH, "net-unreach" },
+	{ AP_ICMP_V4, 3, 1, IC_UNREACH, "host-unreach" },
+	{ AP_ICMP_V4, 3, 2, IC_UNREACH, "proto-unreach" },
+	{ AP_ICMP_V4, 3, 3, IC_PORT, "port-unreach" },
+	{ AP_ICMP_V4, 3, 4, IC_NONE, "frag-needed" },
+	{ AP_ICMP_V4, 3, 5, IC_UNREACH, "source-route-failed" },
+	{ AP_ICMP_V4, 3, 6, IC_UNREACH, "net-unknown" },
+	{ AP_ICMP_V4, 3, 7, IC_UNREACH, "host-unknown" },
+	{ AP_ICMP_V4, 3, 8, IC_UNREACH, "host-isolated" },
+	{ AP_ICMP_V4, 3, 9, IC_PROHIBITED, "net-prohibited" },
+	{ AP_ICMP_V4, 3, 10, IC_PROHIBITED, "host-prohibited" },
+	{ AP_ICMP_V4, 3, 11, IC_UNREACH, "net-tos-unreach" },
+	{ AP_ICMP_V4, 3, 12, IC_UNREACH, "host-tos-unreach" },
+	{ AP_ICMP_V4, 3, 13, IC_PROHIBITED, "admin-prohibited" },
+	{ AP_ICMP_V4, 3, 14, IC_PROHIBITED, "precedence-violation" },
+	{ AP_ICMP_V4, 3, 15, IC_PROHIBITED, "precedence-cutoff" },
+	{ AP_ICMP_V4, 11, 0, IC_UNREACH, "time-exceeded" },
+	{ AP_ICMP_V4, 11, 1, IC_UNREACH, "time-exceeded" },
+	{ AP_ICMP_V4, 12, 0, IC_UNREACH, "param-problem" },
+	{ AP_ICMP_V4, 12, 1, IC_UNREACH, "param-problem" },
+	{ AP_ICMP_V4, 12, 2, IC_UNREACH, "param-problem" },
+	/* RFC 4443 3.1: destination unreachable, and the others. */
+	{ AP_ICMP_V6, 1, 0, IC_UNREACH, "net-unreach" },	/* no route */
+	{ AP_ICMP_V6, 1, 1, IC_PROHIBITED, "admin-prohibited" },
+	{ AP_ICMP_V6, 1, 2, IC_UNREACH, "beyond-scope" },
+	{ AP_ICMP_V6, 1, 3, IC_UNREACH, "host-unreach" },	/* address */
+	{ AP_ICMP_V6, 1, 4, IC_PORT, "port-unreach" },
+	{ AP_ICMP_V6, 1, 5, IC_PROHIBITED, "policy-fail" },
+	{ AP_ICMP_V6, 1, 6, IC_PROHIBITED, "reject-route" },
+	{ AP_ICMP_V6, 2, 0, IC_NONE, "packet-too-big" },
+	{ AP_ICMP_V6, 3, 0, IC_UNREACH, "time-exceeded" },
+	{ AP_ICMP_V6, 3, 1, IC_UNREACH, "time-exceeded" },
+	{ AP_ICMP_V6, 4, 0, IC_UNREACH, "param-problem" },
+	/* An unknown next header: IPv6's protocol unreachable. */
+	{ AP_ICMP_V6, 4, 1, IC_UNREACH, "proto-unreach" },
+	{ AP_ICMP_V6, 4, 2, IC_UNREACH, "param-problem" },
+};
+
+static const struct icmp_word *
+icmp_lookup(const struct ap_icmp *m)
+{
+	size_t	 i;
+
+	if (m == NULL || m->origin == AP_ICMP_NONE)
+		return (NULL);
+	for (i = 0; i < sizeof(icmp_words) / sizeof(icmp_words[0]); i++) {
+		if (icmp_words[i].origin == m->origin &&
+		    icmp_words[i].type == m->type &&
+		    icmp_words[i].code == m->code)
+			return (&icmp_words[i]);
+	}
+	return (NULL);
+}
+
+const char *
+ap_icmp_name(const struct ap_icmp *m)
+{
+	static _Thread_local char	 other[32];
+	const struct icmp_word		*w;
+
+	if (m == NULL || m->origin == AP_ICMP_NONE)
+		return ("");
+	if ((w = icmp_lookup(m)) != NULL)
+		return (w->name);
+	/* A message no table names: its numbers, still one word. */
+	snprintf(other, sizeof(other), "icmp%s-%u-%u",
+	    m->origin == AP_ICMP_V6 ? "6" : "", m->type, m->code);
+	return (other);
+}
+
+/* What an attempt's ICMP message says; IC_NONE for an attempt that did
+ * not fail or was not failed by one. */
+static enum icmp_class
+attempt_icmp_class(const struct ap_attempt *a)
+{
+	const struct icmp_word	*w;
+
+	if (a->error == 0 || a->error == ETIMEDOUT || a->error == ECANCELED)
+		return (IC_NONE);
+	if ((w = icmp_lookup(&a->icmp)) == NULL)
+		return (IC_NONE);
+	return (w->class);
+}
+
+enum ap_status
+ap_attempt_status(const struct ap_attempt *a)
+{
+	switch (attempt_icmp_class(a)) {
+	case IC_UNREACH:
+		return (AP_STATUS_UNREACHABLE);
+	case IC_PROHIBITED:
+		return (AP_STATUS_DENIED);
+	case IC_PORT:
+		return (AP_STATUS_REFUSED);
+	case IC_NONE:
+		break;
+	}
+	return (ap_status_from_error(a->error));
 }
 
 enum ap_stage
@@ -231,29 +355,37 @@ ap_stage_of_connect_error(int error)
 }
 
 /*
- * Rank of an error within its stage, larger is further (SPEC 4).  In the
- * handshake a reset proves the host is alive, an ICMP unreachable proves a
- * router answered, a timeout proves nothing.  At connect() a policy
- * refusal is the most specific local verdict.
+ * Rank of an attempt's failure within its stage, larger is further
+ * (SPEC 4).  In the handshake a reset proves the host is alive, a policy
+ * refusal that a router answered (ICMP administratively prohibited) is
+ * the most specific word from the network, any other answer (ICMP
+ * unreachable, time exceeded, an errno that came after the SYN left)
+ * proves a router spoke, and a timeout proves nothing.  An attempt
+ * abandoned for another (ECANCELED) says nothing at all.  At connect() a
+ * policy refusal is the most specific local verdict.
  */
 static int
-error_rank(enum ap_stage stage, int error)
+attempt_rank(const struct ap_attempt *a)
 {
-	switch (stage) {
+	switch (a->stage) {
 	case AP_STAGE_HANDSHAKE:
-		switch (error) {
-		case ECONNREFUSED:
-		case ECONNRESET:
+		switch (ap_attempt_status(a)) {
+		case AP_STATUS_REFUSED:
+			return (4);
+		case AP_STATUS_DENIED:
 			return (3);
-		case EHOSTUNREACH:
-		case ENETUNREACH:
-			return (2);
+		default:
+			break;
+		}
+		switch (a->error) {
 		case ETIMEDOUT:
 			return (1);
+		case ECANCELED:
+			return (0);
 		}
-		return (0);
+		return (2);
 	case AP_STAGE_CONNECT:
-		switch (error) {
+		switch (a->error) {
 		case EACCES:
 		case EPERM:
 			return (4);
@@ -282,8 +414,8 @@ attempt_cmp(const struct ap_attempt *a, const struct ap_attempt *b)
 
 	if (a->stage != b->stage)
 		return (a->stage > b->stage ? -1 : 1);
-	ra = error_rank(a->stage, a->error);
-	rb = error_rank(b->stage, b->error);
+	ra = attempt_rank(a);
+	rb = attempt_rank(b);
 	if (ra != rb)
 		return (ra > rb ? -1 : 1);
 	if (a->start_us != b->start_us)
@@ -293,6 +425,10 @@ attempt_cmp(const struct ap_attempt *a, const struct ap_attempt *b)
 	/* Same address, same start: only the error itself is left. */
 	if (a->error != b->error)
 		return (a->error < b->error ? -1 : 1);
+	if (a->icmp.type != b->icmp.type)
+		return (a->icmp.type < b->icmp.type ? -1 : 1);
+	if (a->icmp.code != b->icmp.code)
+		return (a->icmp.code < b->icmp.code ? -1 : 1);
 	if (a->duration_us != b->duration_us)
 		return (a->duration_us < b->duration_us ? -1 : 1);
 	return (0);

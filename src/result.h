@@ -42,9 +42,26 @@ enum ap_stage {
 #define AP_ERR_NODATA		100002
 #define AP_ERR_SERVFAIL		100003
 #define AP_ERR_DNS		100004	/* other resolver failure */
+#define AP_ERR_TRUNCATED	100005	/* TC bit; named DNSERROR too */
 
 #define AP_IPSTR_LEN		46	/* INET6_ADDRSTRLEN */
 #define AP_ERRBUF_LEN		256
+
+/*
+ * The ICMP message behind an attempt's failure, as the kernel's error
+ * queue reported it (IP_RECVERR / IPV6_RECVERR, SPEC 3.7): which message
+ * and who sent it.  origin 0: none (a reset, a timeout, a local error).
+ */
+#define AP_ICMP_NONE		0
+#define AP_ICMP_V4		4	/* ICMP */
+#define AP_ICMP_V6		6	/* ICMPv6 */
+
+struct ap_icmp {
+	uint8_t		 origin;		/* AP_ICMP_* */
+	uint8_t		 type;
+	uint8_t		 code;
+	char		 from[AP_IPSTR_LEN];	/* the sender, numeric */
+};
 
 /* One connect attempt to one address, as kept for json and -v. */
 struct ap_attempt {
@@ -54,6 +71,7 @@ struct ap_attempt {
 	enum ap_stage	 stage;			/* furthest stage reached */
 	int64_t		 start_us;		/* since target start */
 	int64_t		 duration_us;		/* start to outcome */
+	struct ap_icmp	 icmp;			/* behind error, if any */
 };
 
 /* One record (SPEC 5).  Every pointer is borrowed from the engine's target
@@ -77,6 +95,9 @@ struct ap_result {
 	int64_t			 timestamp_ms;	/* verdict, Unix epoch, UTC */
 	const struct ap_attempt	*attempts;
 	size_t			 nattempts;
+	/* The ICMP message behind error (SPEC 5 prints it after error);
+	 * NULL: none.  Last here so that positional initializers stay. */
+	const struct ap_icmp	*icmp;
 };
 
 /* Fill a caller's error buffer (NULL or 0 length: nothing), as every
@@ -94,13 +115,22 @@ const char	*ap_errno_name(int error);
 const char	*ap_error_text(int error);
 /* The status a final error means (SPEC 4 table). */
 enum ap_status	 ap_status_from_error(int error);
+/* nmap's reason word for an ICMP message ("admin-prohibited",
+ * "host-unreach", ...); "" for none (NULL or origin 0). */
+const char	*ap_icmp_name(const struct ap_icmp *);
+/* The status of one failed or successful attempt: its errno, unless the
+ * ICMP message behind it says more (SPEC 4: administratively prohibited
+ * is denied on both families, protocol unreachable unreachable, port
+ * unreachable refused).  The engine calls this, not
+ * ap_status_from_error(), for anything an attempt produced. */
+enum ap_status	 ap_attempt_status(const struct ap_attempt *);
 /* Stage an error from a synchronous connect() belongs to: a refusal or
  * reset means the SYN left (handshake); anything else was local. */
 enum ap_stage	 ap_stage_of_connect_error(int error);
 
 /* The final prioritized error: the index of the attempt that got furthest
- * (stage, then the order SPEC 4 gives within the stage, then the attempt
- * started first).  Ignores successful attempts; -1 when none failed.
+ * (stage, then the order SPEC 4 gives within the stage, the ICMP message
+ * included, then the attempt started first).  Ignores successful attempts; -1 when none failed.
  * The answer depends only on the set of attempts, not on their order
  * (ties fall to start_us, then to the address text). */
 int		 ap_result_final_error(const struct ap_attempt *, size_t n);

@@ -172,8 +172,39 @@ static const unsigned char host_byte[256] = {
 	['y'] = 1, ['z'] = 1
 };
 
-/* inet_pton(AF_INET) on len bytes: four decimal octets, no leading
- * zeros, nothing else. */
+/*
+ * The other spellings inet_aton() takes, as ping and ssh read them: one
+ * to four parts (the last fills the bytes left: 127.1 is 127.0.0.1),
+ * each decimal, octal with a leading 0, or hex after 0x.  Only the slow
+ * path: the caller tried the plain dotted quad first.  inet_aton() would
+ * also take what follows a blank, so the bytes are checked first.
+ */
+static bool
+parse_ip4_aton(const char *s, size_t len, unsigned char ip[4])
+{
+	struct in_addr	a;
+	char		buf[32];
+	size_t		i;
+
+	if (len == 0 || len >= sizeof(buf) || s[0] < '0' || s[0] > '9')
+		return (false);
+	for (i = 0; i < len; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		    s[i] == 'x' || s[i] == 'X' ||
+		    (s[i] >= 'a' && s[i] <= 'f') ||
+		    (s[i] >= 'A' && s[i] <= 'F')))
+			return (false);
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (inet_aton(buf, &a) == 0)
+		return (false);
+	memcpy(ip, &a.s_addr, 4);	/* network order: the bytes in order */
+	return (true);
+}
+
+/* An IPv4 literal on len bytes: four decimal octets without leading
+ * zeros on the fast path, else any form inet_aton() reads. */
 static bool
 parse_ip4(const char *s, size_t len, unsigned char ip[4])
 {
@@ -185,10 +216,10 @@ parse_ip4(const char *s, size_t len, unsigned char ip[4])
 	for (i = 0; i < len; i++) {
 		if (s[i] >= '0' && s[i] <= '9') {
 			if (digit && octet == 0)
-				return (false);		/* "01" */
+				return (parse_ip4_aton(s, len, ip)); /* "01" */
 			octet = octet * 10 + (unsigned)(s[i] - '0');
 			if (octet > 255)
-				return (false);
+				return (parse_ip4_aton(s, len, ip));
 			if (!digit && ++parts > 4)
 				return (false);
 			digit = true;
@@ -197,10 +228,10 @@ parse_ip4(const char *s, size_t len, unsigned char ip[4])
 			octet = 0;
 			digit = false;
 		} else
-			return (false);
+			return (parse_ip4_aton(s, len, ip));
 	}
 	if (parts != 4 || !digit)
-		return (false);
+		return (parse_ip4_aton(s, len, ip));
 	a[3] = (unsigned char)octet;
 	memcpy(ip, a, sizeof(a));	/* as inet_pton: only on success */
 	return (true);

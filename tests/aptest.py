@@ -44,11 +44,12 @@ APTEST_DNS = _binary("APTEST_DNS", "tests", "aptest-dns")
 
 # SPEC 5 order, then the json/csv extra.
 FIELDS = ["target", "host", "port", "status", "ip", "rtt_ms", "elapsed_ms",
-          "errno", "error", "addresses", "degraded", "line", "banner",
+          "errno", "error", "icmp", "icmp_from", "addresses", "degraded",
+          "line", "banner",
           "timestamp"]
 JSON_KEYS = FIELDS + ["attempts"]
 CSV_HEADER = FIELDS + ["attempts"]
-ATTEMPT_KEYS = ["ip", "errno", "stage", "ms"]
+ATTEMPT_KEYS = ["ip", "errno", "stage", "ms", "icmp", "icmp_from"]
 STATUSES = ["connected", "refused", "timeout", "unreachable", "denied",
             "unresolved", "mismatch", "error", "invalid", "cancelled"]
 STAGES = ["handshake", "connect", "bind", "socket", "resolve"]

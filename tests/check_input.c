@@ -160,6 +160,14 @@ static const struct stream_case {
 	{ "no-newline:7", 0, NULL, "T no-newline 7 L1 #0|E" },
 	{ "\n\nh:1", 0, NULL, "T h 1 L3 #0|E" },
 	{ "# last line a comment, no newline", 0, NULL, "E" },
+	/* A UTF-8 byte order mark opening the file is skipped (issue 11);
+	 * anywhere else it is a byte no host has. */
+	{ "\xef\xbb\xbf" "a:1\nb:2\n", 0, NULL,
+	    "T a 1 L1 #0|T b 2 L2 #1|E" },
+	{ "\xef\xbb\xbf\nh:1", 0, NULL, "T h 1 L2 #0|E" },
+	{ "\xef\xbb\xbf# comment\nh:1", 0, NULL, "T h 1 L2 #0|E" },
+	{ "a:1\n\xef\xbb\xbf" "b:2\n", 0, NULL,
+	    "T a 1 L1 #0|I L2 bad character in host #1|E" },
 };
 
 START_TEST(test_stream_table)

@@ -37,6 +37,13 @@ static const struct ap_attempt att_degraded[] = {
 	{ "127.0.0.1", AF_INET, 0, AP_STAGE_HANDSHAKE, 20, 45 }
 };
 
+static const struct ap_attempt att_denied[] = {
+	{ "198.18.2.16", AF_INET, EHOSTUNREACH, AP_STAGE_HANDSHAKE, 0, 1500,
+	    { AP_ICMP_V4, 3, 13, "198.18.0.1" } },
+	{ "fd00:c::16", AF_INET6, EACCES, AP_STAGE_HANDSHAKE, 250000, 2000,
+	    { AP_ICMP_V6, 1, 1, "fd00:a::1" } }
+};
+
 static const struct ap_result rec[] = {
 	/* 0: connected */
 	{ "localhost:22", "localhost", 22, AP_STATUS_CONNECTED, "127.0.0.1",
@@ -63,6 +70,10 @@ static const struct ap_result rec[] = {
 	    "\xed\xa0\x80\xc2\x85\xe2\x80\xae", "h\xc3\xa9", 1,
 	    AP_STATUS_ERROR, "", -1, 1, EADDRINUSE, NULL, 1, false, "-", 10,
 	    "x\0y\xf0\x9f\x98\x80", 7, 1795508724123LL, NULL, 0 },
+	/* 6: a router's ICMP admin-prohibited on both families (SPEC 5) */
+	{ "fw.test:443", "fw.test", 443, AP_STATUS_DENIED, "198.18.2.16", -1,
+	    252000, EHOSTUNREACH, NULL, 2, false, "targets.txt", 12, NULL, 0,
+	    1795508724200LL, att_denied, 2, &att_denied[0].icmp },
 };
 #define NREC	NELEM(rec)
 
@@ -71,32 +82,37 @@ static const struct ap_result rec[] = {
 static const char *const golden_csv[NREC] = {
 	/* 0 */
 	"localhost:22,localhost,22,connected,127.0.0.1,"
-	"0.123,4.567,,,1,false,targets.txt:3,,2026-11-24T08:25:24.123Z"
+	"0.123,4.567,,,,,1,false,targets.txt:3,,2026-11-24T08:25:24.123Z"
 	",127.0.0.1=ok\r\n",
 	/* 1 */
 	"db:5432,db,5432,refused,::1,,251.234,ECONNREFUSED,"
-	"Connection refused,2,false,targets.txt:4,"
+	"Connection refused,,,2,false,targets.txt:4,"
 	",2026-11-24T08:25:24.124Z,::1=ECONNREFUSED;127.0.0.1=ECONNREF"
 	"USED\r\n",
 	/* 2 */
 	"nosuch.test:80,nosuch.test,80,unresolved,"
-	",,12.000,NXDOMAIN,name does not exist,0,false,"
+	",,12.000,NXDOMAIN,name does not exist,,,0,false,"
 	"-:5,,2026-11-24T08:25:24.125Z,\r\n",
 	/* 3 */
-	"web:99999,,,invalid,,,0.000,,port out of range,"
+	"web:99999,,,invalid,,,0.000,,port out of range,,,"
 	"0,false,-:7,,1970-01-01T00:00:00.000Z,\r\n",
 	/* 4 */
 	"\"[2001:db8::1]:22 \",mail,25,connected,127.0.0.1,"
-	"0.045,0.065,,,2,true,\"my targets, \"\"v2\"\".txt:9\","
+	"0.045,0.065,,,,,2,true,\"my targets, \"\"v2\"\".txt:9\","
 	"\"220 mail ESMTP\r\n\",2026-11-24T08:25:24.999Z,"
 	"2001:db8::1=ENETUNREACH;127.0.0.1=ok\r\n",
 	/* 5 */
 	"\"a,b \"\"q\"\"\r\n\t\x1b[31m\x7f\\ \xc3\xa9\xe6\x97\xa5 "
 	"\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
 	"\xc2\x85\xe2\x80\xae\",h\xc3\xa9,1,error,"
-	",,0.001,EADDRINUSE,Address already in use,"
+	",,0.001,EADDRINUSE,Address already in use,,,"
 	"1,false,-:10,x\xef\xbf\xbdy\xf0\x9f\x98\x80,"
 	"2026-11-24T08:25:24.123Z,\r\n",
+	/* 6 */
+	"fw.test:443,fw.test,443,denied,198.18.2.16,,252.000,EHOSTUNREACH,"
+	"No route to host,admin-prohibited,198.18.0.1,2,false,"
+	"targets.txt:12,,2026-11-24T08:25:24.200Z,"
+	"198.18.2.16=EHOSTUNREACH;fd00:c::16=EACCES\r\n",
 };
 
 static const char *const golden_json[NREC] = {
@@ -104,27 +120,27 @@ static const char *const golden_json[NREC] = {
 	"{\"target\":\"localhost:22\",\"host\":\"localhost\","
 	"\"port\":22,\"status\":\"connected\",\"ip\":\"127.0.0.1\","
 	"\"rtt_ms\":0.123,\"elapsed_ms\":4.567,\"errno\":null,"
-	"\"error\":null,\"addresses\":1,\"degraded\":false,"
+	"\"error\":null,\"icmp\":null,\"icmp_from\":null,\"addresses\":1,\"degraded\":false,"
 	"\"line\":\"targets.txt:3\",\"banner\":null,"
 	"\"timestamp\":\"2026-11-24T08:25:24.123Z\","
 	"\"attempts\":[{\"ip\":\"127.0.0.1\",\"errno\":null,"
-	"\"stage\":\"handshake\",\"ms\":0.123}]}\n",
+	"\"stage\":\"handshake\",\"ms\":0.123,\"icmp\":null,\"icmp_from\":null}]}\n",
 	/* 1 */
 	"{\"target\":\"db:5432\",\"host\":\"db\",\"port\":5432,"
 	"\"status\":\"refused\",\"ip\":\"::1\",\"rtt_ms\":null,"
 	"\"elapsed_ms\":251.234,\"errno\":\"ECONNREFUSED\","
-	"\"error\":\"Connection refused\",\"addresses\":2,"
+	"\"error\":\"Connection refused\",\"icmp\":null,\"icmp_from\":null,\"addresses\":2,"
 	"\"degraded\":false,\"line\":\"targets.txt:4\","
 	"\"banner\":null,\"timestamp\":\"2026-11-24T08:25:24.124Z\","
 	"\"attempts\":[{\"ip\":\"::1\",\"errno\":\"ECONNREFUSED\","
-	"\"stage\":\"handshake\",\"ms\":0.080},{\"ip\":\"127.0.0.1\","
+	"\"stage\":\"handshake\",\"ms\":0.080,\"icmp\":null,\"icmp_from\":null},{\"ip\":\"127.0.0.1\","
 	"\"errno\":\"ECONNREFUSED\",\"stage\":\"handshake\","
-	"\"ms\":1.234}]}\n",
+	"\"ms\":1.234,\"icmp\":null,\"icmp_from\":null}]}\n",
 	/* 2 */
 	"{\"target\":\"nosuch.test:80\",\"host\":\"nosuch.test\","
 	"\"port\":80,\"status\":\"unresolved\",\"ip\":null,"
 	"\"rtt_ms\":null,\"elapsed_ms\":12.000,\"errno\":\"NXDOMAIN\","
-	"\"error\":\"name does not exist\",\"addresses\":0,"
+	"\"error\":\"name does not exist\",\"icmp\":null,\"icmp_from\":null,\"addresses\":0,"
 	"\"degraded\":false,\"line\":\"-:5\",\"banner\":null,"
 	"\"timestamp\":\"2026-11-24T08:25:24.125Z\","
 	"\"attempts\":[]}\n",
@@ -132,30 +148,43 @@ static const char *const golden_json[NREC] = {
 	"{\"target\":\"web:99999\",\"host\":null,\"port\":null,"
 	"\"status\":\"invalid\",\"ip\":null,\"rtt_ms\":null,"
 	"\"elapsed_ms\":0.000,\"errno\":null,\"error\":\"port out "
-	"of range\",\"addresses\":0,\"degraded\":false,"
+	"of range\",\"icmp\":null,\"icmp_from\":null,\"addresses\":0,\"degraded\":false,"
 	"\"line\":\"-:7\",\"banner\":null,\"timestamp\":\"1970-01-01T0"
 	"0:00:00.000Z\",\"attempts\":[]}\n",
 	/* 4 */
 	"{\"target\":\"[2001:db8::1]:22 \",\"host\":\"mail\","
 	"\"port\":25,\"status\":\"connected\",\"ip\":\"127.0.0.1\","
 	"\"rtt_ms\":0.045,\"elapsed_ms\":0.065,\"errno\":null,"
-	"\"error\":null,\"addresses\":2,\"degraded\":true,"
+	"\"error\":null,\"icmp\":null,\"icmp_from\":null,\"addresses\":2,\"degraded\":true,"
 	"\"line\":\"my targets, \\\"v2\\\".txt:9\","
 	"\"banner\":\"220 mail ESMTP\\r\\n\",\"timestamp\":\"2026-11-2"
 	"4T08:25:24.999Z\",\"attempts\":[{\"ip\":\"2001:db8::1\","
 	"\"errno\":\"ENETUNREACH\",\"stage\":\"connect\","
-	"\"ms\":0.015},{\"ip\":\"127.0.0.1\",\"errno\":null,"
-	"\"stage\":\"handshake\",\"ms\":0.045}]}\n",
+	"\"ms\":0.015,\"icmp\":null,\"icmp_from\":null},{\"ip\":\"127.0.0.1\",\"errno\":null,"
+	"\"stage\":\"handshake\",\"ms\":0.045,\"icmp\":null,\"icmp_from\":null}]}\n",
 	/* 5 */
 	"{\"target\":\"a,b \\\"q\\\"\\r\\n\\t\\u001b[31m\\u007f\\\\ "
 	"\xc3\xa9\xe6\x97\xa5 \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\\u0"
 	"085\xe2\x80\xae\",\"host\":\"h\xc3\xa9\","
 	"\"port\":1,\"status\":\"error\",\"ip\":null,"
 	"\"rtt_ms\":null,\"elapsed_ms\":0.001,\"errno\":\"EADDRINUSE\""
-	",\"error\":\"Address already in use\",\"addresses\":1,"
+	",\"error\":\"Address already in use\",\"icmp\":null,\"icmp_from\":null,\"addresses\":1,"
 	"\"degraded\":false,\"line\":\"-:10\",\"banner\":\"x\\u0000y\xf0"
 	"\x9f\x98\x80\",\"timestamp\":\"2026-11-24T08:25:24.123Z\","
 	"\"attempts\":[]}\n",
+	/* 6 */
+	"{\"target\":\"fw.test:443\",\"host\":\"fw.test\",\"port\":443,"
+	"\"status\":\"denied\",\"ip\":\"198.18.2.16\",\"rtt_ms\":null,"
+	"\"elapsed_ms\":252.000,\"errno\":\"EHOSTUNREACH\","
+	"\"error\":\"No route to host\",\"icmp\":\"admin-prohibited\","
+	"\"icmp_from\":\"198.18.0.1\",\"addresses\":2,"
+	"\"degraded\":false,\"line\":\"targets.txt:12\","
+	"\"banner\":null,\"timestamp\":\"2026-11-24T08:25:24.200Z\","
+	"\"attempts\":[{\"ip\":\"198.18.2.16\",\"errno\":\"EHOSTUNREACH\","
+	"\"stage\":\"handshake\",\"ms\":1.500,\"icmp\":\"admin-prohibited\","
+	"\"icmp_from\":\"198.18.0.1\"},{\"ip\":\"fd00:c::16\","
+	"\"errno\":\"EACCES\",\"stage\":\"handshake\",\"ms\":2.000,"
+	"\"icmp\":\"admin-prohibited\",\"icmp_from\":\"fd00:a::1\"}]}\n",
 };
 
 static const char *const golden_text[NREC] = {
@@ -184,6 +213,10 @@ static const char *const golden_text[NREC] = {
 	"      -                                               "
 	"-  EADDRINUSE: Address already in use; banner: x\\x00y\xf0\x9f"
 	"\x98\x80\n",
+	/* 6 */
+	"fw.test:443                      denied      198.18.2.16"
+	"                                     -  EHOSTUNREACH: No"
+	" route to host; icmp admin-prohibited from 198.18.0.1\n",
 };
 
 static const char *const golden_text_v[NREC] = {
@@ -217,6 +250,14 @@ static const char *const golden_text_v[NREC] = {
 	"      -                                               "
 	"-  EADDRINUSE: Address already in use; banner: x\\x00y\xf0\x9f"
 	"\x98\x80\n",
+	/* 6 */
+	"fw.test:443                      denied      198.18.2.16"
+	"                                     -  EHOSTUNREACH: No"
+	" route to host; icmp admin-prohibited from 198.18.0.1\n  "
+	"  attempt 198.18.2.16 EHOSTUNREACH handshake 1.500 ms ic"
+	"mp admin-prohibited from 198.18.0.1\n    attempt fd00:c::"
+	"16 EACCES handshake 2.000 ms icmp admin-prohibited from "
+	"fd00:a::1\n",
 };
 
 /* Helpers */
@@ -351,7 +392,8 @@ START_TEST(test_csv_header)
 
 	got = render("csv", 0, true, NULL, 0, NULL);
 	ck_assert_str_eq(got, "target,host,port,status,ip,rtt_ms,elapsed_ms,"
-	    "errno,error,addresses,degraded,line,banner,timestamp,"
+	    "errno,error,icmp,icmp_from,addresses,degraded,line,banner,"
+	    "timestamp,"
 	    "attempts\r\n");
 	free(got);
 }

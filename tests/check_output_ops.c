@@ -545,7 +545,56 @@ START_TEST(test_exposition_checker)
 }
 END_TEST
 
+/* An ICMP message behind a record's error: one asyncprobe_icmp sample for
+ * it, labelled with the message and its sender; none for the others. */
+static const struct ap_icmp icmp_admin = { AP_ICMP_V4, 3, 13, "198.18.0.1" };
+
+START_TEST(test_prom_icmp)
+{
+	struct ap_result	 r[2];
+	char			*got;
+
+	r[0] = rec[0];
+	r[1] = rec[1];
+	r[1].status = AP_STATUS_DENIED;
+	r[1].error = EHOSTUNREACH;
+	r[1].icmp = &icmp_admin;
+	got = render("prom", r, 2, NULL);
+	ck_assert_msg(strstr(got, "\n# HELP asyncprobe_icmp 1 for a target "
+	    "whose error an ICMP message caused, labelled with the message "
+	    "and its sender.\n# TYPE asyncprobe_icmp gauge\n"
+	    "asyncprobe_icmp{target=\"db:5432\",host=\"db\",port=\"5432\","
+	    "ip=\"::1\",icmp=\"admin-prohibited\",icmp_from=\"198.18.0.1\"} "
+	    "1\n# HELP asyncprobe_targets") != NULL, "%s", got);
+	ck_assert_uint_eq(assert_exposition(got), 6 + 1 + AP_STATUS_COUNT);
+	assert_promtool_ok(got);
+	free(got);
+}
+END_TEST
+
 /* nagios */
+
+/* A target an ICMP message failed says which and from whom. */
+START_TEST(test_nagios_icmp)
+{
+	struct ap_result	 r[2];
+	char			*got;
+	int			 code;
+
+	r[0] = rec[0];
+	r[1] = rec[1];
+	r[1].status = AP_STATUS_DENIED;
+	r[1].error = EHOSTUNREACH;
+	r[1].icmp = &icmp_admin;
+	got = render("nagios", r, 2, &code);
+	ck_assert_str_eq(got, "ASYNCPROBE CRITICAL - 1/2 targets down "
+	    "(denied 1): db:5432 (admin-prohibited from 198.18.0.1) | "
+	    "up=1;;;0;2 down=1;1;1;0;2 rtt_max=0.000123s;;;0 "
+	    "elapsed=0.251s\n");
+	ck_assert_int_eq(code, 2);
+	free(got);
+}
+END_TEST
 
 START_TEST(test_nagios_golden)
 {
@@ -898,6 +947,7 @@ output_ops_suite(void)
 	tcase_add_loop_test(tc, test_prom_escape, 0,
 	    (int)NELEM(prom_esc_cases));
 	tcase_add_test(tc, test_prom_duplicates);
+	tcase_add_test(tc, test_prom_icmp);
 	tcase_add_test(tc, test_prom_many);
 	tcase_add_test(tc, test_prom_promtool_mixed);
 	tcase_add_loop_test(tc, test_exposition_checker, 0,
@@ -906,6 +956,7 @@ output_ops_suite(void)
 
 	tc = tcase_create("nagios");
 	tcase_add_test(tc, test_nagios_golden);
+	tcase_add_test(tc, test_nagios_icmp);
 	tcase_add_loop_test(tc, test_nagios_thresholds, 0,
 	    (int)NELEM(th_cases));
 	tcase_add_loop_test(tc, test_nagios_escape, 0,

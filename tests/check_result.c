@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,7 @@ static const struct errno_case {
 	{ ETIMEDOUT, "ETIMEDOUT", "Connection timed out", AP_STATUS_TIMEOUT },
 	{ EHOSTUNREACH, "EHOSTUNREACH", NULL, AP_STATUS_UNREACHABLE },
 	{ ENETUNREACH, "ENETUNREACH", NULL, AP_STATUS_UNREACHABLE },
+	{ ENOPROTOOPT, "ENOPROTOOPT", NULL, AP_STATUS_UNREACHABLE },
 	{ EACCES, "EACCES", NULL, AP_STATUS_DENIED },
 	{ EPERM, "EPERM", NULL, AP_STATUS_DENIED },
 	{ EADDRNOTAVAIL, "EADDRNOTAVAIL", NULL, AP_STATUS_ERROR },
@@ -97,7 +99,10 @@ static const struct errno_case {
 	    AP_STATUS_UNRESOLVED },
 	{ 99999, "E99999", NULL, AP_STATUS_ERROR },
 	{ -7, "E-7", NULL, AP_STATUS_ERROR },
-	{ AP_ERR_DNS + 1, "E100005", NULL, AP_STATUS_ERROR }
+	{ AP_ERR_TRUNCATED, "DNSERROR",
+	    "DNS answer truncated (TC bit) and no TCP fallback",
+	    AP_STATUS_UNRESOLVED },
+	{ AP_ERR_TRUNCATED + 1, "E100006", NULL, AP_STATUS_ERROR }
 };
 
 START_TEST(test_errno_table)
@@ -146,6 +151,80 @@ START_TEST(test_stage_of_connect_error)
 }
 END_TEST
 
+/* ICMP messages: nmap's words, and the status the message gives */
+
+static const struct icmp_case {
+	int		 error;		/* what the kernel mapped it to */
+	uint8_t		 origin, type, code;
+	const char	*name;
+	enum ap_status	 status;
+} icmp_cases[] = {
+	{ ENETUNREACH, AP_ICMP_V4, 3, 0, "net-unreach", AP_STATUS_UNREACHABLE },
+	{ EHOSTUNREACH, AP_ICMP_V4, 3, 1, "host-unreach",
+	    AP_STATUS_UNREACHABLE },
+	{ ENOPROTOOPT, AP_ICMP_V4, 3, 2, "proto-unreach",
+	    AP_STATUS_UNREACHABLE },
+	{ ECONNREFUSED, AP_ICMP_V4, 3, 3, "port-unreach", AP_STATUS_REFUSED },
+	{ ENETUNREACH, AP_ICMP_V4, 3, 9, "net-prohibited", AP_STATUS_DENIED },
+	{ EHOSTUNREACH, AP_ICMP_V4, 3, 10, "host-prohibited",
+	    AP_STATUS_DENIED },
+	{ EHOSTUNREACH, AP_ICMP_V4, 3, 13, "admin-prohibited",
+	    AP_STATUS_DENIED },
+	{ EHOSTDOWN, AP_ICMP_V4, 3, 7, "host-unknown", AP_STATUS_UNREACHABLE },
+	{ EHOSTUNREACH, AP_ICMP_V4, 11, 0, "time-exceeded",
+	    AP_STATUS_UNREACHABLE },
+	{ EPROTO, AP_ICMP_V4, 12, 0, "param-problem", AP_STATUS_UNREACHABLE },
+	{ ENETUNREACH, AP_ICMP_V6, 1, 0, "net-unreach", AP_STATUS_UNREACHABLE },
+	{ EACCES, AP_ICMP_V6, 1, 1, "admin-prohibited", AP_STATUS_DENIED },
+	{ EHOSTUNREACH, AP_ICMP_V6, 1, 3, "host-unreach",
+	    AP_STATUS_UNREACHABLE },
+	{ ECONNREFUSED, AP_ICMP_V6, 1, 4, "port-unreach", AP_STATUS_REFUSED },
+	{ EACCES, AP_ICMP_V6, 1, 5, "policy-fail", AP_STATUS_DENIED },
+	{ EHOSTUNREACH, AP_ICMP_V6, 3, 0, "time-exceeded",
+	    AP_STATUS_UNREACHABLE },
+	{ EPROTO, AP_ICMP_V6, 4, 1, "proto-unreach", AP_STATUS_UNREACHABLE },
+	/* Unnamed messages: their numbers; the errno decides. */
+	{ EHOSTUNREACH, AP_ICMP_V4, 3, 99, "icmp-3-99",
+	    AP_STATUS_UNREACHABLE },
+	{ EPROTO, AP_ICMP_V6, 200, 7, "icmp6-200-7", AP_STATUS_ERROR },
+	/* No message: the errno alone. */
+	{ ECONNREFUSED, 0, 0, 0, "", AP_STATUS_REFUSED },
+	{ EHOSTUNREACH, 0, 0, 0, "", AP_STATUS_UNREACHABLE },
+	{ ENOPROTOOPT, 0, 0, 0, "", AP_STATUS_UNREACHABLE },
+	{ EACCES, 0, 0, 0, "", AP_STATUS_DENIED },
+	{ ETIMEDOUT, 0, 0, 0, "", AP_STATUS_TIMEOUT },
+	/* A message never overrides success, a timeout or a cancel. */
+	{ 0, AP_ICMP_V4, 3, 13, "admin-prohibited", AP_STATUS_CONNECTED },
+	{ ETIMEDOUT, AP_ICMP_V4, 3, 13, "admin-prohibited",
+	    AP_STATUS_TIMEOUT },
+	{ ECANCELED, AP_ICMP_V6, 1, 1, "admin-prohibited",
+	    AP_STATUS_CANCELLED },
+};
+
+START_TEST(test_icmp_table)
+{
+	const struct icmp_case	*c = &icmp_cases[_i];
+	struct ap_attempt	 a;
+
+	memset(&a, 0, sizeof(a));
+	a.error = c->error;
+	a.stage = AP_STAGE_HANDSHAKE;
+	a.icmp.origin = c->origin;
+	a.icmp.type = c->type;
+	a.icmp.code = c->code;
+	ck_assert_str_eq(ap_icmp_name(&a.icmp), c->name);
+	ck_assert_msg(ap_attempt_status(&a) == c->status, "%s/%s: %s",
+	    ap_errno_name(c->error), c->name,
+	    ap_status_name(ap_attempt_status(&a)));
+}
+END_TEST
+
+START_TEST(test_icmp_none)
+{
+	ck_assert_str_eq(ap_icmp_name(NULL), "");
+}
+END_TEST
+
 /* Final prioritized error */
 
 struct att {
@@ -153,6 +232,7 @@ struct att {
 	int		 error;
 	enum ap_stage	 stage;
 	int64_t		 start_us;
+	uint8_t		 origin, type, code;	/* the ICMP message, if any */
 };
 
 static void
@@ -168,6 +248,11 @@ fill(struct ap_attempt *dst, const struct att *src, size_t n)
 		dst[i].stage = src[i].stage;
 		dst[i].start_us = src[i].start_us;
 		dst[i].duration_us = 1000 + 10 * (int64_t)i;
+		dst[i].icmp.origin = src[i].origin;
+		dst[i].icmp.type = src[i].type;
+		dst[i].icmp.code = src[i].code;
+		if (src[i].origin != 0)
+			strcpy(dst[i].icmp.from, "198.18.0.1");
 	}
 }
 
@@ -250,6 +335,28 @@ static const struct prio_case {
 	    { "127.0.2.3", ETIMEDOUT, HS, 0 },
 	    { "127.0.2.2", ENETUNREACH, HS, 20 },
 	    { "127.0.2.1", EHOSTUNREACH, HS, 10 } }, 4 },
+	/* issue 11: IPv6 administratively prohibited, IPv4 SYN dropped */
+	{ "prohibited v6 beats silent v4", 2, {
+	    { "198.18.2.17", ETIMEDOUT, HS, 0 },
+	    { "fd00:c::16", EACCES, HS, 250, AP_ICMP_V6, 1, 1 } }, 1 },
+	{ "v4 code 13 beats host unreachable", 2, {
+	    { "198.18.2.11", EHOSTUNREACH, HS, 0, AP_ICMP_V4, 3, 1 },
+	    { "198.18.2.16", EHOSTUNREACH, HS, 250, AP_ICMP_V4, 3, 13 } }, 1 },
+	{ "port unreachable ranks with a reset", 2, {
+	    { "198.18.2.16", EHOSTUNREACH, HS, 0, AP_ICMP_V4, 3, 13 },
+	    { "198.18.2.12", ECONNREFUSED, HS, 250, AP_ICMP_V4, 3, 3 } }, 1 },
+	{ "protocol unreachable beats silence", 2, {
+	    { "198.18.2.17", ETIMEDOUT, HS, 0 },
+	    { "198.18.2.13", ENOPROTOOPT, HS, 250, AP_ICMP_V4, 3, 2 } }, 1 },
+	{ "time exceeded beats silence", 2, {
+	    { "fd00:c::17", ETIMEDOUT, HS, 0 },
+	    { "fd00:c::19", EHOSTUNREACH, HS, 250, AP_ICMP_V6, 3, 0 } }, 1 },
+	{ "five: the router's words", 5, {
+	    { "198.18.2.17", ETIMEDOUT, HS, 0 },
+	    { "198.18.2.10", ENETUNREACH, HS, 10, AP_ICMP_V4, 3, 0 },
+	    { "198.18.2.14", ENETUNREACH, HS, 30, AP_ICMP_V4, 3, 9 },
+	    { "fd00:c::11", EHOSTUNREACH, HS, 20, AP_ICMP_V6, 1, 3 },
+	    { "198.18.2.13", ENOPROTOOPT, HS, 5, AP_ICMP_V4, 3, 2 } }, 2 },
 };
 
 static void
@@ -325,63 +432,119 @@ START_TEST(test_prio_permutations)
 END_TEST
 
 /*
- * Every ordered pair inside a stage.  Each row of a stage lists errors of
- * one rank, best rank first; the last row holds "anything else".
+ * Every ordered pair inside a stage.  Each row of a stage lists failures of
+ * one rank, best rank first: an errno and, at the handshake, the ICMP
+ * message behind it as this kernel reports it (SPEC 4: a reset or port
+ * unreachable > administratively prohibited > any other answer from the
+ * network > silence > an attempt abandoned for another).
  */
 #define NRANK	5
-#define NPER	3
-static const struct stage_order {
-	enum ap_stage	 stage;
-	int		 rank[NRANK][NPER];	/* 0 ends a row */
-} orders[] = {
-	{ HS, { { ECONNREFUSED, ECONNRESET }, { EHOSTUNREACH, ENETUNREACH },
-	    { ETIMEDOUT }, { EINVAL, EADDRINUSE, ENOBUFS } } },
-	{ CO, { { EACCES, EPERM }, { EADDRNOTAVAIL }, { EHOSTUNREACH },
-	    { ENETUNREACH }, { EINVAL, ECONNREFUSED, ETIMEDOUT } } },
-	{ BI, { { EADDRINUSE, EADDRNOTAVAIL, EACCES } } },
-	{ SO, { { EMFILE, ENFILE, EAFNOSUPPORT } } },
-	{ RE, { { AP_ERR_NXDOMAIN, AP_ERR_NODATA, AP_ERR_SERVFAIL } } },
+#define NPER	10
+
+struct failure {
+	int		 error;		/* 0 ends a row */
+	uint8_t		 origin, type, code;
 };
 
+#define V4(e, t, c)	{ e, AP_ICMP_V4, t, c }
+#define V6(e, t, c)	{ e, AP_ICMP_V6, t, c }
+#define NO(e)		{ e, 0, 0, 0 }
+
+static const struct stage_order {
+	enum ap_stage	 stage;
+	struct failure	 rank[NRANK][NPER];
+} orders[] = {
+	{ HS, {
+	    { NO(ECONNREFUSED), NO(ECONNRESET), V4(ECONNREFUSED, 3, 3),
+	      V6(ECONNREFUSED, 1, 4) },
+	    { V4(EHOSTUNREACH, 3, 13), V4(ENETUNREACH, 3, 9),
+	      V4(EHOSTUNREACH, 3, 10), V6(EACCES, 1, 1), NO(EACCES),
+	      NO(EPERM) },
+	    { NO(EHOSTUNREACH), NO(ENETUNREACH), V4(ENETUNREACH, 3, 0),
+	      V4(EHOSTUNREACH, 3, 1), V4(ENOPROTOOPT, 3, 2),
+	      V4(EHOSTUNREACH, 11, 0), V6(ENETUNREACH, 1, 0),
+	      V6(EHOSTUNREACH, 1, 3), V6(EHOSTUNREACH, 3, 0), NO(EINVAL) },
+	    { NO(ETIMEDOUT) },
+	    { NO(ECANCELED) } } },
+	{ CO, { { NO(EACCES), NO(EPERM) }, { NO(EADDRNOTAVAIL) },
+	    { NO(EHOSTUNREACH) }, { NO(ENETUNREACH) },
+	    { NO(EINVAL), NO(ECONNREFUSED), NO(ETIMEDOUT) } } },
+	{ BI, { { NO(EADDRINUSE), NO(EADDRNOTAVAIL), NO(EACCES) } } },
+	{ SO, { { NO(EMFILE), NO(ENFILE), NO(EAFNOSUPPORT) } } },
+	{ RE, { { NO(AP_ERR_NXDOMAIN), NO(AP_ERR_NODATA),
+	    NO(AP_ERR_SERVFAIL) } } },
+};
+
+static void
+set_failure(struct ap_attempt *a, const char *ip, enum ap_stage stage,
+    const struct failure *f, int64_t start_us)
+{
+	memset(a, 0, sizeof(*a));
+	strcpy(a->ip, ip);
+	a->error = f->error;
+	a->stage = stage;
+	a->start_us = start_us;
+	a->icmp.origin = f->origin;
+	a->icmp.type = f->type;
+	a->icmp.code = f->code;
+	if (f->origin != 0)
+		strcpy(a->icmp.from, "198.18.0.1");
+}
+
 static int
-pair_winner(enum ap_stage stage, int e1, int64_t s1, int e2, int64_t s2)
+pair_winner(enum ap_stage stage, const struct failure *f1, int64_t s1,
+    const struct failure *f2, int64_t s2)
 {
 	struct ap_attempt	 a[2];
 
-	memset(a, 0, sizeof(a));
 	/* The second attempt has the larger address in every pair. */
-	strcpy(a[0].ip, "127.0.2.1");
-	strcpy(a[1].ip, "127.0.2.2");
-	a[0].error = e1, a[0].stage = stage, a[0].start_us = s1;
-	a[1].error = e2, a[1].stage = stage, a[1].start_us = s2;
+	set_failure(&a[0], "127.0.2.1", stage, f1, s1);
+	set_failure(&a[1], "127.0.2.2", stage, f2, s2);
 	return (ap_result_final_error(a, 2));
+}
+
+static const char *
+failure_name(const struct failure *f)
+{
+	static char		 buf[2][64];
+	static int		 n;
+	struct ap_icmp		 m;
+
+	memset(&m, 0, sizeof(m));
+	m.origin = f->origin, m.type = f->type, m.code = f->code;
+	n = !n;
+	snprintf(buf[n], sizeof(buf[n]), "%s%s%s", ap_errno_name(f->error),
+	    f->origin ? "/" : "", ap_icmp_name(&m));
+	return (buf[n]);
 }
 
 START_TEST(test_prio_pairs)
 {
 	const struct stage_order	*o = &orders[_i];
+	const struct failure		*f1, *f2;
 	size_t				 r1, r2, i1, i2, pairs = 0;
-	int				 e1, e2;
 
 	for (r1 = 0; r1 < NRANK; r1++)
-	for (i1 = 0; i1 < NPER && (e1 = o->rank[r1][i1]) != 0; i1++)
+	for (i1 = 0; i1 < NPER && (f1 = &o->rank[r1][i1])->error != 0; i1++)
 	for (r2 = 0; r2 < NRANK; r2++)
-	for (i2 = 0; i2 < NPER && (e2 = o->rank[r2][i2]) != 0; i2++) {
+	for (i2 = 0; i2 < NPER && (f2 = &o->rank[r2][i2])->error != 0; i2++) {
 		if (r1 < r2) {
-			/* e1 ranks higher: it wins at either index, even
+			/* f1 ranks higher: it wins at either index, even
 			 * when it started later with the larger address. */
-			ck_assert_msg(pair_winner(o->stage, e2, 0, e1, 9) == 1,
+			ck_assert_msg(pair_winner(o->stage, f2, 0, f1, 9) == 1,
 			    "%s: %s should beat %s", ap_stage_name(o->stage),
-			    ap_errno_name(e1), ap_errno_name(e2));
-			ck_assert_int_eq(pair_winner(o->stage, e1, 9, e2, 0),
-			    0);
+			    failure_name(f1), failure_name(f2));
+			ck_assert_msg(pair_winner(o->stage, f1, 9, f2, 0) == 0,
+			    "%s: %s should beat %s (other order)",
+			    ap_stage_name(o->stage), failure_name(f1),
+			    failure_name(f2));
 		} else if (r1 == r2) {
 			/* Equal rank: the attempt started first. */
-			ck_assert_msg(pair_winner(o->stage, e1, 9, e2, 0) == 1,
+			ck_assert_msg(pair_winner(o->stage, f1, 9, f2, 0) == 1,
 			    "%s: %s vs %s not by start",
-			    ap_stage_name(o->stage), ap_errno_name(e1),
-			    ap_errno_name(e2));
-			ck_assert_int_eq(pair_winner(o->stage, e1, 0, e2, 9),
+			    ap_stage_name(o->stage), failure_name(f1),
+			    failure_name(f2));
+			ck_assert_int_eq(pair_winner(o->stage, f1, 0, f2, 9),
 			    0);
 		}
 		pairs++;
@@ -405,15 +568,13 @@ START_TEST(test_prio_stages)
 		for (r2 = 0; r2 < NRANK; r2++) {
 			/* The weakest of the further stage, the strongest of
 			 * the nearer one, started first. */
-			if ((e1 = orders[s1].rank[r1][0]) == 0 ||
-			    (e2 = orders[s2].rank[r2][0]) == 0)
+			if ((e1 = orders[s1].rank[r1][0].error) == 0 ||
+			    (e2 = orders[s2].rank[r2][0].error) == 0)
 				continue;
-			memset(a, 0, sizeof(a));
-			strcpy(a[0].ip, "127.0.2.1");
-			strcpy(a[1].ip, "127.0.2.2");
-			a[0].error = e2, a[0].stage = orders[s2].stage;
-			a[1].error = e1, a[1].stage = orders[s1].stage;
-			a[1].start_us = 100;
+			set_failure(&a[0], "127.0.2.1", orders[s2].stage,
+			    &orders[s2].rank[r2][0], 0);
+			set_failure(&a[1], "127.0.2.2", orders[s1].stage,
+			    &orders[s1].rank[r1][0], 100);
 			w = ap_result_final_error(a, 2);
 			ck_assert_msg(w == 1, "%s %s vs %s %s",
 			    ap_stage_name(a[1].stage), ap_errno_name(e1),
@@ -441,6 +602,8 @@ result_suite(void)
 	tcase_add_loop_test(tc, test_errno_table, 0, NELEM(errno_cases));
 	tcase_add_test(tc, test_errno_unknown_buffers);
 	tcase_add_test(tc, test_stage_of_connect_error);
+	tcase_add_loop_test(tc, test_icmp_table, 0, NELEM(icmp_cases));
+	tcase_add_test(tc, test_icmp_none);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("final_error");

@@ -80,7 +80,10 @@ static const struct line_case {
 	{ "host:80", 0, "22", OK, "host", false, "80", NULL, NULL },
 	{ "127.0.0.1:80", 0, NULL, OK, "127.0.0.1", true, "80", NULL, NULL },
 	{ "127.0.0.1", 0, "1", OK, "127.0.0.1", true, "", NULL, NULL },
-	{ "127.0.0", 0, "1", OK, "127.0.0", false, "", NULL, NULL },
+	/* inet_aton's forms are addresses too (issue 11), never names. */
+	{ "127.0.0", 0, "1", OK, "127.0.0", true, "", NULL, NULL },
+	{ "127.1:22", 0, NULL, OK, "127.1", true, "22", NULL, NULL },
+	{ "08.1.1.1:22", 0, NULL, OK, "08.1.1.1", false, "22", NULL, NULL },
 	{ "a_b-c.Example.:1", 0, NULL, OK, "a_b-c.Example.", false, "1",
 	    NULL, NULL },
 	{ "h:1", 0, NULL, OK, "h", false, "1", NULL, NULL },
@@ -372,6 +375,64 @@ START_TEST(test_line_ip_bytes)
 }
 END_TEST
 
+/* Every spelling inet_aton() reads, as ping and ssh read them; the
+ * ones it refuses stay names (or invalid, for the DNS). */
+static const struct aton_case {
+	const char	*host;
+	unsigned char	 ip[4];
+	bool		 is_ip;
+} aton_cases[] = {
+	{ "127.1", { 127, 0, 0, 1 }, true },
+	{ "127.2.3", { 127, 2, 0, 3 }, true },
+	{ "127.65539", { 127, 1, 0, 3 }, true },	/* 0x10003 */
+	{ "2130706433", { 127, 0, 0, 1 }, true },
+	{ "0x7f.1", { 127, 0, 0, 1 }, true },
+	{ "0X7F.0.0.0x1", { 127, 0, 0, 1 }, true },
+	{ "0177.0.0.1", { 127, 0, 0, 1 }, true },
+	{ "0127.2.3.4", { 87, 2, 3, 4 }, true },	/* octal */
+	{ "127.2.3.04", { 127, 2, 3, 4 }, true },
+	{ "127.0.0.1", { 127, 0, 0, 1 }, true },	/* the fast path */
+	{ "08.1.1.1", { 0 }, false },		/* 8 is no octal digit */
+	{ "127.256.1.1", { 0 }, false },
+	{ "4294967423.0.0.1", { 0 }, false },
+	{ "4294967296", { 0 }, false },
+	{ "127e2.3.4.5", { 0 }, false },
+	{ "1.2.3.4.5", { 0 }, false },
+	{ "127..1", { 0 }, false },
+	{ "127.1.", { 0 }, false },
+	{ "0x", { 0 }, false },
+	{ "deadbeef", { 0 }, false },		/* a name: no leading digit */
+	{ "0xdeadbeef", { 0xde, 0xad, 0xbe, 0xef }, true },
+};
+
+START_TEST(test_line_aton)
+{
+	const struct aton_case	*c = &aton_cases[_i];
+	struct ap_line		 l;
+	char			 line[64], err[AP_ERRBUF_LEN];
+	int			 n;
+
+	n = snprintf(line, sizeof(line), "%s:80", c->host);
+	ck_assert_int_eq(ap_line_parse(line, (size_t)n, NULL, &l, err,
+	    sizeof(err)), AP_LINE_OK);
+	ck_assert_msg(l.host_is_ip == c->is_ip, "%s", c->host);
+	ck_assert_str_eq(l.host, c->host);
+	if (c->is_ip) {
+		ck_assert_int_eq(l.ip_family, AF_INET);
+		ck_assert_mem_eq(l.ip, c->ip, 4);
+	}
+	ap_line_free(&l);
+	/* The general parser (blanks around) says the same. */
+	n = snprintf(line, sizeof(line), " %s 80 ", c->host);
+	ck_assert_int_eq(ap_line_parse(line, (size_t)n, NULL, &l, err,
+	    sizeof(err)), AP_LINE_OK);
+	ck_assert_msg(l.host_is_ip == c->is_ip, "%s (general)", c->host);
+	if (c->is_ip)
+		ck_assert_mem_eq(l.ip, c->ip, 4);
+	ap_line_free(&l);
+}
+END_TEST
+
 START_TEST(test_line_no_errbuf)
 {
 	struct ap_line	l;
@@ -580,6 +641,8 @@ target_suite(void)
 	tcase_add_test(tc, test_line_host_length);
 	tcase_add_test(tc, test_line_ip_bytes);
 	tcase_add_test(tc, test_line_no_errbuf);
+	tcase_add_loop_test(tc, test_line_aton, 0,
+	    (int)(sizeof(aton_cases) / sizeof(aton_cases[0])));
 	tcase_add_loop_test(tc, test_line_fast_path_same, 0,
 	    NELEM(plain_cases));
 	suite_add_tcase(s, tc);

@@ -165,6 +165,29 @@ class Dns(aptest.TestCase):
         self.assertRecord(r.one(), "connected", None, "127.0.0.1")
         self.assertEqual(self.dns.queries("nx.test"), [])
 
+    def test_numeric_flag_uses_pins(self):
+        # Issue 11: -n forbids DNS, not a name the command line pins.
+        r = self.probe(["nx.test"], "-n", "--resolve", "nx.test:127.0.0.1")
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertRecord(r.one(), "connected", None, "127.0.0.1")
+        self.assertEqual(self.dns.queries(), [])
+
+    def test_literal_of_the_other_family_is_an_error(self):
+        # Issue 11: no name was looked up, so not "unresolved NODATA"
+        # and not exit 2: error EAFNOSUPPORT, for -4, -6 and -S alike.
+        cases = [(["-4"], "[::1]:%d\n" % self.port),
+                 (["-6"], "127.0.0.1:%d\n" % self.port),
+                 (["-S", "::1"], "127.0.0.1:%d\n" % self.port),
+                 (["-S", "127.0.0.1"], "[::1]:%d\n" % self.port)]
+        for args, line in cases:
+            with self.subTest(args=args):
+                r = aptest.run(["-f", "json", "--resolver",
+                                self.dns.resolver] + args, line)
+                self.assertEqual(r.rc, 1, r.describe())
+                self.assertRecord(r.one(), "error", "EAFNOSUPPORT", None,
+                                  addresses=0)
+        self.assertEqual(self.dns.queries(), [])
+
     def test_numeric_flag_makes_names_invalid(self):
         r = self.probe(["multi.test"], "-n")
         self.assertEqual(r.rc, 3, r.describe())

@@ -17,8 +17,10 @@ reply_parse()/reply_handle() and checked here):
 - a reply with the right ID that does not parse (cut mid-record, a
   pointer loop, a wrong question name, garbage, an A record whose length
   is not a multiple of 4) fails the question with DNS_ERR_UNKNOWN, and
-  the TC bit with DNS_ERR_TRUNCATED (evdns has no TCP fallback): both are
-  the `DNSERROR` errno.  Such a reply ends the question, so a spoofed
+  the TC bit with DNS_ERR_TRUNCATED (evdns has no TCP fallback, and does
+  not parse the records of a truncated answer, so their addresses cannot
+  be used): both are the `DNSERROR` errno, the truncation with its own
+  error text.  Such a reply ends the question, so a spoofed
   malformed packet beats the real answer that comes after it.
 - answer records are taken by type and class only; their owner names are
   not checked.  So a CNAME chain resolves (the A record of the chain's
@@ -267,6 +269,11 @@ def b_notquery(q):
             q.raw_question]
 
 
+# A truncated answer says so in words (issue 11), whether or not it
+# carried records evdns could not read.
+TRUNCATED = "DNS answer truncated (TC bit) and no TCP fallback"
+ERROR_TEXT = {"tc": TRUNCATED, "tcans": TRUNCATED}
+
 BEHAVIOURS = {name[2:]: fn for name, fn in list(globals().items())
               if name.startswith("b_")}
 
@@ -394,6 +401,8 @@ class Hostile(aptest.TestCase):
                                   host="%s.test" % n)
                 if status == "unresolved":
                     self.assertEqual(rec["addresses"], 0, rec)
+                if n in ERROR_TEXT:
+                    self.assertEqual(rec["error"], ERROR_TEXT[n], rec)
         statuses = {EXPECT[n][0] for n in names}
         want = 2 if "unresolved" in statuses else \
             0 if statuses == {"connected"} else 1

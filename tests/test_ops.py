@@ -192,6 +192,19 @@ class Exchange(aptest.TestCase):
                           banner="220 ")
         self.assertLess(r.elapsed, 2.0, r.describe())
 
+    def test_banner_greeting_then_quiet(self):
+        # Issue 10 defect 7: a server that greets and then waits for the
+        # client (SSH, SMTP) stays open; the record comes with the first
+        # read's data, not at -t.
+        rec = aptest.recorder(greet=r"SSH-2.0-aptest\r\n", idle_ms=20000)
+        r = aptest.run(["-f", "json", "-t", "10s", "--banner"],
+                       "127.0.0.1:%d\n" % rec.port)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertRecord(r.one(), "connected", None, "127.0.0.1",
+                          banner="SSH-2.0-aptest\r\n")
+        self.assertLess(r.one()["elapsed_ms"], 5000, r.describe())
+        self.assertLess(r.elapsed, 5.0, r.describe())
+
     def test_banner_silent_peer(self):
         # Nothing said before the peer hangs up: an empty banner.
         rec = aptest.recorder(close=True)

@@ -75,9 +75,10 @@ def scale_run(lines, servers):
             "accepted": sum(s.accepted() for s in servers)}
 
 
-def inner_portrange():
+def inner_portrange(source=None):
     """Ten local ports, twenty targets at one hole (each keeps its port
-    for the whole deadline), connected and refused targets around them."""
+    for the whole deadline), connected and refused targets around them;
+    with source, every connect bound to it (-S)."""
     hole = aptest.net("hole")
     acc = aptest.net("accept")
     ref = aptest.net("refuse")
@@ -90,8 +91,11 @@ def inner_portrange():
     port = {"acc": acc.port, "ref": ref.port, "hole": hole.port}
     path = aptest.write_file("ports.txt", "".join(
         "127.0.0.1:%d\n" % port[k] for k in kinds))
-    p = subprocess.run(aptest.probe_argv(["-f", "json", "-t", "1s", path]),
-                       capture_output=True, timeout=30)
+    args = ["-f", "json", "-t", "1s", path]
+    if source is not None:
+        args = ["-S", source] + args
+    p = subprocess.run(aptest.probe_argv(args), capture_output=True,
+                       timeout=30)
     return {"rc": p.returncode, "out": p.stdout.decode(errors="replace"),
             "err": p.stderr.decode(errors="replace"), "kinds": kinds,
             "path": path}
@@ -144,7 +148,17 @@ class Scale(aptest.TestCase):
 
 class PortRange(aptest.TestCase):
     def test_eaddrnotavail_retried_then_error(self):
-        res = aptest.in_netns(os.path.abspath(__file__), "portrange")
+        self.check_portrange(aptest.in_netns(os.path.abspath(__file__),
+                                             "portrange"))
+
+    def test_with_source_too(self):
+        # Issue 10 defect 8: with -S the port is picked at connect()
+        # (IP_BIND_ADDRESS_NO_PORT), so an exhausted range is the same
+        # back-pressure, not an instant "error EADDRINUSE" from bind().
+        self.check_portrange(aptest.in_netns(os.path.abspath(__file__),
+                                             "portrange", "127.0.0.1"))
+
+    def check_portrange(self, res):
         kinds = res["kinds"]
         recs = json_lines(res["out"].encode())
         labels = ["%s:%d" % (res["path"], i)
