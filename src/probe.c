@@ -38,11 +38,12 @@ struct ap_probe {
 	int			 fd;
 	int			 family;	/* of the socket */
 	int64_t			 start_us;
-	struct ap_probe_outcome	 outcome;
+	int			 error;		/* reported later, or 0 */
+	enum ap_stage		 stage;
 	ap_probe_cb		*cb;
 	void			*arg;
 	/* The exchange after the connect, when one was asked for. */
-	struct ap_exchange	 x;
+	const struct ap_exchange *x;		/* borrowed */
 	ap_exchange_cb		*xcb;
 	void			*xarg;
 	bool			 xdone;
@@ -136,13 +137,20 @@ read_errqueue(int fd, struct ap_icmp *m)
 	}
 }
 
+/* The outcome is built here, on the stack: a probe in flight keeps no
+ * room for the ICMP detail only a failure has. */
 static void
-finish(struct ap_probe *p, int error, enum ap_stage stage)
+finish(struct ap_probe *p, int error, enum ap_stage stage, bool errqueue)
 {
-	p->outcome.error = error;
-	p->outcome.stage = stage;
-	p->outcome.duration_us = ap_now_us() - p->start_us;
-	p->cb(p, &p->outcome, p->arg);
+	struct ap_probe_outcome	o;
+
+	memset(&o, 0, sizeof(o));
+	p->error = o.error = error;
+	p->stage = o.stage = stage;
+	o.duration_us = ap_now_us() - p->start_us;
+	if (errqueue)
+		read_errqueue(p->fd, &o.icmp);
+	p->cb(p, &o, p->arg);
 }
 
 static void
@@ -159,8 +167,8 @@ exchange_end(struct ap_probe *p, bool matched, int error)
 	memset(&xo, 0, sizeof(xo));
 	xo.matched = matched;
 	xo.error = error;
-	if (len > p->x.banner_max)
-		len = p->x.banner_max;
+	if (len > p->x->banner_max)
+		len = p->x->banner_max;
 	xo.len = len;
 	xo.data = len > 0 ? (const char *)evbuffer_pullup(in, (ssize_t)len) :
 	    "";
@@ -174,8 +182,8 @@ exchange_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer	*in = bufferevent_get_input(bev);
 	size_t		 len = evbuffer_get_length(in);
 
-	if (p->x.expect != NULL) {
-		if (evbuffer_search(in, p->x.expect, p->x.expect_len,
+	if (p->x->expect != NULL) {
+		if (evbuffer_search(in, p->x->expect, p->x->expect_len,
 		    NULL).pos != -1) {
 			exchange_end(p, true, 0);
 			return;
@@ -212,24 +220,23 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	if (p->xcb != NULL) {
 		/* The exchange: the peer closed or broke the connection. */
 		error = (what & BEV_EVENT_EOF) ? 0 : EVUTIL_SOCKET_ERROR();
-		exchange_end(p, p->x.expect == NULL, error);
+		exchange_end(p, p->x->expect == NULL, error);
 		return;
 	}
 	if (what & BEV_EVENT_CONNECTED) {
 		p->connected = true;
 		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
-		finish(p, 0, AP_STAGE_HANDSHAKE);
+		finish(p, 0, AP_STAGE_HANDSHAKE, false);
 	} else if (what & BEV_EVENT_TIMEOUT) {
 		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
-		finish(p, ETIMEDOUT, AP_STAGE_HANDSHAKE);
+		finish(p, ETIMEDOUT, AP_STAGE_HANDSHAKE, false);
 	} else {
 		/* libevent has just read SO_ERROR into errno. */
 		error = EVUTIL_SOCKET_ERROR();
 		if (error == 0)
 			error = ECONNREFUSED;
 		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
-		read_errqueue(p->fd, &p->outcome.icmp);
-		finish(p, error, AP_STAGE_HANDSHAKE);
+		finish(p, error, AP_STAGE_HANDSHAKE, true);
 	}
 }
 
@@ -239,7 +246,7 @@ report_cb(evutil_socket_t fd, short what, void *arg)
 	struct ap_probe	*p = arg;
 
 	(void)fd, (void)what;
-	finish(p, p->outcome.error, p->outcome.stage);
+	finish(p, p->error, p->stage, false);
 }
 
 /* A connect() that failed at once still ends through the loop, so the
@@ -252,8 +259,8 @@ report_later(struct event_base *base, struct ap_probe *p, int error,
 		close(p->fd);
 		p->fd = -1;
 	}
-	p->outcome.error = error;
-	p->outcome.stage = stage;
+	p->error = error;
+	p->stage = stage;
 	if ((p->report = evtimer_new(base, report_cb, p)) == NULL) {
 		ap_pool_free(p);
 		errno = ENOMEM;
@@ -355,11 +362,11 @@ ap_probe_exchange(struct ap_probe *p, const struct ap_exchange *x,
 {
 	size_t	window;
 
-	if (p->bev == NULL || p->outcome.error != 0) {
+	if (p->bev == NULL || p->error != 0) {
 		errno = ENOTCONN;
 		return (-1);
 	}
-	p->x = *x;
+	p->x = x;
 	p->xcb = cb;
 	p->xarg = arg;
 	window = x->expect != NULL ? EXPECT_WINDOW : x->banner_max;
@@ -390,7 +397,7 @@ void
 ap_probe_exchange_finish(struct ap_probe *p)
 {
 	if (p != NULL && p->xcb != NULL)
-		exchange_end(p, p->x.expect == NULL, ETIMEDOUT);
+		exchange_end(p, p->x->expect == NULL, ETIMEDOUT);
 }
 
 void

@@ -68,8 +68,8 @@ struct ap_exchange_outcome {
 typedef void ap_exchange_cb(struct ap_probe *,
 		    const struct ap_exchange_outcome *, void *arg);
 
-/* Start the exchange on a probe whose cb reported a connect.  cb runs
- * once, from the loop.  -1 with errno if it cannot start (then no cb). */
+/* Start the exchange on a probe whose cb reported a connect; x is
+ * borrowed until the exchange ends.  cb runs once, from the loop.  -1 with errno if it cannot start (then no cb). */
 int		 ap_probe_exchange(struct ap_probe *, const struct ap_exchange *,
 		    ap_exchange_cb *, void *arg);
 /* End a running exchange now (the deadline): cb runs at once, inside
