@@ -35,41 +35,56 @@ contains(const struct ap_addr *v, size_t n, const struct ap_addr *a)
 	return (false);
 }
 
+/* How many addresses v has room for, holding n: the inline one, or an
+ * array of 4 that doubles as it fills (no count kept: a list is small
+ * and made for each target). */
+static size_t
+capacity(const struct ap_addrlist *l, const struct ap_addr *v, size_t n)
+{
+	size_t	cap = 4;
+
+	if (v == NULL)
+		return (0);
+	if (v == &l->first)
+		return (1);
+	while (cap < n)
+		cap *= 2;
+	return (cap);
+}
+
 bool
 ap_addrlist_add(struct ap_addrlist *l, const struct sockaddr *sa,
     socklen_t len)
 {
 	struct ap_addr	  a;
 	struct ap_addr	**v, *grown;
-	uint32_t	 *n, *cap;
+	uint32_t	 *n;
+	size_t		  cap;
 
 	memset(&a, 0, sizeof(a));
 	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
 		memcpy(&a.u.sin, sa, sizeof(a.u.sin));
 		a.len = sizeof(a.u.sin);
-		v = &l->v4, n = &l->n4, cap = &l->cap4;
+		v = &l->v4, n = &l->n4;
 	} else if (sa->sa_family == AF_INET6 &&
 	    len >= sizeof(struct sockaddr_in6)) {
 		memcpy(&a.u.sin6, sa, sizeof(a.u.sin6));
 		a.len = sizeof(a.u.sin6);
-		v = &l->v6, n = &l->n6, cap = &l->cap6;
+		v = &l->v6, n = &l->n6;
 	} else
 		return (false);
 	if (contains(*v, *n, &a))
 		return (false);
-	if (*n == *cap) {
-		if (l->n6 + l->n4 == 0) {
+	if (*n == (cap = capacity(l, *v, *n))) {
+		if (l->n6 + l->n4 == 0)
 			*v = &l->first;
-			*cap = 1;
-		} else if (*v == &l->first) {
+		else if (*v == &l->first) {
 			grown = ap_pool_xreallocarray(NULL, 4, sizeof(**v));
 			grown[0] = l->first;
 			*v = grown;
-			*cap = 4;
-		} else {
-			*cap = *cap == 0 ? 2 : *cap * 2;
-			*v = ap_pool_xreallocarray(*v, *cap, sizeof(**v));
-		}
+		} else
+			*v = ap_pool_xreallocarray(*v, cap == 0 ? 4 : cap * 2,
+			    sizeof(**v));
 	}
 	(*v)[(*n)++] = a;
 	return (true);

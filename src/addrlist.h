@@ -26,7 +26,6 @@ struct ap_addrlist {
 	struct ap_addr	*v6, *v4;	/* in arrival order */
 	uint32_t	 n6, n4;	/* how many of each arrived */
 	uint32_t	 next6, next4;	/* how many of each handed out */
-	uint32_t	 cap6, cap4;
 	int		 last_family;	/* of the last address handed out */
 	/* The first address to arrive lives here, so that a target with
 	 * one address (most of them) allocates nothing: the list must not

@@ -45,7 +45,6 @@ struct ap_probe {
 	/* The exchange after the connect, when one was asked for. */
 	const struct ap_exchange *x;		/* borrowed */
 	ap_exchange_cb		*xcb;
-	void			*xarg;
 	bool			 xdone;
 	bool			 connected;	/* the handshake completed */
 };
@@ -172,7 +171,7 @@ exchange_end(struct ap_probe *p, bool matched, int error)
 	xo.len = len;
 	xo.data = len > 0 ? (const char *)evbuffer_pullup(in, (ssize_t)len) :
 	    "";
-	p->xcb(p, &xo, p->xarg);
+	p->xcb(p, &xo, p->arg);
 }
 
 static void
@@ -368,7 +367,7 @@ ap_probe_exchange(struct ap_probe *p, const struct ap_exchange *x,
 	}
 	p->x = x;
 	p->xcb = cb;
-	p->xarg = arg;
+	p->arg = arg;	/* the connect's callback is done with it */
 	window = x->expect != NULL ? EXPECT_WINDOW : x->banner_max;
 	bufferevent_setcb(p->bev, window > 0 ? exchange_read_cb : NULL,
 	    window > 0 ? NULL : exchange_write_cb, event_cb, p);

@@ -32,7 +32,7 @@ set_state(struct ap_race *r, enum ap_race_state s)
 {
 	if (r->state == AP_RACE_STARVED && s != AP_RACE_STARVED)
 		r->env->ops->unwait(r->env->ctx, r);
-	r->state = s;
+	r->state = (uint8_t)s;
 }
 
 static int64_t
@@ -114,8 +114,12 @@ kid_new(struct ap_race *p, const struct ap_addr *a)
 void
 ap_race_free(struct ap_race *r)
 {
+	uint32_t	i;
+
 	if (r == NULL)
 		return;
+	for (i = 0; i < r->nattempts; i++)
+		free(r->attempts[i].icmp);
 	ap_addrlist_clear(&r->addrs);
 	if (r->active != r->active_inline)
 		free(r->active);
@@ -140,20 +144,43 @@ grow(void *v, void *inline_v, uint32_t *cap, size_t size)
 	return (n);
 }
 
-static struct ap_attempt *
+static struct ap_race_attempt *
 attempt_add(struct ap_race *r, const struct ap_addr *a, int64_t start_us)
 {
-	struct ap_attempt	*at;
+	struct ap_race_attempt	*at;
 
 	if (r->nattempts == r->capattempts)
 		r->attempts = grow(r->attempts, r->attempts_inline,
 		    &r->capattempts, sizeof(*r->attempts));
 	at = &r->attempts[r->nattempts++];
 	memset(at, 0, sizeof(*at));
-	ap_addr_ntop(a, at->ip, sizeof(at->ip));
-	at->family = a->u.sa.sa_family;
+	at->addr = *a;
 	at->start_us = start_us - r->start_us;
 	return (at);
+}
+
+/* The attempt as records and -v see it. */
+static void
+attempt_public(const struct ap_race_attempt *at, struct ap_attempt *pub)
+{
+	memset(pub, 0, sizeof(*pub));
+	ap_addr_ntop(&at->addr, pub->ip, sizeof(pub->ip));
+	pub->family = at->addr.u.sa.sa_family;
+	pub->error = at->error;
+	pub->stage = at->stage;
+	pub->start_us = at->start_us;
+	pub->duration_us = at->duration_us;
+	if (at->icmp != NULL)
+		pub->icmp = *at->icmp;
+}
+
+static void
+attempt_seen(struct ap_race *r, const struct ap_race_attempt *at)
+{
+	struct ap_attempt	pub;
+
+	attempt_public(at, &pub);
+	r->env->ops->attempt_seen(r->env->ctx, r, &pub);
 }
 
 static void
@@ -171,12 +198,12 @@ slot_add(struct ap_race *r, void *handle, uint32_t attempt)
 static void
 slot_end(struct ap_race *r, uint32_t i, int error, int64_t now)
 {
-	struct ap_attempt	*at = &r->attempts[r->active[i].attempt];
+	struct ap_race_attempt	*at = &r->attempts[r->active[i].attempt];
 
 	at->error = error;
 	at->stage = AP_STAGE_HANDSHAKE;
 	at->duration_us = now - r->start_us - at->start_us;
-	r->env->ops->attempt_seen(r->env->ctx, r, at);
+	attempt_seen(r, at);
 	r->env->ops->attempt_free(r->env->ctx, r->active[i].handle);
 	r->active[i] = r->active[--r->nactive];
 }
@@ -246,7 +273,7 @@ give_up_oldest(struct ap_race *r)
 static bool
 start_one(struct ap_race *r, const struct ap_addr *a)
 {
-	struct ap_attempt	*at;
+	struct ap_race_attempt	*at;
 	struct ap_addr		 dst = *a;
 	void			*handle = NULL;
 	int64_t			 started;
@@ -260,7 +287,7 @@ start_one(struct ap_race *r, const struct ap_addr *a)
 		ap_addrlist_unget(&r->addrs, a);
 		stagger_disarm(r);	/* a race that waits has none */
 		r->wait_error = error;
-		r->wait_stage = stage;
+		r->wait_stage = (uint8_t)stage;
 		set_state(r, AP_RACE_STARVED);
 		if (error != 0 && r->nactive > 0)
 			give_up_oldest(r);
@@ -348,7 +375,7 @@ void
 ap_race_attempt_done(struct ap_race *r, void *handle,
     const struct ap_probe_outcome *o)
 {
-	struct ap_attempt	*at;
+	struct ap_race_attempt	*at;
 	uint32_t		 i;
 
 	for (i = 0; i < r->nactive; i++)
@@ -360,8 +387,11 @@ ap_race_attempt_done(struct ap_race *r, void *handle,
 	at->error = o->error;
 	at->stage = o->stage;
 	at->duration_us = o->duration_us;
-	at->icmp = o->icmp;
-	r->env->ops->attempt_seen(r->env->ctx, r, at);
+	if (o->icmp.origin != AP_ICMP_NONE) {
+		at->icmp = xmalloc(sizeof(*at->icmp));
+		*at->icmp = o->icmp;
+	}
+	attempt_seen(r, at);
 	r->active[i] = r->active[--r->nactive];
 	if (o->error != 0) {
 		r->env->ops->attempt_free(r->env->ctx, handle);
@@ -391,9 +421,9 @@ ap_race_talk_done(struct ap_race *r, void *handle,
 		return;
 	r->matched = xo->matched;
 	if (r->env->cfg->banner && xo->len > 0) {
-		r->banner = xmalloc(xo->len);
-		memcpy(r->banner, xo->data, xo->len);
-		r->banner_len = xo->len;
+		r->banner = xmalloc(sizeof(*r->banner) + xo->len);
+		memcpy(r->banner->data, xo->data, xo->len);
+		r->banner->len = xo->len;
 	}
 	r->talker = NULL;
 	r->env->ops->attempt_free(r->env->ctx, handle);
@@ -446,7 +476,7 @@ static void
 settle(struct ap_race *r)
 {
 	const struct ap_addr	*a;
-	struct ap_attempt	*at;
+	struct ap_race_attempt	*at;
 
 	stagger_disarm(r);
 	end_active(r, r->cancelled ? ECANCELED : ETIMEDOUT);
@@ -454,14 +484,15 @@ settle(struct ap_race *r)
 	    r->winner < 0 && (a = ap_addrlist_next(&r->addrs)) != NULL) {
 		at = attempt_add(r, a, now_us(r));
 		at->error = r->wait_error;
-		at->stage = r->wait_stage;
+		at->stage = (enum ap_stage)r->wait_stage;
 		if (ap_addrlist_handed(&r->addrs) > r->tried)
 			r->tried = (unsigned)ap_addrlist_handed(&r->addrs);
 	}
 }
 
 static void
-result_init(const struct ap_race *r, struct ap_result *res)
+result_init(const struct ap_race *r, struct ap_result *res,
+    const struct ap_attempt *pub)
 {
 	memset(res, 0, sizeof(*res));
 	res->target = r->text;
@@ -472,40 +503,41 @@ result_init(const struct ap_race *r, struct ap_result *res)
 	res->elapsed_us = now_us(r) - r->start_us;
 	res->file = r->file;
 	res->line = r->line;
-	res->attempts = r->attempts;
+	res->attempts = pub;
 	res->nattempts = r->nattempts;
 	res->addresses = r->tried;
 }
 
 /* The record (SPEC 4): the winner, else the final prioritized error, else
  * the deadline before any attempt could start, else why no address was
- * found. */
+ * found.  pub: the attempts as records see them. */
 static void
-verdict(const struct ap_race *r, struct ap_result *res)
+verdict(const struct ap_race *r, struct ap_result *res,
+    const struct ap_attempt *pub)
 {
 	const struct ap_attempt	*at;
 	int			 best;
 
-	result_init(r, res);
+	result_init(r, res, pub);
 	if (r->winner >= 0) {
-		at = &r->attempts[r->winner];
+		at = &pub[r->winner];
 		res->status = AP_STATUS_CONNECTED;
 		res->ip = at->ip;
 		res->rtt_us = at->duration_us;
 		/* Another address was tried first: it failed, or stalled
 		 * and was overtaken. */
-		res->degraded = strcmp(r->attempts[0].ip, at->ip) != 0;
+		res->degraded = !ap_addr_equal(&r->attempts[0].addr,
+		    &r->attempts[r->winner].addr);
 		if (r->env->cfg->banner) {
-			res->banner = r->banner != NULL ? r->banner : "";
-			res->banner_len = r->banner_len;
+			res->banner = r->banner != NULL ? r->banner->data : "";
+			res->banner_len = r->banner != NULL ? r->banner->len : 0;
 		}
 		if (r->env->cfg->expect && !r->matched) {
 			res->status = AP_STATUS_MISMATCH;
 			res->error_text = "the expected text did not come";
 		}
-	} else if ((best = ap_result_final_error(r->attempts,
-	    r->nattempts)) >= 0) {
-		at = &r->attempts[best];
+	} else if ((best = ap_result_final_error(pub, r->nattempts)) >= 0) {
+		at = &pub[best];
 		res->error = at->error;
 		res->status = ap_attempt_status(at);
 		res->ip = at->ip;
@@ -557,22 +589,32 @@ finish(struct ap_race *r)
 {
 	struct ap_race		*p = r->parent;
 	struct ap_result	 res;
+	struct ap_attempt	 stack[8], *pub = stack;
+	uint32_t		 i;
 
 	if (r->state == AP_RACE_DONE)
 		return;
+	if (!is_group(r))
+		settle(r);
+	if (r->nattempts > sizeof(stack) / sizeof(stack[0]))
+		pub = xreallocarray(NULL, r->nattempts, sizeof(*pub));
+	for (i = 0; i < r->nattempts; i++)
+		attempt_public(&r->attempts[i], &pub[i]);
+	verdict(r, &res, pub);
 	if (is_group(r)) {
 		/* Addresses that never got a race of their own. */
-		if (r->tried == 0) {
-			verdict(r, &res);
+		if (r->tried == 0)
 			r->env->ops->record(r->env->ctx, r, &res);
-		}
 	} else {
-		settle(r);
-		verdict(r, &res);
-		if (retry(r, &res))
+		if (retry(r, &res)) {
+			if (pub != stack)
+				free(pub);
 			return;
+		}
 		r->env->ops->record(r->env->ctx, r, &res);
 	}
+	if (pub != stack)
+		free(pub);
 	stagger_disarm(r);
 	r->env->ops->timer(r->env->ctx, r, AP_RACE_DEADLINE, -1);
 	set_state(r, AP_RACE_DONE);

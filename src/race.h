@@ -118,6 +118,23 @@ struct ap_race_link {
 	void			*group;		/* --ordered records */
 };
 
+/* One attempt as a race keeps it: the address in binary, the ICMP detail
+ * out of line (only a failure the network answered has one).  Records
+ * see struct ap_attempt, made from these when they are written. */
+struct ap_race_attempt {
+	struct ap_addr		 addr;
+	int			 error;
+	enum ap_stage		 stage;
+	int64_t			 start_us;	/* since the race's start */
+	int64_t			 duration_us;
+	struct ap_icmp		*icmp;		/* NULL: none */
+};
+
+struct ap_race_banner {
+	size_t			 len;
+	char			 data[];
+};
+
 struct ap_race_slot {
 	void			*handle;
 	uint32_t		 attempt;	/* index in attempts */
@@ -125,7 +142,6 @@ struct ap_race_slot {
 
 struct ap_race {
 	struct ap_race_link	 link;		/* the engine's */
-	enum ap_race_state	 state;		/* written by set_state() */
 	const struct ap_race_env *env;		/* borrowed */
 	struct ap_race		*parent;	/* -m: the target's race */
 	SLIST_HEAD(, ap_race)	 kids;		/* -m: address races running */
@@ -134,28 +150,29 @@ struct ap_race {
 	const char		*text, *host, *file;
 	unsigned long		 line;
 	uint64_t		 seq;		/* input item index */
-	uint16_t		 port;
-	bool			 resolved;	/* no more addresses coming */
-	bool			 cancelled;	/* ended by signal/runtime */
-	bool			 spawning;	/* -m: in advance_group() */
+	int64_t			 start_us, deadline_us;
+	int64_t			 stagger_until_us; /* next start due; 0 now */
+	void			*talker;	/* the winner's handle */
+	struct ap_race_banner	*banner;	/* the peer's first bytes */
+	struct ap_race_slot	*active;
+	struct ap_race_attempt	*attempts;
+	uint32_t		 nactive, capactive;
+	uint32_t		 nattempts, capattempts;
+	int			 winner;	/* attempt index, -1 */
+	unsigned		 tried;		/* distinct addresses tried */
 	int			 rounds_left;	/* -r */
 	int			 dns_error;
 	int			 wait_error;	/* STARVED: why (0: rate) */
-	enum ap_stage		 wait_stage;
-	int64_t			 start_us, deadline_us;
-	int64_t			 stagger_until_us; /* next start due; 0 now */
-	int			 winner;	/* attempt index, -1 */
-	void			*talker;	/* the winner's handle */
-	unsigned		 tried;		/* distinct addresses tried */
-	struct ap_addrlist	 addrs;
-	struct ap_race_slot	*active;
-	uint32_t		 nactive, capactive;
-	struct ap_attempt	*attempts;
-	uint32_t		 nattempts, capattempts;
+	uint16_t		 port;
+	uint8_t			 state;		/* enum ap_race_state, written
+						   by set_state() only */
+	uint8_t			 wait_stage;	/* enum ap_stage */
+	bool			 resolved;	/* no more addresses coming */
+	bool			 cancelled;	/* ended by signal/runtime */
+	bool			 spawning;	/* -m: in advance_group() */
 	bool			 matched;	/* --expect seen */
-	char			*banner;
-	size_t			 banner_len;
-	struct ap_attempt	 attempts_inline[1];
+	struct ap_addrlist	 addrs;
+	struct ap_race_attempt	 attempts_inline[1];
 	struct ap_race_slot	 active_inline[1];
 	char			 strings[];	/* top race: text NUL host NUL */
 };
