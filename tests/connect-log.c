@@ -28,8 +28,6 @@
 
 typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
 
-int	connect(int, const struct sockaddr *, socklen_t);
-
 static int
 is_stream(int fd)
 {
@@ -91,7 +89,7 @@ connect(int fd, const struct sockaddr *sa, socklen_t salen)
 	unsigned		 port = 0;
 	int			 r, saved, logged;
 
-	if (real == NULL)
+	if (real == NULL)	/* threads racing here store the same value */
 		*(void **)&real = dlsym(RTLD_NEXT, "connect");
 	if (real == NULL) {
 		errno = ENOSYS;
