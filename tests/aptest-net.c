@@ -502,8 +502,11 @@ main(int argc, char **argv)
 	}
 	pfd[0].fd = cf.ignore_stdin ? -1 : STDIN_FILENO;
 	pfd[0].events = POLLIN;
-	pfd[1].fd = fd;
-	pfd[1].events = cf.mode == MODE_ACCEPT ? POLLIN : 0;
+	/* Only accept polls its socket: a bound socket that never listens
+	 * (refuse) polls as POLLHUP at once, every time, and the loop would
+	 * spin on a core for as long as the peer lives. */
+	pfd[1].fd = cf.mode == MODE_ACCEPT ? fd : -1;
+	pfd[1].events = POLLIN;
 	while (!stop && now_ms() < end_ms) {
 		r = poll(pfd, 2, 1000);
 		if (r == -1) {
