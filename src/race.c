@@ -510,10 +510,11 @@ result_init(const struct ap_race *r, struct ap_result *res,
 
 /* The record (SPEC 4): the winner, else the final prioritized error, else
  * the deadline before any attempt could start, else why no address was
- * found.  pub: the attempts as records see them. */
+ * found.  pub: the attempts as records see them; ipbuf: AP_IPSTR_LEN
+ * bytes for an address no attempt holds. */
 static void
 verdict(const struct ap_race *r, struct ap_result *res,
-    const struct ap_attempt *pub)
+    const struct ap_attempt *pub, char *ipbuf)
 {
 	const struct ap_attempt	*at;
 	int			 best;
@@ -544,8 +545,14 @@ verdict(const struct ap_race *r, struct ap_result *res,
 		if (at->icmp.origin != AP_ICMP_NONE)
 			res->icmp = &at->icmp;
 	} else if (ap_addrlist_count(&r->addrs) > 0) {
+		/* The deadline (or the end) came before any attempt could
+		 * start; an address's own race still names its address. */
 		res->status = AP_STATUS_TIMEOUT;
 		res->error = ETIMEDOUT;
+		if (r->parent != NULL) {
+			ap_addr_ntop(&r->addrs.first, ipbuf, AP_IPSTR_LEN);
+			res->ip = ipbuf;
+		}
 	} else {
 		res->status = AP_STATUS_UNRESOLVED;
 		res->error = r->resolved ? r->dns_error : ETIMEDOUT;
@@ -590,6 +597,7 @@ finish(struct ap_race *r)
 	struct ap_race		*p = r->parent;
 	struct ap_result	 res;
 	struct ap_attempt	 stack[8], *pub = stack;
+	char			 ipbuf[AP_IPSTR_LEN];
 	uint32_t		 i;
 
 	if (r->state == AP_RACE_DONE)
@@ -600,7 +608,7 @@ finish(struct ap_race *r)
 		pub = xreallocarray(NULL, r->nattempts, sizeof(*pub));
 	for (i = 0; i < r->nattempts; i++)
 		attempt_public(&r->attempts[i], &pub[i]);
-	verdict(r, &res, pub);
+	verdict(r, &res, pub, ipbuf);
 	if (is_group(r)) {
 		/* Addresses that never got a race of their own. */
 		if (r->tried == 0)

@@ -760,6 +760,10 @@ START_TEST(test_cancel_m_sequential_every_address)
 	ck_assert_int_eq(F.nrec, 3);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(F.rec[i].status, AP_STATUS_CANCELLED);
+	/* Each names its address, started or not. */
+	record_for("::1");
+	record_for("127.0.0.2");
+	record_for("127.0.0.3");
 	ck_assert_int_eq(F.na, 1);	/* nothing new started */
 }
 END_TEST

@@ -988,31 +988,40 @@ class Checker:
         for key, rs in got.items():
             if any(r["attempts"] is None for r in rs) or len(rs) == 0:
                 continue
-            total = sum(a["ms"] for r in rs for a in r["attempts"])
-            natt = sum(len(r["attempts"]) for r in rs)
-            el = max(r["elapsed_ms"] for r in rs)
-            if total > el + 1.0 * natt + 1.0:
-                self.bad("sequential", "--sequential: attempts of %s port "
-                         "%s last %.1f ms in all, within %.1f ms: they "
-                         "overlapped: %s", key[0], key[1], total, el,
-                         [(r["ip"], r["status"], [a["ms"] for a in
-                                                  r["attempts"]])
-                          for r in rs])
-            # Each address's record ends when its attempts do; with -r an
-            # address's rounds need not be back to back, so only the sum.
-            if c.m and c.r == 0 and len(rs) > 1:
+            # With -m each address is a target of its own, whose record's
+            # elapsed_ms counts from its own start: judge each record.
+            groups = [[r] for r in rs] if c.m else [rs]
+            for g in groups:
+                self.check_attempts_fit(key, g)
+            # -m: an address's record spans its own start to its verdict,
+            # and one address starts only when the one before is done.
+            if c.m and len(rs) > 1:
                 spans = []
                 for r in rs:
                     if not r["attempts"]:
                         continue
                     end = ts_seconds(r["timestamp"])
-                    dur = sum(a["ms"] for a in r["attempts"]) / 1000.0
+                    dur = r["elapsed_ms"] / 1000.0
                     spans.append((end - dur + 0.003, end - 0.003, r["ip"]))
                 peak, at = max_overlap([(a, b) for a, b, _ in spans])
                 if peak > 1:
                     self.bad("sequential", "-m --sequential: %d addresses "
                              "of %s port %s probed at once", peak, key[0],
                              key[1])
+
+    def check_attempts_fit(self, key, rs):
+        """--sequential: the attempts of rs (one target's records) one
+        after another add up to no more than their elapsed_ms."""
+        total = sum(a["ms"] for r in rs for a in r["attempts"])
+        natt = sum(len(r["attempts"]) for r in rs)
+        el = max(r["elapsed_ms"] for r in rs)
+        if total > el + 1.0 * natt + 1.0:
+            self.bad("sequential", "--sequential: attempts of %s port "
+                     "%s last %.1f ms in all, within %.1f ms: they "
+                     "overlapped: %s", key[0], key[1], total, el,
+                     [(r["ip"], r["status"], [a["ms"] for a in
+                                              r["attempts"]])
+                      for r in rs])
 
     # -- the other formats: counts and exit status --
 
