@@ -862,7 +862,11 @@ base_new(void)
 
 	if ((cfg = event_config_new()) == NULL)
 		return (NULL);
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+	/* PRECISE_TIMER: libevent's default clock is CLOCK_MONOTONIC_COARSE,
+	 * a clock tick (4 ms) coarse, so an --attempt-timeout would end up
+	 * to a tick early (SPEC 3.8: never early). */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK |
+	    EVENT_BASE_FLAG_PRECISE_TIMER);
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	return (base);

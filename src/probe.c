@@ -326,8 +326,14 @@ ap_probe_start(struct event_base *base, const struct ap_addr *dst,
 	if (p->bev == NULL)
 		goto fail;
 	bufferevent_setcb(p->bev, NULL, NULL, event_cb, p);
-	if (timeout != NULL)
+	if (timeout != NULL) {
 		bufferevent_set_timeouts(p->bev, NULL, timeout);
+		/* The timer counts from libevent's clock, read when this
+		 * loop pass began: a few milliseconds before start_us in a
+		 * busy pass.  Read it now, so the attempt never times out
+		 * before its --attempt-timeout (SPEC 3.8). */
+		event_base_update_cache_time(base);
+	}
 	if (bufferevent_socket_connect(p->bev, NULL, 0) == -1) {
 		errno = ENOMEM;
 		goto fail;
