@@ -3,8 +3,8 @@
 
 Starts the loopback peers (aptest-net, aptest-dns), runs the asyncprobe
 binary with a hard timeout and parses its records, and provides main(), the
-runner every test_*.py ends with: it prints `N passed, M failed` last and
-exits 0 (pass), 1 (fail) or 77 (everything skipped; automake's skip code).
+runner every test_*.py ends with: a TAP line per test (automake's TAP
+driver counts them), then `N passed, M failed`.
 
 Network rule: everything here talks to 127.0.0.0/8 or ::1 only, or runs
 inside a network namespace the test creates.  Names are resolved only
@@ -404,78 +404,144 @@ class TestCase(unittest.TestCase):
 
 # --- runner -----------------------------------------------------------------
 
-class _Result(unittest.TextTestResult):
-    """Counts tests, not outcomes: a test with three failing subtests is
-    one failure, and an error in setUpClass counts once."""
+class _Comments:
+    """unittest's text for people (tracebacks, messages), every line a TAP
+    comment: nothing a test prints can be read as a verdict."""
+
+    def __init__(self, out):
+        self.out = out
+        self.bol = True
+
+    def write(self, text):
+        for piece in text.splitlines(True):
+            if self.bol:
+                self.out.write("# ")
+            self.out.write(piece)
+            self.bol = piece.endswith("\n")
+
+    def end_line(self):
+        if not self.bol:
+            self.write("\n")
+
+    def flush(self):
+        self.out.flush()
+
+
+class _TapResult(unittest.TextTestResult):
+    """One TAP line per test (automake's TAP driver counts them): a test
+    with three failing subtests is one failure, an error in setUpClass is
+    one more, an expected failure is TODO (XFAIL) and its unexpected
+    success TODO ok (XPASS, a failure to automake)."""
+
+    comments = None
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
-        self.started = set()
-        self.bad = set()
-        self.skipped_ids = set()
-        self.holders = 0
+        self.n = 0
+        self.passed = 0
+        self.failed = 0
+        self.verdict = None
 
-    def _mark(self, test):
-        if isinstance(test, unittest.TestCase):
-            self.bad.add(test.id())
-        else:
-            self.holders += 1
+    def tap(self, ok, name, directive=""):
+        self.comments.end_line()
+        self.n += 1
+        line = "%s %d - %s" % ("ok" if ok else "not ok", self.n, name)
+        if directive:
+            line += " # " + directive.replace("\n", " ")
+        self.comments.out.write(line + "\n")
+        self.comments.out.flush()
 
     def startTest(self, test):
         super().startTest(test)
-        self.started.add(test.id())
+        self.verdict = ("pass", "")
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        kind, why = self.verdict
+        name = test.id().split(".", 1)[-1]
+        if kind == "pass":
+            self.passed += 1
+            self.tap(True, name)
+        elif kind == "fail":
+            self.failed += 1
+            self.tap(False, name)
+        elif kind == "skip":
+            self.tap(True, name, "SKIP " + why)
+        elif kind == "xfail":
+            self.tap(False, name, "TODO " + why)
+        else:  # xpass
+            self.failed += 1
+            self.tap(True, name, "TODO " + why)
+
+    def _bad(self, test):
+        if isinstance(test, unittest.TestCase):
+            self.verdict = ("fail", "")
+        else:
+            # setUpClass, setUpModule and the like: no test is running.
+            self.failed += 1
+            self.tap(False, str(test))
 
     def addFailure(self, test, err):
         super().addFailure(test, err)
-        self._mark(test)
+        self._bad(test)
 
     def addError(self, test, err):
         super().addError(test, err)
-        self._mark(test)
+        self._bad(test)
 
     def addSubTest(self, test, subtest, err):
         super().addSubTest(test, subtest, err)
         if err is not None:
-            self.bad.add(test.id())
-
-    def addUnexpectedSuccess(self, test):
-        super().addUnexpectedSuccess(test)
-        self._mark(test)
+            self.verdict = ("fail", "")
 
     def addSkip(self, test, reason):
         super().addSkip(test, reason)
         if isinstance(test, unittest.TestCase):
-            self.skipped_ids.add(test.id())
+            self.verdict = ("skip", reason)
+
+    def addExpectedFailure(self, test, err):
+        super().addExpectedFailure(test, err)
+        fn = getattr(test, test._testMethodName, None)
+        self.verdict = ("xfail", getattr(fn, "known_bug", "expected failure"))
+
+    def addUnexpectedSuccess(self, test):
+        super().addUnexpectedSuccess(test)
+        fn = getattr(test, test._testMethodName, None)
+        self.verdict = ("xpass", "fixed? " +
+                        getattr(fn, "known_bug", "expected failure"))
 
 
 def main():
-    """Run the calling module's tests; print `N passed, M failed` last;
-    exit 0, 1, or 77 when every test was skipped."""
+    """Run the calling module's tests as TAP: a line per test, the plan,
+    then `N passed, M failed`.  The exit status is 1 when a test failed,
+    except under "make check" (CK_TAP_LOG_FILE_NAME=-, which the Check
+    suites read too): the TAP driver counts the failures there, and a
+    non-zero exit would count once more."""
     module = sys.modules["__main__"]
     loader = unittest.defaultTestLoader
     if len(sys.argv) > 1:
         suite = loader.loadTestsFromNames(sys.argv[1:], module)
     else:
         suite = loader.loadTestsFromModule(module)
+    # What the tests print goes out as comments too.
+    tap = sys.stdout
+    comments = _Comments(tap)
+    _TapResult.comments = comments
+    sys.stdout = comments
     try:
-        result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
-                                         resultclass=_Result).run(suite)
+        result = unittest.TextTestRunner(stream=comments, verbosity=0,
+                                         resultclass=_TapResult).run(suite)
     finally:
         stop_peers()
         if _tmpdir is not None:
             shutil.rmtree(_tmpdir, ignore_errors=True)
-    failed = len(result.bad) + result.holders
-    skipped = len(result.skipped)
-    xfail = {t.id() for t, _ in result.expectedFailures}
-    passed = len(result.started - result.bad - result.skipped_ids - xfail)
-    if skipped:
-        print("%d skipped" % skipped)
-    print("%d passed, %d failed" % (passed, failed))
+        comments.end_line()
+        sys.stdout = tap
+    print("1..%d" % result.n)
+    print("%d passed, %d failed" % (result.passed, result.failed))
     sys.stdout.flush()
-    if failed:
+    if result.failed and os.environ.get("CK_TAP_LOG_FILE_NAME") != "-":
         sys.exit(1)
-    if passed == 0 and skipped:
-        sys.exit(77)
     sys.exit(0)
 
 
