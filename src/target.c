@@ -367,7 +367,9 @@ parse_element(const char *s, size_t len, struct ap_portlist *pl, size_t *cap,
 		}
 		memcpy(name, s, len);
 		name[len] = '\0';
-		/* Not thread safe; the input is read by one thread. */
+		/* getservbyname() returns static storage: safe because only
+		 * one thread parses at a time (-p before the threads start;
+		 * with -j, lines only under the shared input's lock). */
 		if ((se = getservbyname(name, "tcp")) == NULL ||
 		    ntohs((uint16_t)se->s_port) == 0) {
 			ap_set_error(errbuf, errlen, "unknown service '%s'", name);
