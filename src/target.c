@@ -156,6 +156,7 @@ is_ip6(const char *s)
 }
 
 /* Bytes a host name may hold: letters, digits, '-', '.', '_'. */
+/* clang-format off */
 static const unsigned char host_byte[256] = {
 	['-'] = 1, ['.'] = 1, ['_'] = 1,
 	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
@@ -171,6 +172,7 @@ static const unsigned char host_byte[256] = {
 	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
 	['y'] = 1, ['z'] = 1
 };
+/* clang-format on */
 
 /* inet_pton(AF_INET) on len bytes: four decimal octets, no leading
  * zeros, nothing else. */
