@@ -131,6 +131,13 @@ class Server:
         with open(self.count_file) as fp:
             return int(fp.read())
 
+    def peers(self):
+        """Stop an accept peer started with peers=True; return each
+        client's address, in the order it connected."""
+        self.stop()
+        with open(self.peers_file) as fp:
+            return fp.read().split()
+
     def __enter__(self):
         return self
 
@@ -142,8 +149,9 @@ _peers = []
 _peer_failures = []     # peers that exited nonzero (sanitizers, bugs)
 
 
-def net(kind, *args, v6=False, host=None, port=None):
-    """Start `aptest-net KIND`: accept, refuse or hole.  The peer is
+def net(kind, *args, v6=False, host=None, port=None, peers=False):
+    """Start `aptest-net KIND`: accept, refuse or hole.  With peers, an
+    accept peer notes each client's address (.peers()).  The peer is
     stopped at the end of the run (or earlier with .stop())."""
     argv = [APTEST_NET, kind]
     if v6:
@@ -158,8 +166,14 @@ def net(kind, *args, v6=False, host=None, port=None):
         fd, count_file = tempfile.mkstemp(prefix="count.", dir=tmpdir())
         os.close(fd)
         argv += ["--count-file", count_file]
+    peers_file = None
+    if peers:
+        fd, peers_file = tempfile.mkstemp(prefix="peers.", dir=tmpdir())
+        os.close(fd)
+        argv += ["--peers-file", peers_file]
     argv += list(args)
     srv = Server(argv, count_file)
+    srv.peers_file = peers_file
     _peers.append(srv)
     return srv
 
@@ -275,10 +289,9 @@ class Run:
 
     @property
     def records(self):
-        """The -f json records, json.loads per line (order kept)."""
+        """The -f json records (order kept); see json_lines()."""
         if self._records is None:
-            self._records = [json.loads(l) for l in self.out.splitlines()
-                             if l.strip()]
+            self._records = json_lines(self.raw)
         return self._records
 
     @property
@@ -301,6 +314,14 @@ class Run:
     def describe(self):
         return ("argv: %s\nrc: %s\nstdout:\n%s\nstderr:\n%s"
                 % (" ".join(self.argv), self.rc, self.out, self.err))
+
+
+def json_lines(raw):
+    """Parse output bytes as JSON Lines, insisting every line is whole:
+    the output is empty or ends with a newline, and each line parses."""
+    if raw and not raw.endswith(b"\n"):
+        raise AssertionError("half a line at the end: %r" % raw[-200:])
+    return [json.loads(l) for l in raw.decode().splitlines()]
 
 
 def probe_argv(args, resolver=True):
@@ -350,6 +371,39 @@ def start(args, stdin=None):
 
 class TestCase(unittest.TestCase):
     maxDiff = None
+    probe_args = []     # what probe() puts first, for every test of a class
+
+    def probe(self, targets, *args, resolver=None, pins=(), fmt="json",
+              **kw):
+        """Run asyncprobe on targets: a list of lines, or text.  A line
+        with no port gets self.port.  -f fmt unless args name a format;
+        --resolver: resolver, else self.dns's (the fake server setUp
+        started) if there is one; --resolve for each of pins; kw go to
+        run().  Returns the Run."""
+        lines = targets.splitlines() if isinstance(targets, str) else targets
+        stdin = "".join((l if ":" in l else "%s:%d" % (l, self.port)) + "\n"
+                        for l in lines)
+        argv = list(self.probe_args)
+        if fmt and not {"-f", "--format"} & set(args):
+            argv += ["-f", fmt]
+        if resolver is None and getattr(self, "dns", None) is not None:
+            resolver = self.dns.resolver
+        if resolver is not None:
+            argv += ["--resolver", resolver]
+        for p in pins:
+            argv += ["--resolve", p]
+        return run(argv + list(args), stdin, **kw)
+
+    def assertUnresolved(self, r, errno):
+        """One unresolved record with errno, exit status 2, no attempt
+        past the resolve stage.  Returns the record."""
+        self.assertEqual(r.rc, 2, r.describe())
+        rec = r.one()
+        self.assertRecord(rec, "unresolved", errno, None, addresses=0,
+                          degraded=False, rtt_ms=None)
+        self.assertEqual([a for a in rec["attempts"]
+                          if a["stage"] != "resolve"], [], rec)
+        return rec
 
     def tearDown(self):
         failures = stop_peers()
@@ -590,18 +644,28 @@ def fd_table(pid):
     return out
 
 
+def netns_run(argv, stdin=b"", setup="", timeout=120, env=None):
+    """Run argv in a new network namespace of its own (unshare -rn: only
+    lo, which comes up first), after the shell commands setup (ip rule,
+    ip route: they change that namespace only).  Returns the
+    subprocess.CompletedProcess (bytes).  Skips when there is no netns."""
+    need_netns()
+    script = "set -e\nip link set lo up\n%s\nexec \"$@\"\n" % setup
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    return subprocess.run(["unshare", "-rn", "sh", "-c", script, "sh"]
+                          + [str(a) for a in argv], input=data, env=env,
+                          capture_output=True, timeout=timeout)
+
+
 def in_netns(script, *args, timeout=120):
     """Run `python3 SCRIPT --netns-inner ARGS...` in a new network
-    namespace (unshare -rn); the script calls netns_inner().  Returns the
+    namespace (netns_run); the script calls netns_inner().  Returns the
     JSON value the inner function printed last.  Skips when no netns."""
-    need_netns()
     env = dict(os.environ)
     env["PYTHONPATH"] = HERE + os.pathsep + env.get("PYTHONPATH", "")
     env["APTEST_TMPDIR"] = tmpdir()
-    argv = ["unshare", "-rn", sys.executable, script, "--netns-inner"]
-    p = subprocess.run(argv + [str(a) for a in args], env=env,
-                       capture_output=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
+    p = netns_run([sys.executable, script, "--netns-inner"] + list(args),
+                  env=env, timeout=timeout)
     out = p.stdout.decode(errors="replace")
     lines = [l for l in out.splitlines() if l.startswith("{")]
     if p.returncode != 0 or not lines:
@@ -615,14 +679,13 @@ def in_netns(script, *args, timeout=120):
 
 
 def netns_inner(functions):
-    """In the child of in_netns(): bring lo up, run functions[argv[2]]
+    """In the child of in_netns() (lo is up): run functions[argv[2]]
     with the remaining arguments, print its result as one JSON line and
     exit.  Returns (doing nothing) when this is not such a child."""
     if len(sys.argv) < 3 or sys.argv[1] != "--netns-inner":
         return
     global _tmpdir
     _tmpdir = os.environ.get("APTEST_TMPDIR") or None
-    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     try:
         res = functions[sys.argv[2]](*sys.argv[3:])
     finally:

@@ -3,48 +3,19 @@
 and -v's attempt lines, with the real binary on loopback."""
 
 import os
-import socket
-import threading
 
 import aptest
-
-
-class PeerRecorder:
-    """A listener on 127.0.0.1 that remembers each client's address."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(5)
-        self.port = self.sock.getsockname()[1]
-        self.peers = []
-        self.thread = threading.Thread(target=self.loop, daemon=True)
-        self.thread.start()
-
-    def loop(self):
-        try:
-            c, addr = self.sock.accept()
-            self.peers.append(addr[0])
-            c.close()
-        except OSError:
-            pass
-
-    def close(self):
-        self.thread.join(5)
-        self.sock.close()
 
 
 class Source(aptest.TestCase):
     def test_source_address_is_used(self):
         # The kernel would pick 127.0.0.1; -S makes it 127.0.0.2.
-        peer = PeerRecorder()
+        peer = aptest.net("accept", peers=True)
         r = aptest.run(["-f", "json", "-S", "127.0.0.2"],
                        "127.0.0.1:%d\n" % peer.port)
-        peer.close()
         self.assertEqual(r.rc, 0, r.describe())
         self.assertRecord(r.one(), "connected", None, "127.0.0.1")
-        self.assertEqual(peer.peers, ["127.0.0.2"])
+        self.assertEqual(peer.peers(), ["127.0.0.2"])
 
     def test_source_not_local_fails_at_bind(self):
         # ::2 is on no interface here, so bind() refuses it and no packet
