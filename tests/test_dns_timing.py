@@ -4,7 +4,7 @@ RFC 8305): the 50 ms resolution delay when A answers first, no wait in the
 other cases, late answers joining the list; and answers that never come:
 dropped questions, a silent resolver, two --resolver options with one dead,
 every target still ending at its deadline.  What the answers mean:
-test_dns.py.  Timing bounds are generous (about 150 ms either way)."""
+test_names.py.  Timing bounds are generous (about 150 ms either way)."""
 
 import socket
 
