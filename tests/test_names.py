@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: ISC
-"""What DNS answers make of a target, through the fake DNS server (SPEC 3
-step 1, SPEC 4 `unresolved`): fallback over the addresses of an answer,
-each DNS failure as its errno (per family too, in every format), -4/-6 and
-the questions they ask, pins and -n, and one query per family per name
-however many targets use it.  When answers come (the RFC 8305 resolution
-delay) and what happens when they never do: test_dns_timing.py."""
+"""How a name becomes addresses (SPEC 3 step 1, SPEC 4 `unresolved`):
+through the fake DNS server, fallback over the addresses of an answer,
+each DNS failure as its errno (per family too, in every format), -4/-6
+and the questions they ask, one query per family per name however many
+targets use it; --resolve pins, -n, and --hosts-file.  When DNS answers
+come (the RFC 8305 resolution delay) and what happens when they never do:
+test_dns_timing.py."""
+
+import os
 
 import aptest
 
@@ -290,6 +293,34 @@ class Dns(aptest.TestCase):
         self.assertEqual(recs["127.0.0.1:%d" % self.port]["status"],
                          "connected")
         self.assertEqual(self.dns.queries(), [])
+
+
+class HostsFile(aptest.TestCase):
+    def test_hosts_file_names(self):
+        acc = aptest.net("accept")
+        hosts = aptest.write_file("hosts", "# test hosts\n"
+                                  "127.0.0.1\tweb.test www.test\n"
+                                  "::1 six.test\n")
+        r = aptest.run(["-f", "json", "--hosts-file", hosts, "-4"],
+                       "web.test:%d\nWWW.TEST:%d\n" % (acc.port, acc.port))
+        self.assertEqual(r.rc, 0, r.describe())
+        for rec in r.records:
+            self.assertRecord(rec, "connected", None, "127.0.0.1")
+
+    def test_pin_hides_hosts_file(self):
+        refuse = aptest.net("refuse")
+        hosts = aptest.write_file("hosts2", "127.0.0.2 web.test\n")
+        r = aptest.run(["-f", "json", "--hosts-file", hosts,
+                        "--resolve", "web.test:127.0.0.3"],
+                       "web.test:%d\n" % refuse.port)
+        rec = r.one()
+        self.assertEqual([a["ip"] for a in rec["attempts"]], ["127.0.0.3"])
+
+    def test_missing_hosts_file_is_a_usage_error(self):
+        missing = os.path.join(aptest.tmpdir(), "no-such-hosts")
+        r = aptest.run(["--hosts-file", missing], "127.0.0.1:1\n")
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertIn(missing, r.err)
 
 
 if __name__ == "__main__":
