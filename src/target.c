@@ -442,20 +442,6 @@ ap_portlist_free(struct ap_portlist *pl)
 	memset(pl, 0, sizeof(*pl));
 }
 
-uint16_t
-ap_portlist_get(const struct ap_portlist *pl, size_t i)
-{
-	size_t	r, n;
-
-	for (r = 0; r < pl->nranges; r++) {
-		n = (size_t)pl->ranges[r].hi - pl->ranges[r].lo + 1;
-		if (i < n)
-			return ((uint16_t)(pl->ranges[r].lo + i));
-		i -= n;
-	}
-	return (0);
-}
-
 /* Lines. */
 
 /* Where the comment starts: a '#' first or after a blank; else len. */
