@@ -5,7 +5,7 @@
 # full, so connects to it time out) and stops them afterwards.
 set -eu
 cd "$(dirname "$0")/.."
-sh scripts/deps.sh
+sh scripts/deps.sh build
 sh scripts/build.sh
 make -s -C build tests/aptest-net
 

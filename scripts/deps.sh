@@ -1,17 +1,29 @@
 #!/bin/sh
-# deps.sh -- install what building and testing asyncprobe needs, only what
-# is missing, from Debian's packages.  Safe to run again; a no-op when all
-# is there.  Needs root (or sudo) only when something must be installed.
+# deps.sh [build|test|ci] -- install what building (demo.sh), testing
+# (test.sh, the default) or all of CI (.ci/run) needs, only what is
+# missing, from Debian's packages.  Each level includes the one before.
+# Safe to run again; a no-op when all is there.  Needs root (or sudo) only
+# when something must be installed.
 set -eu
 
-# Build: the toolchain, autotools, libevent and Check.  Tests: python3 (the
-# integration tests), iproute2 and util-linux (namespaces for unreachable
-# and denied), jq, valgrind (memcheck run), prometheus (promtool checks the
-# prom output), clang with its runtime (libFuzzer for the fuzz smoke run),
-# iptables (the simulated WAN's router), tcl8.6 and nmap (its oracles).
-PKGS="build-essential autoconf automake pkgconf libevent-dev check python3
-iproute2 util-linux jq valgrind clang libclang-rt-dev prometheus iptables
-tcl8.6 nmap"
+# build: the toolchain, autotools, libevent, python3 (configure looks for
+# it: the integration tests are Python).
+BUILD="build-essential autoconf automake pkgconf libevent-dev python3"
+# test: Check (unit suites), iproute2 and util-linux (namespaces for
+# unreachable and denied), jq, valgrind (memcheck run), prometheus
+# (promtool checks the prom output), iptables (the simulated WAN's
+# router), tcl8.6 and nmap (its oracles).
+TEST="check iproute2 util-linux jq valgrind prometheus iptables tcl8.6 nmap"
+# ci: clang with its runtime (libFuzzer for the fuzz smoke run), and what
+# builds and checks the Debian package.
+CI="clang libclang-rt-dev dpkg-dev debhelper lintian"
+
+case ${1:-test} in
+build) PKGS=$BUILD ;;
+test) PKGS="$BUILD $TEST" ;;
+ci) PKGS="$BUILD $TEST $CI" ;;
+*) echo "usage: deps.sh [build|test|ci]" >&2; exit 2 ;;
+esac
 
 missing=
 for p in $PKGS; do

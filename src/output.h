@@ -41,7 +41,8 @@ struct ap_writer {
 
 /* NULL when there is no such format. */
 const struct ap_writer_ops	*ap_output_find(const char *name);
-/* "text, csv, json" for --help and error messages. */
+/* Every format's name, comma-separated ("text, csv, json, prom, nagios"),
+ * for --help and error messages. */
 const char			*ap_output_list(void);
 
 /* Each returns 0, or -1 when the stream failed (ferror). */

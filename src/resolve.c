@@ -80,7 +80,6 @@ struct ap_resolver {
 	TAILQ_HEAD(, name)	 cache;		/* answered, oldest first */
 	size_t			 ncached;
 	const char		*bad_nameserver; /* for the error message */
-	unsigned long		 queries;
 };
 
 static void	name_maybe_free(struct name *);
@@ -176,12 +175,6 @@ ap_resolver_static(struct ap_resolver *r, const char *name,
 		    r->cfg.family == a[i].u.sa.sa_family)
 			ap_addrlist_add(l, &a[i].u.sa, a[i].len);
 	return (true);
-}
-
-unsigned long
-ap_resolver_queries(const struct ap_resolver *r)
-{
-	return (r->queries);
 }
 
 static int
@@ -372,7 +365,6 @@ query_start(struct name *n, struct query *q, int family)
 		q->error = AP_ERR_NODATA;
 		return;
 	}
-	r->queries++;
 	q->sent_us = ap_now_us();
 	if (family == AF_INET6)
 		q->req = evdns_base_resolve_ipv6(r->dns, n->host, 0,

@@ -56,7 +56,4 @@ struct ap_lookup *ap_resolve_start(struct ap_resolver *, const char *name,
 		    ap_resolve_cb *, void *arg);
 void		 ap_resolve_cancel(struct ap_lookup *);	/* NULL ok; no cb */
 
-/* Counters for tests and the summary. */
-unsigned long	 ap_resolver_queries(const struct ap_resolver *);
-
 #endif

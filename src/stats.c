@@ -77,9 +77,8 @@ int64_cmp(const void *a, const void *b)
 	return ((x > y) - (x < y));
 }
 
-/* Nearest rank on sorted samples: the ceil(pct/100 * n)-th, 1-based. */
-static int64_t
-rank(const int64_t *sorted, size_t n, unsigned pct)
+int64_t
+ap_stats_rank(const int64_t *sorted, size_t n, unsigned pct)
 {
 	size_t	 k;
 
@@ -102,19 +101,6 @@ sorted_copy(const struct ap_stats *st)
 		qsort(v, st->nrtt, sizeof(*v), int64_cmp);
 	}
 	return (v);
-}
-
-int64_t
-ap_stats_rtt_percentile(const struct ap_stats *st, unsigned pct)
-{
-	int64_t	*v, p;
-
-	if (st->nrtt == 0)
-		return (-1);
-	v = sorted_copy(st);
-	p = rank(v, st->nrtt, pct);
-	free(v);
-	return (p);
 }
 
 int
@@ -148,10 +134,10 @@ ap_stats_print(const struct ap_stats *st, FILE *fp, int64_t elapsed_us,
 	    st->addresses == 1 ? "" : "es");
 	if (st->nrtt > 0) {
 		v = sorted_copy(st);
-		ap_format_ms(rank(v, st->nrtt, 0), a, sizeof(a));
-		ap_format_ms(rank(v, st->nrtt, 50), b, sizeof(b));
-		ap_format_ms(rank(v, st->nrtt, 95), c, sizeof(c));
-		ap_format_ms(rank(v, st->nrtt, 100), d, sizeof(d));
+		ap_format_ms(ap_stats_rank(v, st->nrtt, 0), a, sizeof(a));
+		ap_format_ms(ap_stats_rank(v, st->nrtt, 50), b, sizeof(b));
+		ap_format_ms(ap_stats_rank(v, st->nrtt, 95), c, sizeof(c));
+		ap_format_ms(ap_stats_rank(v, st->nrtt, 100), d, sizeof(d));
 		free(v);
 		fprintf(fp, "; rtt min/median/p95/max %s/%s/%s/%s ms",
 		    a, b, c, d);

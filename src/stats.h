@@ -30,9 +30,10 @@ void		 ap_stats_add(struct ap_stats *, const struct ap_result *);
 void		 ap_stats_merge(struct ap_stats *dst,
 		    const struct ap_stats *src);
 
-/* Nearest-rank percentile (0..100) of the rtts in microseconds, so the
- * median of an even count is the lower middle; -1 when there are none. */
-int64_t		 ap_stats_rtt_percentile(const struct ap_stats *, unsigned pct);
+/* Nearest-rank percentile (0..100; more is 100) of n sorted samples: the
+ * ceil(pct/100 * n)-th, 1-based, so the median of an even count is the
+ * lower middle; -1 when n is 0.  The summary's min/median/p95/max. */
+int64_t		 ap_stats_rank(const int64_t *sorted, size_t n, unsigned pct);
 
 /*
  * One line for people:

@@ -156,6 +156,7 @@ is_ip6(const char *s)
 }
 
 /* Bytes a host name may hold: letters, digits, '-', '.', '_'. */
+/* clang-format off */
 static const unsigned char host_byte[256] = {
 	['-'] = 1, ['.'] = 1, ['_'] = 1,
 	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
@@ -171,6 +172,7 @@ static const unsigned char host_byte[256] = {
 	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
 	['y'] = 1, ['z'] = 1
 };
+/* clang-format on */
 
 /*
  * The other spellings inet_aton() takes, as ping and ssh read them: one
@@ -398,7 +400,9 @@ parse_element(const char *s, size_t len, struct ap_portlist *pl, size_t *cap,
 		}
 		memcpy(name, s, len);
 		name[len] = '\0';
-		/* Not thread safe; the input is read by one thread. */
+		/* getservbyname() returns static storage: safe because only
+		 * one thread parses at a time (-p before the threads start;
+		 * with -j, lines only under the shared input's lock). */
 		if ((se = getservbyname(name, "tcp")) == NULL ||
 		    ntohs((uint16_t)se->s_port) == 0) {
 			ap_set_error(errbuf, errlen, "unknown service '%s'", name);
@@ -467,20 +471,6 @@ ap_portlist_free(struct ap_portlist *pl)
 		return;
 	ap_pool_free(pl->ranges);
 	memset(pl, 0, sizeof(*pl));
-}
-
-uint16_t
-ap_portlist_get(const struct ap_portlist *pl, size_t i)
-{
-	size_t	r, n;
-
-	for (r = 0; r < pl->nranges; r++) {
-		n = (size_t)pl->ranges[r].hi - pl->ranges[r].lo + 1;
-		if (i < n)
-			return ((uint16_t)(pl->ranges[r].lo + i));
-		i -= n;
-	}
-	return (0);
 }
 
 /* Lines. */

@@ -28,8 +28,22 @@ struct ap_portlist {
 int	 ap_portlist_parse(const char *, struct ap_portlist *, char *errbuf,
 	    size_t errlen);
 void	 ap_portlist_free(struct ap_portlist *);	/* NULL ok */
-/* The i-th port, 0 <= i < count, in the order written. */
-uint16_t ap_portlist_get(const struct ap_portlist *, size_t i);
+/* The i-th port, 0 <= i < count, in the order written; 0 past the end.
+ * Inline: the engine walks the ranges itself, so only the tests and the
+ * fuzzers ask, and the binary does not carry it. */
+static inline uint16_t
+ap_portlist_get(const struct ap_portlist *pl, size_t i)
+{
+	size_t	r, n;
+
+	for (r = 0; r < pl->nranges; r++) {
+		n = (size_t)pl->ranges[r].hi - pl->ranges[r].lo + 1;
+		if (i < n)
+			return ((uint16_t)(pl->ranges[r].lo + i));
+		i -= n;
+	}
+	return (0);
+}
 
 /* One parsed line. */
 struct ap_line {

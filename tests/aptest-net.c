@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* aptest-net.c -- loopback peers for the integration tests: a listener that
- * accepts and closes (connected), a bound socket that never listens
+ * accepts and closes (connected; --peers-file lists each client's address),
+ * a bound socket that never listens
  * (refused), a listener with a full accept queue (timeout), and a recording
  * listener (record: greets, then appends what each client sends to a file,
  * so a test can count the bytes that arrived).  Prints its
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +40,7 @@ struct config {
 	const char	*host;			/* NULL: the loopback address */
 	unsigned	 port;			/* 0: the kernel picks */
 	const char	*count_file;		/* accept count written here */
+	FILE		*peers;			/* accept: client addresses */
 	int		 ignore_stdin;		/* run until a signal only */
 	long		 lifetime_s;		/* hard stop */
 	const char	*record_file;		/* record: data appended here */
@@ -68,7 +71,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: aptest-net accept|refuse|hole|record [--v6] "
-	    "[--host ADDR] [--port P] [--count-file FILE] "
+	    "[--host ADDR] [--port P] [--count-file FILE] [--peers-file FILE] "
 	    "[--lifetime SEC] [--ignore-stdin] [--record-file FILE] "
 	    "[--greet TEXT] [--idle MS] [--close]\n");
 	exit(2);
@@ -183,6 +186,29 @@ report_count(const struct config *cf, unsigned long n)
 	fprintf(fp, "%lu\n", n);
 	if (fclose(fp) == EOF)
 		die(cf->count_file);
+}
+
+/* accept: take every queued connection and close it, noting the client's
+ * address with --peers-file.  The number taken. */
+static unsigned long
+accept_all(const struct config *cf, int fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	unsigned long		 n = 0;
+	char			 text[NI_MAXHOST];
+	int			 c;
+
+	while ((c = accept4(fd, (struct sockaddr *)&ss, &len,
+	    SOCK_CLOEXEC)) != -1) {
+		n++;
+		close(c);
+		if (cf->peers != NULL && getnameinfo((struct sockaddr *)&ss,
+		    len, text, sizeof(text), NULL, 0, NI_NUMERICHOST) == 0)
+			fprintf(cf->peers, "%s\n", text);
+		len = sizeof(ss);
+	}
+	return (n);
 }
 
 /* Decode the C escapes \r \n \t \\ \0 and \xHH of --greet. */
@@ -381,7 +407,7 @@ main(int argc, char **argv)
 	socklen_t		 len;
 	unsigned long		 accepted = 0;
 	unsigned		 port;
-	int			 fd, c, i, r, one = 1;
+	int			 fd, i, r, one = 1;
 	int			 fillers[HOLE_FILLERS_MAX], nfillers = 0, probe;
 	int64_t			 end_ms;
 	char			 buf[256];
@@ -411,7 +437,10 @@ main(int argc, char **argv)
 			cf.port = (unsigned)parse_num(argv[++i], 0, 65535);
 		else if (strcmp(argv[i], "--count-file") == 0 && i + 1 < argc)
 			cf.count_file = argv[++i];
-		else if (strcmp(argv[i], "--ignore-stdin") == 0)
+		else if (strcmp(argv[i], "--peers-file") == 0 && i + 1 < argc) {
+			if ((cf.peers = fopen(argv[++i], "w")) == NULL)
+				die(argv[i]);
+		} else if (strcmp(argv[i], "--ignore-stdin") == 0)
 			cf.ignore_stdin = 1;	/* sh & gives /dev/null */
 		else if (strcmp(argv[i], "--count") == 0)
 			continue;	/* the count is always reported */
@@ -524,11 +553,7 @@ main(int argc, char **argv)
 		if (pfd[1].revents & POLLIN) {
 			/* Drain the whole queue: a burst of 5000 connects
 			 * must not wait for one poll() round each. */
-			while ((c = accept4(fd, NULL, NULL,
-			    SOCK_CLOEXEC)) != -1) {
-				accepted++;
-				close(c);
-			}
+			accepted += accept_all(&cf, fd);
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
 				fprintf(stderr, "aptest-net: accept: %s\n",
@@ -540,13 +565,12 @@ main(int argc, char **argv)
 	 * test asks right after the client is done, and the client may have
 	 * been quicker than this loop. */
 	if (cf.mode == MODE_ACCEPT)
-		while ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) != -1) {
-			accepted++;
-			close(c);
-		}
+		accepted += accept_all(&cf, fd);
 	for (i = 0; i < nfillers; i++)
 		close(fillers[i]);
 	close(fd);
+	if (cf.peers != NULL && fclose(cf.peers) == EOF)
+		die("peers file");
 	if (cf.mode == MODE_ACCEPT)
 		report_count(&cf, accepted);
 	return (0);

@@ -3,8 +3,8 @@
 
 Starts the loopback peers (aptest-net, aptest-dns), runs the asyncprobe
 binary with a hard timeout and parses its records, and provides main(), the
-runner every test_*.py ends with: it prints `N passed, M failed` last and
-exits 0 (pass), 1 (fail) or 77 (everything skipped; automake's skip code).
+runner every test_*.py ends with: a TAP line per test (automake's TAP
+driver counts them), then `N passed, M failed`.
 
 Network rule: everything here talks to 127.0.0.0/8 or ::1 only, or runs
 inside a network namespace the test creates.  Names are resolved only
@@ -132,6 +132,13 @@ class Server:
         with open(self.count_file) as fp:
             return int(fp.read())
 
+    def peers(self):
+        """Stop an accept peer started with peers=True; return each
+        client's address, in the order it connected."""
+        self.stop()
+        with open(self.peers_file) as fp:
+            return fp.read().split()
+
     def __enter__(self):
         return self
 
@@ -143,8 +150,9 @@ _peers = []
 _peer_failures = []     # peers that exited nonzero (sanitizers, bugs)
 
 
-def net(kind, *args, v6=False, host=None, port=None):
-    """Start `aptest-net KIND`: accept, refuse or hole.  The peer is
+def net(kind, *args, v6=False, host=None, port=None, peers=False):
+    """Start `aptest-net KIND`: accept, refuse or hole.  With peers, an
+    accept peer notes each client's address (.peers()).  The peer is
     stopped at the end of the run (or earlier with .stop())."""
     argv = [APTEST_NET, kind]
     if v6:
@@ -159,8 +167,14 @@ def net(kind, *args, v6=False, host=None, port=None):
         fd, count_file = tempfile.mkstemp(prefix="count.", dir=tmpdir())
         os.close(fd)
         argv += ["--count-file", count_file]
+    peers_file = None
+    if peers:
+        fd, peers_file = tempfile.mkstemp(prefix="peers.", dir=tmpdir())
+        os.close(fd)
+        argv += ["--peers-file", peers_file]
     argv += list(args)
     srv = Server(argv, count_file)
+    srv.peers_file = peers_file
     _peers.append(srv)
     return srv
 
@@ -276,10 +290,9 @@ class Run:
 
     @property
     def records(self):
-        """The -f json records, json.loads per line (order kept)."""
+        """The -f json records (order kept); see json_lines()."""
         if self._records is None:
-            self._records = [json.loads(l) for l in self.out.splitlines()
-                             if l.strip()]
+            self._records = json_lines(self.raw)
         return self._records
 
     @property
@@ -302,6 +315,14 @@ class Run:
     def describe(self):
         return ("argv: %s\nrc: %s\nstdout:\n%s\nstderr:\n%s"
                 % (" ".join(self.argv), self.rc, self.out, self.err))
+
+
+def json_lines(raw):
+    """Parse output bytes as JSON Lines, insisting every line is whole:
+    the output is empty or ends with a newline, and each line parses."""
+    if raw and not raw.endswith(b"\n"):
+        raise AssertionError("half a line at the end: %r" % raw[-200:])
+    return [json.loads(l) for l in raw.decode().splitlines()]
 
 
 def probe_argv(args, resolver=True):
@@ -351,6 +372,39 @@ def start(args, stdin=None):
 
 class TestCase(unittest.TestCase):
     maxDiff = None
+    probe_args = []     # what probe() puts first, for every test of a class
+
+    def probe(self, targets, *args, resolver=None, pins=(), fmt="json",
+              **kw):
+        """Run asyncprobe on targets: a list of lines, or text.  A line
+        with no port gets self.port.  -f fmt unless args name a format;
+        --resolver: resolver, else self.dns's (the fake server setUp
+        started) if there is one; --resolve for each of pins; kw go to
+        run().  Returns the Run."""
+        lines = targets.splitlines() if isinstance(targets, str) else targets
+        stdin = "".join((l if ":" in l else "%s:%d" % (l, self.port)) + "\n"
+                        for l in lines)
+        argv = list(self.probe_args)
+        if fmt and not {"-f", "--format"} & set(args):
+            argv += ["-f", fmt]
+        if resolver is None and getattr(self, "dns", None) is not None:
+            resolver = self.dns.resolver
+        if resolver is not None:
+            argv += ["--resolver", resolver]
+        for p in pins:
+            argv += ["--resolve", p]
+        return run(argv + list(args), stdin, **kw)
+
+    def assertUnresolved(self, r, errno):
+        """One unresolved record with errno, exit status 2, no attempt
+        past the resolve stage.  Returns the record."""
+        self.assertEqual(r.rc, 2, r.describe())
+        rec = r.one()
+        self.assertRecord(rec, "unresolved", errno, None, addresses=0,
+                          degraded=False, rtt_ms=None)
+        self.assertEqual([a for a in rec["attempts"]
+                          if a["stage"] != "resolve"], [], rec)
+        return rec
 
     def tearDown(self):
         failures = stop_peers()
@@ -405,78 +459,144 @@ class TestCase(unittest.TestCase):
 
 # --- runner -----------------------------------------------------------------
 
-class _Result(unittest.TextTestResult):
-    """Counts tests, not outcomes: a test with three failing subtests is
-    one failure, and an error in setUpClass counts once."""
+class _Comments:
+    """unittest's text for people (tracebacks, messages), every line a TAP
+    comment: nothing a test prints can be read as a verdict."""
+
+    def __init__(self, out):
+        self.out = out
+        self.bol = True
+
+    def write(self, text):
+        for piece in text.splitlines(True):
+            if self.bol:
+                self.out.write("# ")
+            self.out.write(piece)
+            self.bol = piece.endswith("\n")
+
+    def end_line(self):
+        if not self.bol:
+            self.write("\n")
+
+    def flush(self):
+        self.out.flush()
+
+
+class _TapResult(unittest.TextTestResult):
+    """One TAP line per test (automake's TAP driver counts them): a test
+    with three failing subtests is one failure, an error in setUpClass is
+    one more, an expected failure is TODO (XFAIL) and its unexpected
+    success TODO ok (XPASS, a failure to automake)."""
+
+    comments = None
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
-        self.started = set()
-        self.bad = set()
-        self.skipped_ids = set()
-        self.holders = 0
+        self.n = 0
+        self.passed = 0
+        self.failed = 0
+        self.verdict = None
 
-    def _mark(self, test):
-        if isinstance(test, unittest.TestCase):
-            self.bad.add(test.id())
-        else:
-            self.holders += 1
+    def tap(self, ok, name, directive=""):
+        self.comments.end_line()
+        self.n += 1
+        line = "%s %d - %s" % ("ok" if ok else "not ok", self.n, name)
+        if directive:
+            line += " # " + directive.replace("\n", " ")
+        self.comments.out.write(line + "\n")
+        self.comments.out.flush()
 
     def startTest(self, test):
         super().startTest(test)
-        self.started.add(test.id())
+        self.verdict = ("pass", "")
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        kind, why = self.verdict
+        name = test.id().split(".", 1)[-1]
+        if kind == "pass":
+            self.passed += 1
+            self.tap(True, name)
+        elif kind == "fail":
+            self.failed += 1
+            self.tap(False, name)
+        elif kind == "skip":
+            self.tap(True, name, "SKIP " + why)
+        elif kind == "xfail":
+            self.tap(False, name, "TODO " + why)
+        else:  # xpass
+            self.failed += 1
+            self.tap(True, name, "TODO " + why)
+
+    def _bad(self, test):
+        if isinstance(test, unittest.TestCase):
+            self.verdict = ("fail", "")
+        else:
+            # setUpClass, setUpModule and the like: no test is running.
+            self.failed += 1
+            self.tap(False, str(test))
 
     def addFailure(self, test, err):
         super().addFailure(test, err)
-        self._mark(test)
+        self._bad(test)
 
     def addError(self, test, err):
         super().addError(test, err)
-        self._mark(test)
+        self._bad(test)
 
     def addSubTest(self, test, subtest, err):
         super().addSubTest(test, subtest, err)
         if err is not None:
-            self.bad.add(test.id())
-
-    def addUnexpectedSuccess(self, test):
-        super().addUnexpectedSuccess(test)
-        self._mark(test)
+            self.verdict = ("fail", "")
 
     def addSkip(self, test, reason):
         super().addSkip(test, reason)
         if isinstance(test, unittest.TestCase):
-            self.skipped_ids.add(test.id())
+            self.verdict = ("skip", reason)
+
+    def addExpectedFailure(self, test, err):
+        super().addExpectedFailure(test, err)
+        fn = getattr(test, test._testMethodName, None)
+        self.verdict = ("xfail", getattr(fn, "known_bug", "expected failure"))
+
+    def addUnexpectedSuccess(self, test):
+        super().addUnexpectedSuccess(test)
+        fn = getattr(test, test._testMethodName, None)
+        self.verdict = ("xpass", "fixed? " +
+                        getattr(fn, "known_bug", "expected failure"))
 
 
 def main():
-    """Run the calling module's tests; print `N passed, M failed` last;
-    exit 0, 1, or 77 when every test was skipped."""
+    """Run the calling module's tests as TAP: a line per test, the plan,
+    then `N passed, M failed`.  The exit status is 1 when a test failed,
+    except under "make check" (CK_TAP_LOG_FILE_NAME=-, which the Check
+    suites read too): the TAP driver counts the failures there, and a
+    non-zero exit would count once more."""
     module = sys.modules["__main__"]
     loader = unittest.defaultTestLoader
     if len(sys.argv) > 1:
         suite = loader.loadTestsFromNames(sys.argv[1:], module)
     else:
         suite = loader.loadTestsFromModule(module)
+    # What the tests print goes out as comments too.
+    tap = sys.stdout
+    comments = _Comments(tap)
+    _TapResult.comments = comments
+    sys.stdout = comments
     try:
-        result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
-                                         resultclass=_Result).run(suite)
+        result = unittest.TextTestRunner(stream=comments, verbosity=0,
+                                         resultclass=_TapResult).run(suite)
     finally:
         stop_peers()
         if _tmpdir is not None:
             shutil.rmtree(_tmpdir, ignore_errors=True)
-    failed = len(result.bad) + result.holders
-    skipped = len(result.skipped)
-    xfail = {t.id() for t, _ in result.expectedFailures}
-    passed = len(result.started - result.bad - result.skipped_ids - xfail)
-    if skipped:
-        print("%d skipped" % skipped)
-    print("%d passed, %d failed" % (passed, failed))
+        comments.end_line()
+        sys.stdout = tap
+    print("1..%d" % result.n)
+    print("%d passed, %d failed" % (result.passed, result.failed))
     sys.stdout.flush()
-    if failed:
+    if result.failed and os.environ.get("CK_TAP_LOG_FILE_NAME") != "-":
         sys.exit(1)
-    if passed == 0 and skipped:
-        sys.exit(77)
     sys.exit(0)
 
 
@@ -525,18 +645,28 @@ def fd_table(pid):
     return out
 
 
+def netns_run(argv, stdin=b"", setup="", timeout=120, env=None):
+    """Run argv in a new network namespace of its own (unshare -rn: only
+    lo, which comes up first), after the shell commands setup (ip rule,
+    ip route: they change that namespace only).  Returns the
+    subprocess.CompletedProcess (bytes).  Skips when there is no netns."""
+    need_netns()
+    script = "set -e\nip link set lo up\n%s\nexec \"$@\"\n" % setup
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    return subprocess.run(["unshare", "-rn", "sh", "-c", script, "sh"]
+                          + [str(a) for a in argv], input=data, env=env,
+                          capture_output=True, timeout=timeout)
+
+
 def in_netns(script, *args, timeout=120):
     """Run `python3 SCRIPT --netns-inner ARGS...` in a new network
-    namespace (unshare -rn); the script calls netns_inner().  Returns the
+    namespace (netns_run); the script calls netns_inner().  Returns the
     JSON value the inner function printed last.  Skips when no netns."""
-    need_netns()
     env = dict(os.environ)
     env["PYTHONPATH"] = HERE + os.pathsep + env.get("PYTHONPATH", "")
     env["APTEST_TMPDIR"] = tmpdir()
-    argv = ["unshare", "-rn", sys.executable, script, "--netns-inner"]
-    p = subprocess.run(argv + [str(a) for a in args], env=env,
-                       capture_output=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
+    p = netns_run([sys.executable, script, "--netns-inner"] + list(args),
+                  env=env, timeout=timeout)
     out = p.stdout.decode(errors="replace")
     lines = [l for l in out.splitlines() if l.startswith("{")]
     if p.returncode != 0 or not lines:
@@ -550,14 +680,13 @@ def in_netns(script, *args, timeout=120):
 
 
 def netns_inner(functions):
-    """In the child of in_netns(): bring lo up, run functions[argv[2]]
+    """In the child of in_netns() (lo is up): run functions[argv[2]]
     with the remaining arguments, print its result as one JSON line and
     exit.  Returns (doing nothing) when this is not such a child."""
     if len(sys.argv) < 3 or sys.argv[1] != "--netns-inner":
         return
     global _tmpdir
     _tmpdir = os.environ.get("APTEST_TMPDIR") or None
-    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     try:
         res = functions[sys.argv[2]](*sys.argv[3:])
     finally:

@@ -15,9 +15,8 @@
 #include <string.h>
 
 #include "addrlist.h"
-#include "check_main.h"
+#include "testutil.h"
 
-#define NELEM(a)	((int)(sizeof(a) / sizeof((a)[0])))
 #define MAXOPS		24
 
 /* "ADDR" or "ADDR#PORT" (port 80 when none) into a. */

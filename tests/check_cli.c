@@ -14,7 +14,7 @@
 
 #include "cli.h"
 #include "xmalloc.h"
-#include "check_main.h"
+#include "testutil.h"
 
 #define MAXARGS	24
 #define THRHINT	"expected a count like 3 or a percentage like 50%"

@@ -14,32 +14,10 @@
 #include <unistd.h>
 
 #include "hosts.h"
-#include "check_main.h"
+#include "testutil.h"
 
-#define NELEM(a)	((int)(sizeof(a) / sizeof((a)[0])))
-
-static char	tmp_path[64];
-
-static void
-write_tmp(const char *text)
-{
-	FILE	*fp;
-	int	 fd;
-
-	snprintf(tmp_path, sizeof(tmp_path), "/tmp/check_hosts.XXXXXX");
-	ck_assert_int_ne(fd = mkstemp(tmp_path), -1);
-	ck_assert_ptr_nonnull(fp = fdopen(fd, "w"));
-	ck_assert_int_ne(fputs(text, fp), EOF);
-	ck_assert_int_eq(fclose(fp), 0);
-}
-
-static void
-remove_tmp(void)
-{
-	if (tmp_path[0] != '\0')
-		unlink(tmp_path);
-	tmp_path[0] = '\0';
-}
+/* The hosts file of the test, from tu_tmpfile(). */
+static const char	*tmp_path;
 
 /* The addresses of name as "a,b,c" ("" when none), checking port 0. */
 static void
@@ -139,9 +117,9 @@ START_TEST(test_load_lookup)
 	struct ap_hosts			*h = ap_hosts_new();
 	char				 buf[256];
 
-	write_tmp(hosts_text);
+	tmp_path = tu_tmpfile_str(hosts_text);
 	ck_assert_int_eq(ap_hosts_load(h, tmp_path), 0);
-	remove_tmp();
+	tu_tmp_cleanup();
 	lookup_str(h, c->name, buf, sizeof(buf));
 	ck_assert_msg(strcmp(buf, c->addrs) == 0, "'%s': got '%s', wanted "
 	    "'%s'", c->name, buf, c->addrs);
@@ -155,12 +133,12 @@ START_TEST(test_load_twice)
 	struct ap_hosts	*h = ap_hosts_new();
 	char		 buf[256];
 
-	write_tmp("127.0.2.1 one\n");
+	tmp_path = tu_tmpfile_str("127.0.2.1 one\n");
 	ck_assert_int_eq(ap_hosts_load(h, tmp_path), 0);
-	remove_tmp();
-	write_tmp("127.0.2.2 one two\n127.0.2.1 one\n");
+	tu_tmp_cleanup();
+	tmp_path = tu_tmpfile_str("127.0.2.2 one two\n127.0.2.1 one\n");
 	ck_assert_int_eq(ap_hosts_load(h, tmp_path), 0);
-	remove_tmp();
+	tu_tmp_cleanup();
 	lookup_str(h, "one", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "127.0.2.1,127.0.2.2");
 	lookup_str(h, "two", buf, sizeof(buf));
@@ -174,9 +152,9 @@ START_TEST(test_load_empty)
 	struct ap_hosts	*h = ap_hosts_new();
 	char		 buf[64];
 
-	write_tmp("");
+	tmp_path = tu_tmpfile_str("");
 	ck_assert_int_eq(ap_hosts_load(h, tmp_path), 0);
-	remove_tmp();
+	tu_tmp_cleanup();
 	lookup_str(h, "localhost", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "");
 	ap_hosts_free(h);
@@ -221,10 +199,10 @@ START_TEST(test_load_long_line)
 	for (i = 0; i < 2000; i++)
 		o += (size_t)snprintf(text + o, cap - o, " n%d", i);
 	snprintf(text + o, cap - o, "\n127.0.2.78 after\n");
-	write_tmp(text);
+	tmp_path = tu_tmpfile_str(text);
 	free(text);
 	ck_assert_int_eq(ap_hosts_load(h, tmp_path), 0);
-	remove_tmp();
+	tu_tmp_cleanup();
 	for (i = 0; i < 2000; i += 97) {
 		snprintf(name, sizeof(name), "N%d", i);
 		lookup_str(h, name, buf, sizeof(buf));
@@ -244,21 +222,21 @@ START_TEST(test_load_many)
 	struct ap_hosts		*h = ap_hosts_new();
 	const struct ap_addr	*a;
 	FILE			*fp;
-	char			 want[64], got[64], name[32];
-	size_t			 n;
-	int			 fd, i, count = 20000;
+	char			 want[64], got[64], name[32], *text = NULL;
+	size_t			 n, len = 0;
+	int			 i, count = 20000;
 
-	snprintf(tmp_path, sizeof(tmp_path), "/tmp/check_hosts.XXXXXX");
-	ck_assert_int_ne(fd = mkstemp(tmp_path), -1);
-	ck_assert_ptr_nonnull(fp = fdopen(fd, "w"));
+	ck_assert_ptr_nonnull(fp = open_memstream(&text, &len));
 	for (i = 0; i < count; i++)
 		fprintf(fp, "10.%d.%d.%d host-%d.example\n", i >> 16,
 		    (i >> 8) & 255, i & 255, i);
 	/* The last name again: a second address for it. */
 	fprintf(fp, "2001:db8::1 host-%d.example\n", count - 1);
 	ck_assert_int_eq(fclose(fp), 0);
+	tmp_path = tu_tmpfile(text, len);
+	free(text);
 	ck_assert_int_eq(ap_hosts_load(h, tmp_path), 0);
-	remove_tmp();
+	tu_tmp_cleanup();
 
 	for (i = 0; i < count; i++) {
 		snprintf(name, sizeof(name), i % 2 ? "HOST-%d.EXAMPLE" :

@@ -16,52 +16,9 @@
 
 #include "input.h"
 #include "target.h"
-#include "check_main.h"
+#include "testutil.h"
 
-#define MAX_TMP		8
 #define MAX_STEPS	100000	/* no test loop runs longer */
-
-static char	tmp_paths[MAX_TMP][64];
-static int	ntmp;
-
-static void
-tmp_setup(void)
-{
-	ntmp = 0;
-}
-
-static void
-tmp_teardown(void)
-{
-	int	i;
-
-	for (i = 0; i < ntmp; i++)
-		unlink(tmp_paths[i]);
-	ntmp = 0;
-}
-
-/* A temporary file holding len bytes of data; removed by the fixture. */
-static char *
-tmp_file(const char *data, size_t len)
-{
-	char	*path;
-	int	 fd;
-
-	ck_assert_int_lt(ntmp, MAX_TMP);
-	path = tmp_paths[ntmp];
-	snprintf(path, sizeof(tmp_paths[0]), "/tmp/check_input.XXXXXX");
-	ck_assert_int_ne(fd = mkstemp(path), -1);
-	ntmp++;
-	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
-	close(fd);
-	return (path);
-}
-
-static char *
-tmp_str(const char *data)
-{
-	return (tmp_file(data, strlen(data)));
-}
 
 /* One item as text: "T host port Lline #index", "I Lline reason #index",
  * "F reason", "A" (again), "E" (EOF). */
@@ -175,7 +132,7 @@ START_TEST(test_stream_table)
 	const struct stream_case	*c = &stream_cases[_i];
 	char				*paths[2];
 
-	paths[0] = tmp_file(c->data, c->len ? c->len : strlen(c->data));
+	paths[0] = tu_tmpfile(c->data, c->len ? c->len : strlen(c->data));
 	paths[1] = NULL;
 	check_input(paths, c->defports, c->want);
 }
@@ -188,7 +145,7 @@ START_TEST(test_item_fields)
 	struct ap_input		*in;
 	char			*paths[2];
 
-	paths[0] = tmp_str("  127.0.0.1:80,81  # two\nname:0\n");
+	paths[0] = tu_tmpfile_str("  127.0.0.1:80,81  # two\nname:0\n");
 	paths[1] = NULL;
 	ck_assert_ptr_nonnull(in = ap_input_new(paths, NULL));
 	ck_assert_int_eq(ap_input_next(in, &it), AP_INPUT_TARGET);
@@ -230,7 +187,7 @@ START_TEST(test_huge_line)
 	memset(data, 'x', big);
 	memcpy(data, "a:1\n", 4);
 	strcpy(data + big, "\nok:7\nhuge-last");
-	paths[0] = tmp_file(data, strlen(data));
+	paths[0] = tu_tmpfile(data, strlen(data));
 	paths[1] = NULL;
 	ck_assert_ptr_nonnull(in = ap_input_new(paths, NULL));
 	ck_assert_int_eq(ap_input_next(in, &it), AP_INPUT_TARGET);
@@ -247,7 +204,7 @@ START_TEST(test_huge_line)
 
 	/* The same huge line last, without a newline. */
 	strcpy(data + big, "x");
-	paths[0] = tmp_file(data, strlen(data));
+	paths[0] = tu_tmpfile(data, strlen(data));
 	check_input(paths, NULL,
 	    "T a 1 L1 #0|I L2 line longer than 1024 bytes #1|E");
 	free(data);
@@ -268,7 +225,7 @@ START_TEST(test_endless_line_yields)
 	ck_assert_ptr_nonnull(data = malloc(big + 16));
 	memset(data, 'z', big);
 	strcpy(data + big, "\nok:9\n");
-	paths[0] = tmp_file(data, strlen(data));
+	paths[0] = tu_tmpfile(data, strlen(data));
 	paths[1] = NULL;
 	free(data);
 	ck_assert_ptr_nonnull(in = ap_input_new(paths, NULL));
@@ -310,7 +267,7 @@ START_TEST(test_line_limit)
 	data[o++] = '\n';
 	memcpy(data + o, "d:4\n", 4);
 	o += 4;
-	paths[0] = tmp_file(data, o);
+	paths[0] = tu_tmpfile(data, o);
 	paths[1] = NULL;
 	check_input(paths, NULL, "T a 1 L1 #0|"
 	    "I L2 line longer than 1024 bytes #1|"
@@ -330,7 +287,7 @@ START_TEST(test_many_lines)
 	for (i = 0; i < n; i++)
 		o += (size_t)sprintf(data + o, "host%zu:%zu\n", i,
 		    i % 65535 + 1);
-	paths[0] = tmp_file(data, o);
+	paths[0] = tu_tmpfile(data, o);
 	paths[1] = NULL;
 	free(data);
 	ck_assert_ptr_nonnull(in = ap_input_new(paths, NULL));
@@ -355,9 +312,9 @@ START_TEST(test_files_missing)
 	char			*paths[4], want[256];
 	char			 missing[] = "/tmp/check_input.does-not-exist";
 
-	paths[0] = tmp_str("a:1\n");
+	paths[0] = tu_tmpfile_str("a:1\n");
 	paths[1] = missing;
-	paths[2] = tmp_str("\nb:2\n");
+	paths[2] = tu_tmpfile_str("\nb:2\n");
 	paths[3] = NULL;
 	unlink(paths[1]);
 	snprintf(want, sizeof(want), "T a 1 L1 #0|F %s: %s|T b 2 L2 #1|E",
@@ -381,7 +338,7 @@ START_TEST(test_file_directory)
 	char	*paths[3], want[256], dir[] = "/tmp";
 
 	paths[0] = dir;
-	paths[1] = tmp_str("z:9");
+	paths[1] = tu_tmpfile_str("z:9");
 	paths[2] = NULL;
 	snprintf(want, sizeof(want), "F /tmp: %s|T z 9 L1 #0|E",
 	    strerror(EISDIR));
@@ -396,7 +353,7 @@ START_TEST(test_file_unreadable)
 
 	if (geteuid() == 0)
 		return;
-	paths[0] = tmp_str("a:1\n");
+	paths[0] = tu_tmpfile_str("a:1\n");
 	paths[1] = NULL;
 	ck_assert_int_eq(chmod(paths[0], 0), 0);
 	snprintf(want, sizeof(want), "F %s: %s|E", paths[0],
@@ -413,8 +370,8 @@ START_TEST(test_files_closed)
 	char			*paths[3];
 	int			 fd1, fd2;
 
-	paths[0] = tmp_str("a:1\n");
-	paths[1] = tmp_str("b:2");
+	paths[0] = tu_tmpfile_str("a:1\n");
+	paths[1] = tu_tmpfile_str("b:2");
 	paths[2] = NULL;
 	ck_assert_ptr_nonnull(in = ap_input_new(paths, NULL));
 	ck_assert_int_eq(ap_input_fd(in), -1);
@@ -516,7 +473,6 @@ START_TEST(test_pipe_file_name)
 }
 END_TEST
 
-#define NELEM(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
 input_suite(void)
@@ -525,14 +481,14 @@ input_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("stream");
-	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_checked_fixture(tc, NULL, tu_tmp_cleanup);
 	tcase_add_loop_test(tc, test_stream_table, 0, NELEM(stream_cases));
 	tcase_add_test(tc, test_item_fields);
 	tcase_add_test(tc, test_many_lines);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("long");
-	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_checked_fixture(tc, NULL, tu_tmp_cleanup);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_huge_line);
 	tcase_add_test(tc, test_endless_line_yields);
@@ -540,7 +496,7 @@ input_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");
-	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_checked_fixture(tc, NULL, tu_tmp_cleanup);
 	tcase_add_test(tc, test_files_missing);
 	tcase_add_test(tc, test_file_directory);
 	tcase_add_test(tc, test_file_unreadable);

@@ -20,9 +20,8 @@
 #include "cli.h"
 #include "output.h"
 #include "result.h"
-#include "check_main.h"
+#include "testutil.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Records: one of each kind, wall-clock stamps a few ms apart. */
 

@@ -14,7 +14,7 @@
 #include <check.h>
 
 #include "pool.h"
-#include "check_main.h"
+#include "testutil.h"
 
 /* Sizes around the class edges and past the largest class. */
 static const size_t sizes[] = { 0, 1, 15, 16, 17, 100, 496, 1007, 1008,

@@ -15,9 +15,8 @@
 #include <check.h>
 
 #include "race.h"
-#include "check_main.h"
+#include "testutil.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAXA		32
 #define MAXR		16
 #define MS		1000	/* microseconds */

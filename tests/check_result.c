@@ -12,9 +12,8 @@
 #include <check.h>
 
 #include "result.h"
-#include "check_main.h"
+#include "testutil.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAXATT		5
 
 /* Names */

@@ -13,7 +13,7 @@
 
 #include "result.h"
 #include "target.h"
-#include "check_main.h"
+#include "testutil.h"
 
 #define OK	AP_LINE_OK
 #define SKIP	AP_LINE_SKIP
@@ -567,7 +567,6 @@ START_TEST(test_host_valid_length)
 }
 END_TEST
 
-#define NELEM(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 /*
  * "host:port" lines take a one-scan fast path; the same line with a blank

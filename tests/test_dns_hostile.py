@@ -378,11 +378,11 @@ class Hostile(aptest.TestCase):
         self.acc = aptest.net("accept")
         self.port = self.acc.port
 
-    def probe(self, names, *args, prefix=None, timeout=15):
-        text = "".join("%s.test:%d\n" % (n, self.port) for n in names)
-        return aptest.run(["-f", "json", "-t", DEADLINE, "--resolver",
-                           self.srv.resolver] + list(args), text,
-                          timeout=timeout, prefix=prefix)
+    def probe(self, names, *args, timeout=15, **kw):
+        """names (".test" added) through the hostile server."""
+        return super().probe([n + ".test" for n in names], "-t", DEADLINE,
+                             *args, resolver=self.srv.resolver,
+                             timeout=timeout, **kw)
 
     def check(self, r, names):
         """One well-formed record per name, as EXPECT says; a SPEC 6

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: ISC
 """Output formats and filters (SPEC 5, SPEC 1 output options): CSV parsed
 by Python's csv module (RFC 4180 quoting), JSON Lines parsed line by line
-and through jq, text with aligned columns, -a/-u/-q, -o FILE and -s."""
+and through jq, text with aligned columns, -a/-u/-q, -o FILE, -s, and
+-v's attempt lines on stderr."""
 
 import json
 import os
@@ -196,6 +197,22 @@ class Formats(aptest.TestCase):
         # Without -s, stderr stays empty on a clean run.
         r = aptest.run(["-f", "json"], "127.0.0.1:%d\n" % self.acc.port)
         self.assertEqual(r.err, "")
+
+
+class Verbose(aptest.TestCase):
+    def test_one_line_per_attempt(self):
+        acc = aptest.net("accept")
+        refuse = aptest.net("refuse", host="127.0.0.2", port=acc.port)
+        r = aptest.run(["-f", "json", "-v",
+                        "--resolve", "m.test:127.0.0.2,127.0.0.1"],
+                       "m.test:%d\n" % acc.port)
+        self.assertEqual(r.rc, 0, r.describe())
+        lines = [l for l in r.err.splitlines() if l.startswith("asyncprobe:")]
+        self.assertEqual(len(lines), 2, r.err)
+        self.assertIn("127.0.0.2 port %d: refused (ECONNREFUSED, handshake)"
+                      % acc.port, lines[0])
+        self.assertIn("127.0.0.1 port %d: connected in" % acc.port, lines[1])
+        refuse.stop()
 
 
 if __name__ == "__main__":

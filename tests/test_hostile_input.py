@@ -101,7 +101,7 @@ class Hostile(aptest.TestCase):
         self.path = aptest.write_file("hostile.txt", data)
         self.n = len(HOSTILE) + 2
 
-    def probe(self, fmt):
+    def run_file(self, fmt):
         p = subprocess.run(aptest.probe_argv(["-f", fmt, self.path]),
                            capture_output=True, timeout=30)
         return p
@@ -116,7 +116,7 @@ class Hostile(aptest.TestCase):
                          p.stdout)
 
     def test_json(self):
-        p = self.probe("json")
+        p = self.run_file("json")
         self.check_common(p)
         self.assertNotIn(b"\r", p.stdout)
         text = p.stdout.decode("utf-8")         # strict: valid UTF-8
@@ -138,7 +138,7 @@ class Hostile(aptest.TestCase):
         self.assertEqual(quoted["target"], '"quo,te":80')
 
     def test_csv(self):
-        p = self.probe("csv")
+        p = self.run_file("csv")
         self.check_common(p)
         rows = list(csv.DictReader(io.StringIO(p.stdout.decode("utf-8"),
                                                newline="")))
@@ -155,7 +155,7 @@ class Hostile(aptest.TestCase):
             self.assertEqual(raw_controls(r["target"].encode()), [], r)
 
     def test_text(self):
-        p = self.probe("text")
+        p = self.run_file("text")
         self.check_common(p)
         self.assertNotIn(b"\x1b", p.stdout)
         self.assertNotIn(b"\r", p.stdout)
@@ -167,8 +167,8 @@ class Hostile(aptest.TestCase):
     def test_text_shows_target_like_csv(self):
         # SPEC 5: the same fields in every format.  The parser stores
         # `ev\x1B[2Jil:80`; text prints `ev\\x1B[2Jil:80`.
-        c = self.probe("csv")
-        t = self.probe("text")
+        c = self.run_file("csv")
+        t = self.run_file("text")
         rows = list(csv.DictReader(io.StringIO(c.stdout.decode("utf-8"),
                                                newline="")))
         text = t.stdout.decode("utf-8", "replace").splitlines()[1:]

@@ -16,11 +16,8 @@ class MultiAddr(aptest.TestCase):
         self.hole = aptest.net("hole", host="127.0.0.3", port=self.port)
 
     def probe(self, pins, *args, target="multi.test"):
-        argv = ["-f", "json"]
-        for p in pins:
-            argv += ["--resolve", p]
-        return aptest.run(argv + list(args),
-                          "%s:%d\n" % (target, self.port))
+        """target (with self.port) under the --resolve pins."""
+        return super().probe([target], *args, pins=pins)
 
     def test_refused_then_open(self):
         r = self.probe(["multi.test:127.0.0.2,127.0.0.1"])

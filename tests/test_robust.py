@@ -24,14 +24,6 @@ N_SCALE = 100000
 O_CLOEXEC = 0o2000000
 
 
-def json_lines(raw):
-    """Parse stdout bytes as JSON Lines, insisting every line is whole:
-    the output is empty or ends with a newline, and each line parses."""
-    if raw and not raw.endswith(b"\n"):
-        raise AssertionError("half a line at the end: %r" % raw[-200:])
-    return [json.loads(l) for l in raw.decode().splitlines()]
-
-
 def stats_peak(err):
     """The "peak N in flight" figure of -s."""
     words = err.split()
@@ -111,7 +103,7 @@ class Scale(aptest.TestCase):
         n = len(lines)
         self.assertEqual(res["rc"], 0, res["err"][-2000:])
         with open(res["out"], "rb") as fp:
-            recs = json_lines(fp.read())
+            recs = aptest.json_lines(fp.read())
         self.assertEqual(len(recs), n)
         self.assertOnceEach(recs, ["%s:%d" % (res["path"], i)
                                    for i in range(1, n + 1)])
@@ -160,7 +152,7 @@ class PortRange(aptest.TestCase):
 
     def check_portrange(self, res):
         kinds = res["kinds"]
-        recs = json_lines(res["out"].encode())
+        recs = aptest.json_lines(res["out"].encode())
         labels = ["%s:%d" % (res["path"], i)
                   for i in range(1, len(kinds) + 1)]
         self.assertOnceEach(recs, labels)
@@ -243,7 +235,7 @@ class Signals(aptest.TestCase):
                 p.kill()
                 p.wait()
         self.assertEqual(p.returncode, 128 + sig, err)
-        recs = json_lines(first + out)
+        recs = aptest.json_lines(first + out)
         self.assertLessEqual(len(recs), len(kinds))
         # Lines are read in order: a record for line L means every line
         # before it was read, and every line read has exactly one record.
@@ -379,7 +371,7 @@ class OutputFile(aptest.TestCase):
         self.assertEqual(r.rc, 0, r.describe()[:2000])
         self.assertEqual(r.out, "")
         with open(self.out, "rb") as fp:
-            recs = json_lines(fp.read())
+            recs = aptest.json_lines(fp.read())
         self.assertEqual(len(recs), 2000)
         self.assertEqual({x["status"] for x in recs}, {"connected"})
         self.assertOnlyOutput()
@@ -407,7 +399,7 @@ class OutputFile(aptest.TestCase):
                 p.wait()
         self.assertEqual(p.returncode, 143, err)
         with open(self.out, "rb") as fp:
-            recs = json_lines(fp.read())
+            recs = aptest.json_lines(fp.read())
         self.assertOnceEach(recs, ["%s:%d" % (path, i) for i in range(1, 11)])
         st = sorted(x["status"] for x in recs)
         self.assertEqual(st, ["cancelled"] * 5 + ["connected"] * 5)

@@ -23,16 +23,14 @@ seq.test A 127.0.0.3 127.0.0.1
 
 
 class AllAddresses(aptest.TestCase):
+    probe_args = ["-t", "1s"]
+
     def setUp(self):
         self.dns = aptest.dns(TABLE)
         self.acc = aptest.net("accept")
         self.port = self.acc.port
         self.hole = aptest.net("hole", host="127.0.0.3", port=self.port)
         self.assertEqual(self.hole.port, self.port)
-
-    def probe(self, text, *args):
-        return aptest.run(["--resolver", self.dns.resolver, "-t", "1s"]
-                          + list(args), text)
 
     def by_ip(self, records):
         out = {}

@@ -2,10 +2,9 @@
 """Local routing verdicts (SPEC 4, stage `connect`) inside a private network
 namespace (`unshare -rn`, no root): policy rules make connect() fail at once
 with ENETUNREACH, EACCES or EHOSTUNREACH, and nothing can leave the
-namespace.  Skipped (77) only when unshare is unavailable."""
+namespace.  Skipped only when unshare is unavailable."""
 
 import json
-import subprocess
 import sys
 
 import aptest
@@ -14,15 +13,12 @@ import aptest
 # 127.203/16 via an unreachable route (EHOSTUNREACH); the local table moves
 # behind these rules so they apply to loopback addresses too.
 SETUP = """
-set -e
-ip link set lo up
 ip rule add pref 10 to 127.201.0.0/16 unreachable
 ip rule add pref 11 to 127.200.0.0/16 prohibit
 ip route add unreachable 127.203.0.0/16 table 5
 ip rule add pref 12 to 127.203.0.0/16 lookup 5
 ip rule add pref 100 lookup local
 ip rule del pref 0
-exec "$@"
 """
 
 CHECK = """
@@ -43,9 +39,9 @@ print(json.dumps(out))
 PORT = 9  # nothing listens inside a fresh namespace: loopback refuses
 
 
-def in_netns(argv, stdin=""):
-    p = subprocess.run(["unshare", "-rn", "sh", "-c", SETUP, "sh"] + argv,
-                       input=stdin.encode(), capture_output=True, timeout=30)
+def run_routed(argv, stdin=""):
+    """argv in a namespace of its own with the SETUP rules."""
+    p = aptest.netns_run(argv, stdin, setup=SETUP, timeout=30)
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
@@ -53,7 +49,7 @@ class NetNS(aptest.TestCase):
     @classmethod
     def setUpClass(cls):
         aptest.need_netns()
-        rc, out, err = in_netns([sys.executable, "-c", CHECK])
+        rc, out, err = run_routed([sys.executable, "-c", CHECK])
         assert rc == 0, "netns setup failed: %s" % err
         cls.check = json.loads(out)
         pins = {
@@ -72,7 +68,7 @@ class NetNS(aptest.TestCase):
         targets = ["127.201.0.1", "127.200.0.1", "127.203.0.1",
                    "127.0.0.1"] + sorted(pins)
         stdin = "".join("%s:%d\n" % (t, PORT) for t in targets)
-        cls.rc, cls.out, cls.err = in_netns(args, stdin)
+        cls.rc, cls.out, cls.err = run_routed(args, stdin)
         cls.recs = {}
         for line in cls.out.splitlines():
             rec = json.loads(line)
