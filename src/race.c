@@ -437,11 +437,18 @@ ap_race_stagger(struct ap_race *r)
 	advance(r);
 }
 
+/* A start in the last moments before the deadline could not get an
+ * answer in time: it would only turn a shortage into a timeout it did not
+ * earn (the others' deadlines free descriptors just before this one's). */
+#define LAST_START_US	1000
+
 void
 ap_race_resume(struct ap_race *r)
 {
 	if (r->state != AP_RACE_STARVED)
 		return;
+	if (r->wait_error != 0 && r->deadline_us - now_us(r) < LAST_START_US)
+		return;		/* starved to the end: the shortage is it */
 	set_state(r, r->nactive > 0 ? AP_RACE_RACING : AP_RACE_RESOLVING);
 	advance(r);
 }

@@ -203,6 +203,8 @@ void	ap_race_talk_done(struct ap_race *, void *handle,
 	    const struct ap_exchange_outcome *);
 void	ap_race_deadline(struct ap_race *);
 void	ap_race_stagger(struct ap_race *);
+/* A STARVED race may try again (it stays starved, off every queue, when
+ * its shortage leaves it less than a millisecond before its deadline). */
 void	ap_race_resume(struct ap_race *);
 /* End now as cancelled (a signal, --max-runtime, the run failing). */
 void	ap_race_cancel(struct ap_race *);
