@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hosts.h"
+#include "text.h"
 #include "xmalloc.h"
 
 struct host_entry {
@@ -29,11 +30,7 @@ struct ap_hosts {
 uint32_t
 ap_name_hash(const char *s)
 {
-	uint32_t	h = 2166136261u;	/* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (uint8_t)tolower((unsigned char)*s)) * 16777619u;
-	return (h);
+	return (ap_fnv1a(s, strlen(s), true));
 }
 
 struct ap_hosts *

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "result.h"
+#include "text.h"
 
 struct ap_threshold;
 struct ap_writer;
@@ -64,9 +65,6 @@ int	ap_output_nagios_code(const struct ap_writer *);
 void	ap_format_timestamp(int64_t ms, char *buf, size_t len);
 /* Microseconds as milliseconds with 3 decimals: "12.345". */
 void	ap_format_ms(int64_t us, char *buf, size_t len);
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when the bytes
- * there are not valid UTF-8 (overlong, surrogate, truncated). */
-size_t	ap_output_utf8_len(const char *s, size_t len);
 
 /*
  * A record being formatted.  A writer appends its fields here and writes

@@ -106,7 +106,7 @@ csv_body(struct ap_obuf *b, const char *s, size_t len)
 			AP_OBUF_LIT(b, "\"\"");
 			n = 1;
 		} else if (s[i] == '\0' ||
-		    (n = ap_output_utf8_len(s + i, len - i)) == 0) {
+		    (n = ap_text_utf8_len(s + i, len - i)) == 0) {
 			AP_OBUF_LIT(b, "\xef\xbf\xbd");
 			n = 1;
 		} else

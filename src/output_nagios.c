@@ -17,7 +17,7 @@
 
 
 #define NAGIOS_LIST_MAX		10	/* failing targets named */
-#define NAGIOS_NAME_MAX		64	/* input bytes of one name shown */
+#define NAGIOS_NAME_MAX		64	/* bytes of one name shown */
 
 enum nagios_code {
 	NAGIOS_OK,
@@ -41,87 +41,13 @@ struct nagios_state {
 	bool		 more;			/* failures not named */
 };
 
-/*
- * C1 controls and the bidirectional and zero-width format characters
- * ("Trojan Source"), which a web UI or terminal showing the line would
- * obey: escaped byte by byte, as in output_text.c.
- */
-static bool
-nagios_dangerous(const unsigned char *s, size_t n)
-{
-	uint32_t	 cp;
-
-	if (n == 2)
-		return (s[0] == 0xc2 && s[1] < 0xa0);
-	if (n != 3)
-		return (false);
-	cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |
-	    (s[2] & 0x3f);
-	return ((cp >= 0x200b && cp <= 0x200f) ||
-	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069));
-}
-
-/*
- * Escape a name for the status line: it must stay one line and must not
- * hold '|', which starts the perfdata.  Controls, '|', bytes that are not
- * UTF-8 and the characters above become \xHH, a backslash \\.  Stops
- * before the character that would pass max input bytes and says so with
- * "...".  Writes to dst unless NULL; returns the length either way.
- */
-static size_t
-nagios_escape(char *dst, const char *s, size_t max)
-{
-	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 i, j, n, len, out = 0;
-	char			 hex[5];
-	bool			 keep;
-
-	len = strlen(s);
-	for (i = 0; i < len; i += n) {
-		n = 1;
-		keep = false;
-		if (u[i] >= 0x80) {
-			if ((n = ap_output_utf8_len(s + i, len - i)) == 0)
-				n = 1;
-			else
-				keep = !nagios_dangerous(u + i, n);
-		}
-		if (i + n > max) {
-			if (dst != NULL)
-				memcpy(dst + out, "...", 3);
-			out += 3;
-			break;
-		}
-		if (u[i] == '\\') {
-			if (dst != NULL)
-				memcpy(dst + out, "\\\\", 2);
-			out += 2;
-		} else if ((u[i] >= 0x20 && u[i] < 0x7f && u[i] != '|') ||
-		    keep) {
-			if (dst != NULL)
-				memcpy(dst + out, s + i, n);
-			out += n;
-		} else {
-			for (j = 0; j < n; j++) {
-				if (dst != NULL) {
-					snprintf(hex, sizeof(hex), "\\x%02x",
-					    u[i + j]);
-					memcpy(dst + out, hex, 4);
-				}
-				out += 4;
-			}
-		}
-	}
-	if (dst != NULL)
-		dst[out] = '\0';
-	return (out);
-}
-
 /* host:port, [v6]:port; the line as written when it never parsed. */
 static char *
 nagios_name(const struct ap_result *r)
 {
-	char	*raw, *name;
+	static const struct ap_text_opts opts = { "|", true, false,
+	    NAGIOS_NAME_MAX };
+	char	*raw, *name, shown[NAGIOS_NAME_MAX + 4];
 	size_t	 len;
 
 	if (r->host != NULL && r->port != 0) {
@@ -132,9 +58,10 @@ nagios_name(const struct ap_result *r)
 	} else
 		raw = xstrdup(r->target != NULL && *r->target != '\0' ?
 		    r->target : "-");
-	len = nagios_escape(NULL, raw, NAGIOS_NAME_MAX);
-	name = xmalloc(len + 1);
-	nagios_escape(name, raw, NAGIOS_NAME_MAX);
+	/* One line, no '|' (it starts the perfdata), nothing a web UI or
+	 * terminal showing it would obey. */
+	ap_text_escape(shown, sizeof(shown), raw, strlen(raw), &opts);
+	name = xstrdup(shown);
 	free(raw);
 	return (name);
 }

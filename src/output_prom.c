@@ -63,7 +63,7 @@ prom_escape(char *dst, const char *s)
 			if (dst != NULL)
 				dst[out] = c;
 			out++;
-		} else if ((n = ap_output_utf8_len(s + i, len - i)) == 0) {
+		} else if ((n = ap_text_utf8_len(s + i, len - i)) == 0) {
 			if (dst != NULL)
 				memcpy(dst + out, "\xef\xbf\xbd", 3);
 			out += 3;
@@ -103,19 +103,6 @@ prom_labels(char *dst, const char *const values[NLABELS])
 	if (dst != NULL)
 		dst[out] = '\0';
 	return (out);
-}
-
-/* FNV-1a: label sets are short, and the hash only spreads the buckets. */
-static uint64_t
-prom_hash(const char *s)
-{
-	uint64_t	 h = 0xcbf29ce484222325ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return (h);
 }
 
 /* 4 or 6 for a numeric address, 0 for none (unresolved, invalid). */
@@ -197,7 +184,7 @@ prom_write(struct ap_writer *w, const struct ap_result *r)
 	len = prom_labels(NULL, values);
 	p = xmalloc(sizeof(*p) + len + 1);
 	prom_labels(p->labels, values);
-	p->hash = prom_hash(p->labels);
+	p->hash = ap_fnv1a(p->labels, len, false);
 	p->duration_us = r->elapsed_us;
 	p->success = r->status == AP_STATUS_CONNECTED;
 	p->protocol = prom_protocol(r->ip);

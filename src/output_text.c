@@ -21,26 +21,6 @@
 #define TEXT_RTT_W	9
 
 /*
- * Code points that move the cursor or reorder what a terminal shows: the
- * C1 controls and the bidirectional and zero-width format characters
- * ("Trojan Source").  They are escaped byte by byte like invalid input.
- */
-static int
-text_dangerous(const unsigned char *s, size_t n)
-{
-	uint32_t	 cp;
-
-	if (n == 2)
-		return (s[0] == 0xc2 && s[1] < 0xa0);
-	if (n != 3)
-		return (0);
-	cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |
-	    (s[2] & 0x3f);
-	return ((cp >= 0x200b && cp <= 0x200f) ||
-	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069));
-}
-
-/*
  * 1 for the bytes text_escape() must look at: the controls, DEL and
  * every byte from 0x80.  The rest is printable ASCII, copied in runs.
  */
@@ -103,8 +83,8 @@ text_escape(struct ap_obuf *b, const char *s, size_t len)
 			break;
 		n = 1;
 		if (u[i] >= 0x80 &&
-		    (n = ap_output_utf8_len(s + i, len - i)) != 0 &&
-		    !text_dangerous(u + i, n)) {
+		    (n = ap_text_utf8_len(s + i, len - i)) != 0 &&
+		    !ap_text_dangerous(s + i, n)) {
 			ap_obuf_add(b, s + i, n);
 			cols++;
 		} else {

@@ -19,6 +19,7 @@
 #include "result.h"
 #include "target.h"
 #include "pool.h"
+#include "text.h"
 
 #define HOST_MAX	253	/* longest DNS name in text form */
 #define TEXT_SHOW	200	/* escaped text is cut here, then "..." */
@@ -30,99 +31,6 @@ is_blank(int c)
 	return (c == ' ' || c == '\t' || c == '\r');
 }
 
-/*
- * Length of the valid, printable UTF-8 sequence at s (at most len bytes),
- * or 0 if the byte at s is unfit for a terminal: C0 and C1 controls, DEL,
- * NUL, stray continuation bytes, overlong forms, surrogates, values past
- * U+10FFFF.  A tab passes: it is a separator people write.
- */
-static size_t
-utf8_fit(const unsigned char *s, size_t len)
-{
-	uint32_t	cp;
-	size_t		n, i;
-
-	if (s[0] == '\t' || (s[0] >= 0x20 && s[0] < 0x7f))
-		return (1);
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return (0);
-	if (s[0] < 0xe0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] < 0xf0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else {
-		n = 4;
-		cp = s[0] & 0x07;
-	}
-	if (n > len)
-		return (0);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return (0);
-	if (cp >= 0x80 && cp <= 0x9f)	/* C1 controls: CSI is 0x9b */
-		return (0);
-	return (n);
-}
-
-static bool
-text_fit(const char *s, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i, n;
-
-	for (i = 0; i < len; i += n) {
-		if ((n = utf8_fit(p + i, len - i)) == 0)
-			return (false);
-	}
-	return (true);
-}
-
-/*
- * Write an escaped copy of s[0..len) into dst: unfit bytes as \xHH and the
- * backslash as \\, so the copy cannot be mistaken for the bytes it shows.
- * At most show bytes of output before "..." is appended.
- */
-static void
-escape_into(char *dst, size_t dstlen, const char *s, size_t len, size_t show)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i, n, o = 0;
-
-	if (dstlen < show + 4)
-		show = dstlen > 4 ? dstlen - 4 : 0;
-	for (i = 0; i < len; i += n) {
-		if ((n = utf8_fit(p + i, len - i)) == 0 || p[i] == '\\') {
-			n = 1;
-			if (o + 4 > show)
-				break;
-			if (p[i] == '\\')
-				o += (size_t)snprintf(dst + o, dstlen - o,
-				    "\\\\");
-			else
-				o += (size_t)snprintf(dst + o, dstlen - o,
-				    "\\x%02X", p[i]);
-			continue;
-		}
-		if (o + n > show)
-			break;
-		memcpy(dst + o, p + i, n);
-		o += n;
-	}
-	if (i < len && dstlen >= 4) {
-		memcpy(dst + o, "...", 3);
-		o += 3;
-	}
-	if (dstlen > 0)
-		dst[o < dstlen ? o : dstlen - 1] = '\0';
-}
-
 /* The text a record shows for a line: as is when it is fit to print and
  * short, else escaped and cut. */
 static char *
@@ -131,11 +39,15 @@ make_text(const char *s, size_t len)
 	char	*t;
 	size_t	 tlen;
 
-	if (len <= AP_LINE_MAX && text_fit(s, len))
+	static const struct ap_text_opts show = { NULL, true, true,
+	    TEXT_SHOW };
+
+	/* A tab is a separator people write: it passes. */
+	if (len <= AP_LINE_MAX && ap_text_is_safe(s, len, true))
 		return (ap_pool_xstrndup(s, len));
 	tlen = TEXT_SHOW + 4;
 	t = ap_pool_xmalloc(tlen);
-	escape_into(t, tlen, s, len, TEXT_SHOW);
+	ap_text_escape(t, tlen, s, len, &show);
 	return (t);
 }
 
@@ -143,7 +55,10 @@ make_text(const char *s, size_t len)
 static const char *
 quote(char *dst, size_t dstlen, const char *s, size_t len)
 {
-	escape_into(dst, dstlen, s, len, REASON_SHOW);
+	static const struct ap_text_opts show = { NULL, true, true,
+	    REASON_SHOW };
+
+	ap_text_escape(dst, dstlen, s, len, &show);
 	return (dst);
 }
 

@@ -186,19 +186,19 @@ static const struct line_case {
 	{ "h\x01st:22", 0, NULL, BAD, NULL, false, NULL,
 	    "bad character in host", "h\\x01st:22" },
 	{ "h\x1b:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", "h\\x1B:22" },
+	    "bad character in host", "h\\x1b:22" },
 	{ "h\x7f:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", "h\\x7F:22" },
+	    "bad character in host", "h\\x7f:22" },
 	{ "h\xc3\xa9:22", 0, NULL, BAD, NULL, false, NULL,
 	    "bad character in host", NULL },		/* valid UTF-8 */
 	{ "h\xff:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", "h\\xFF:22" },
+	    "bad character in host", "h\\xff:22" },
 	{ "h\xc0\xaf:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", "h\\xC0\\xAF:22" },	/* overlong */
+	    "bad character in host", "h\\xc0\\xaf:22" },	/* overlong */
 	{ "h\xc2\x9b:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", "h\\xC2\\x9B:22" },	/* C1 CSI */
+	    "bad character in host", "h\\xc2\\x9b:22" },	/* C1 CSI */
 	{ "h\xed\xa0\x80:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", "h\\xED\\xA0\\x80:22" }, /* surrogate */
+	    "bad character in host", "h\\xed\\xa0\\x80:22" }, /* surrogate */
 	{ "a\\\x01:1", 0, NULL, BAD, NULL, false, NULL,
 	    "bad character in host", "a\\\\\\x01:1" },
 	{ "a\\b:1", 0, NULL, BAD, NULL, false, NULL,
@@ -307,7 +307,7 @@ START_TEST(test_line_long_binary)
 	    sizeof(err)), BAD);
 	ck_assert_str_eq(err, "line longer than 1024 bytes");
 	ck_assert_uint_le(strlen(l.text), 203);
-	ck_assert(strncmp(l.text, "\\xFF\\xFF", 8) == 0);
+	ck_assert(strncmp(l.text, "\\xff\\xff", 8) == 0);
 	for (i = 0; l.text[i] != '\0'; i++)
 		ck_assert(l.text[i] >= 0x20 && l.text[i] < 0x7f);
 	ap_line_free(&l);
@@ -427,7 +427,7 @@ static const struct plist_case {
 	{ "ssh,foo", -1, NULL, 0, "unknown service 'foo'" },
 	{ "22x", -1, NULL, 0, "bad port '22x'" },
 	{ "-5", -1, NULL, 0, "unknown service '-5'" },
-	{ "s\x1b[0m", -1, NULL, 0, "bad port 's\\x1B[0m'" },
+	{ "s\x1b[0m", -1, NULL, 0, "bad port 's\\x1b[0m'" },
 	{ "1-65535,1-65535", -1, NULL, 0, "more than 65536 ports" },
 	{ "1-65535,2-3", -1, NULL, 0, "more than 65536 ports" },
 };
