@@ -83,8 +83,7 @@ wanted(const struct ap_engine *eng, enum ap_status status)
 	if (eng->opt->quiet)
 		return (false);
 	/* prom and nagios sum up the whole run: they see every record. */
-	if (eng->opt->format == AP_FORMAT_PROM ||
-	    eng->opt->format == AP_FORMAT_NAGIOS)
+	if (ap_writer_whole_run(eng->writer))
 		return (true);
 	if (eng->opt->only_alive)
 		return (status == AP_STATUS_CONNECTED);

@@ -419,8 +419,7 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 	eng->talk = opt->send_data != NULL || opt->expect != NULL ||
 	    opt->banner_max > 0;
 	/* prom and nagios are written whole at the end: nothing to order. */
-	if (opt->ordered && opt->format != AP_FORMAT_PROM &&
-	    opt->format != AP_FORMAT_NAGIOS)
+	if (opt->ordered && !ap_writer_whole_run(writer))
 		eng->reorder = ap_reorder_new(4 * (size_t)eng->max_inflight +
 		    FILL_BATCH);
 	eng->cap = eng->max_inflight;

@@ -54,6 +54,8 @@ struct ap_input {
 	uint32_t		  cur_port;	/* next port in the range */
 
 	char			 *msg;		/* FILE_ERROR reason */
+	ap_input_error_cb	 *error_cb;	/* or NULL */
+	void			 *error_arg;
 	char			  reason[AP_ERRBUF_LEN];
 	uint64_t		  index;
 	bool			  done;
@@ -129,7 +131,16 @@ file_error(struct ap_input *in, const char *path, int error,
 	item->file = path;
 	item->reason = in->msg;
 	item->index = in->index;
+	if (in->error_cb != NULL)
+		in->error_cb(in->msg, in->error_arg);
 	return (AP_INPUT_FILE_ERROR);
+}
+
+void
+ap_input_on_error(struct ap_input *in, ap_input_error_cb *cb, void *arg)
+{
+	in->error_cb = cb;
+	in->error_arg = arg;
 }
 
 /* Open the next path.  0 when one is open, else FILE_ERROR or EOF. */

@@ -46,6 +46,13 @@ struct ap_input	*ap_input_new(char *const *paths,
 		    const struct ap_portlist *defports);
 void		 ap_input_free(struct ap_input *);	/* NULL ok */
 enum ap_input_rc ap_input_next(struct ap_input *, struct ap_input_item *);
+/* Also tell cb(reason, arg) of each file that cannot be opened or read,
+ * as ap_input_next() hands out its FILE_ERROR (so a format that sums up
+ * the run, nagios, can say the check did not run as asked).  cb runs in
+ * the thread that called ap_input_next(). */
+typedef void	 ap_input_error_cb(const char *reason, void *arg);
+void		 ap_input_on_error(struct ap_input *, ap_input_error_cb *,
+		    void *arg);
 /* The descriptor to wait on for EV_READ after AP_INPUT_AGAIN. */
 int		 ap_input_fd(const struct ap_input *);
 

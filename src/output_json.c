@@ -268,8 +268,6 @@ json_write(struct ap_writer *w, const struct ap_result *r)
 }
 
 const struct ap_writer_ops ap_output_json = {
-	"json",
-	NULL,
-	json_write,
-	NULL
+	.name = "json",
+	.write = json_write,
 };
