@@ -17,7 +17,9 @@
 
 #include <event2/event.h>
 
+#include "addrlist.h"
 #include "cli.h"
+#include "hosts.h"
 #include "output.h"
 #include "result.h"
 #include "target.h"
@@ -515,34 +517,17 @@ set_bytes(char **dst, size_t *dstlen, const char *arg, char *why,
 	return (0);
 }
 
-/* A numeric address, IPv6 optionally in brackets; af gets its family. */
+/* A numeric address, IPv6 optionally in brackets and with a zone
+ * (fe80::1%eth0); af gets its family. */
 static int
 parse_numeric_addr(const char *s, int *af)
 {
-	struct in6_addr	 a6;
-	struct in_addr	 a4;
-	char		 buf[INET6_ADDRSTRLEN + 2];
-	size_t		 len = strlen(s);
+	struct ap_addr	 a;
 
-	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
-		if (len - 2 >= sizeof(buf))
-			return (-1);
-		memcpy(buf, s + 1, len - 2);
-		buf[len - 2] = '\0';
-		if (inet_pton(AF_INET6, buf, &a6) != 1)
-			return (-1);
-		*af = AF_INET6;
-		return (0);
-	}
-	if (inet_pton(AF_INET, s, &a4) == 1) {
-		*af = AF_INET;
-		return (0);
-	}
-	if (inet_pton(AF_INET6, s, &a6) == 1) {
-		*af = AF_INET6;
-		return (0);
-	}
-	return (-1);
+	if (ap_addr_pton(s, 0, &a) == -1)
+		return (-1);
+	*af = a.u.sa.sa_family;
+	return (0);
 }
 
 /* IP, IP:PORT, IPv6, [IPv6] or [IPv6]:PORT, as evdns takes them. */
@@ -595,14 +580,14 @@ syntax:
 	return (-1);
 }
 
-/* HOST:ADDR[,ADDR...]; fills pin on success. */
+/* HOST:ADDR[,ADDR...] or curl's HOST:PORT:ADDR[,ADDR...]; fills pin on
+ * success (the value after HOST: as written, for the resolver). */
 static int
 parse_pin(const char *s, struct ap_pin *pin, char *why, size_t whylen)
 {
-	const char	*colon, *a, *end;
-	char		*host, *one;
-	size_t		 len;
-	int		 af, rc;
+	const char	*colon, *addrs;
+	char		*host;
+	uint16_t	 port;
 
 	if ((colon = strchr(s, ':')) == NULL || colon == s ||
 	    colon[1] == '\0') {
@@ -615,27 +600,9 @@ parse_pin(const char *s, struct ap_pin *pin, char *why, size_t whylen)
 		free(host);
 		return (-1);
 	}
-	for (a = colon + 1; ; a = end + 1) {
-		if ((end = strchr(a, ',')) == NULL)
-			end = a + strlen(a);
-		len = end - a;
-		if (len == 0) {
-			ap_set_error(why, whylen, "empty address in the list");
-			free(host);
-			return (-1);
-		}
-		one = xstrndup(a, len);
-		rc = parse_numeric_addr(one, &af);
-		if (rc == -1)
-			ap_set_error(why, whylen, "'%s' is not a numeric IPv4 or "
-			    "IPv6 address", one);
-		free(one);
-		if (rc == -1) {
-			free(host);
-			return (-1);
-		}
-		if (*end == '\0')
-			break;
+	if (ap_pin_parse(colon + 1, &port, &addrs, why, whylen) == -1) {
+		free(host);
+		return (-1);
 	}
 	pin->host = host;
 	pin->addrs = xstrdup(colon + 1);

@@ -606,11 +606,14 @@ ap_engine_target_start(struct ap_engine *eng, const struct ap_input_item *it)
 		/* Numeric hosts skip every name table and DNS. */
 		if (eng->family == AF_UNSPEC || eng->family == it->ip_family) {
 			ap_addr_from_bytes(&a, it->ip_family, it->ip, 0);
+			if (it->ip_family == AF_INET6)
+				a.u.sin6.sin6_scope_id = it->scope_id;
 			ap_addrlist_add(&t->addrs, &a.u.sa, a.len);
 		} else
 			t->dns_error = AP_ERR_NODATA;
 		t->resolved = true;
-	} else if (ap_resolver_static(eng->resolver, it->host, &t->addrs)) {
+	} else if (ap_resolver_static_port(eng->resolver, it->host, it->port,
+	    &t->addrs)) {
 		t->resolved = true;
 		if (ap_addrlist_count(&t->addrs) == 0)
 			t->dns_error = AP_ERR_NODATA;

@@ -43,7 +43,7 @@ enum ap_stage {
 #define AP_ERR_SERVFAIL		100003
 #define AP_ERR_DNS		100004	/* other resolver failure */
 
-#define AP_IPSTR_LEN		46	/* INET6_ADDRSTRLEN */
+#define AP_IPSTR_LEN		64	/* INET6_ADDRSTRLEN and a zone */
 #define AP_ERRBUF_LEN		256
 
 /* One connect attempt to one address, as kept for json and -v. */

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include <stdbool.h>
@@ -62,12 +63,54 @@ quote(char *dst, size_t dstlen, const char *s, size_t len)
 	return (dst);
 }
 
+/* An IPv6 literal, a zone allowed: "fe80::1%eth0". */
 static bool
 is_ip6(const char *s)
 {
-	struct in6_addr	a6;
+	struct in6_addr	 a6;
+	const char	*pct = strchr(s, '%');
+	char		 buf[INET6_ADDRSTRLEN];
+	uint32_t	 scope;
 
-	return (inet_pton(AF_INET6, s, &a6) == 1);
+	if (pct == NULL)
+		return (inet_pton(AF_INET6, s, &a6) == 1);
+	if ((size_t)(pct - s) >= sizeof(buf))
+		return (false);
+	memcpy(buf, s, pct - s);
+	buf[pct - s] = '\0';
+	return (inet_pton(AF_INET6, buf, &a6) == 1 &&
+	    ap_zone_parse(pct + 1, strlen(pct + 1), &scope) == 0);
+}
+
+int
+ap_zone_parse(const char *z, size_t len, uint32_t *scope)
+{
+	char		 name[IF_NAMESIZE];
+	unsigned long	 v;
+	size_t		 i;
+
+	if (len == 0 || len >= sizeof(name))
+		return (-1);
+	for (i = 0; i < len; i++) {
+		if (!((z[i] >= 'a' && z[i] <= 'z') ||
+		    (z[i] >= 'A' && z[i] <= 'Z') ||
+		    (z[i] >= '0' && z[i] <= '9') || z[i] == '-' ||
+		    z[i] == '_' || z[i] == '.'))
+			return (-1);
+	}
+	memcpy(name, z, len);
+	name[len] = '\0';
+	/* A number is the interface index itself, as RFC 4007 11.2 allows. */
+	if (strspn(name, "0123456789") == len) {
+		v = strtoul(name, NULL, 10);
+		if (len > 10 || v == 0 || v > UINT32_MAX)
+			return (-1);
+		*scope = (uint32_t)v;
+		return (0);
+	}
+	if ((*scope = if_nametoindex(name)) == 0)
+		return (-1);
+	return (0);
 }
 
 /* Bytes a host name may hold: letters, digits, '-', '.', '_'. */
@@ -121,14 +164,14 @@ parse_ip4(const char *s, size_t len, unsigned char ip[4])
 	return (true);
 }
 
-/* A numeric host: its family and address, kept so that nobody parses
- * it again. */
+/* A numeric host (addr: without zone or prefix length): its family and
+ * address, kept so that nobody parses it again. */
 static bool
-parse_ip(struct ap_line *out)
+parse_ip(struct ap_line *out, const char *addr)
 {
-	if (parse_ip4(out->host, strlen(out->host), out->ip))
+	if (parse_ip4(addr, strlen(addr), out->ip))
 		out->ip_family = AF_INET;
-	else if (inet_pton(AF_INET6, out->host, out->ip) == 1)
+	else if (inet_pton(AF_INET6, addr, out->ip) == 1)
 		out->ip_family = AF_INET6;
 	else
 		return (false);
@@ -143,7 +186,7 @@ ap_host_valid(const char *host)
 	if (host == NULL || (len = strlen(host)) == 0)
 		return (false);
 	if (strchr(host, ':') != NULL)
-		return (len < INET6_ADDRSTRLEN && is_ip6(host));
+		return (len < INET6_ADDRSTRLEN + IF_NAMESIZE && is_ip6(host));
 	if (len > HOST_MAX)
 		return (false);
 	for (i = 0; i < len; i++) {
@@ -383,40 +426,114 @@ comment_start(const char *s, size_t len)
 	return (len);
 }
 
-/* Check host (len bytes, NUL-free) and store it in out. */
+/*
+ * "addr/len" (the address numeric, no zone): every address of the prefix,
+ * network and broadcast too, as nmap; the first kept in out->ip.
+ */
+static int
+set_prefix(struct ap_line *out, const char *len_text, size_t n,
+    char *errbuf, size_t errlen)
+{
+	char		 q[REASON_SHOW + 8];
+	unsigned	 bits, plen, hostbits, i;
+	long		 v;
+
+	if (!out->host_is_ip || out->scope_id != 0) {
+		ap_set_error(errbuf, errlen, "a prefix needs a numeric address "
+		    "without a zone: 192.0.2.0/28, [2001:db8::/124]");
+		return (-1);
+	}
+	bits = out->ip_family == AF_INET ? 32 : 128;
+	if ((v = parse_num(len_text, n)) < 0 || (unsigned long)v > bits) {
+		ap_set_error(errbuf, errlen, "bad prefix length '%s'",
+		    quote(q, sizeof(q), len_text, n));
+		return (-1);
+	}
+	plen = (unsigned)v;
+	if ((hostbits = bits - plen) > 16) {
+		ap_set_error(errbuf, errlen, "prefix /%u has more than %d "
+		    "addresses", plen, AP_PREFIX_MAX);
+		return (-1);
+	}
+	/* From the network address on, whatever address was written. */
+	for (i = plen; i < bits; i++)
+		out->ip[i / 8] &= (unsigned char)~(0x80u >> (i % 8));
+	out->naddrs = (uint32_t)1 << hostbits;
+	return (0);
+}
+
+/* Check host (len bytes, NUL-free) and store it in out: a name, an
+ * address (IPv6 with a zone), or a prefix. */
 static int
 set_host(struct ap_line *out, const char *h, size_t len, bool bracketed,
     char *errbuf, size_t errlen)
 {
-	char	q[REASON_SHOW + 8];
-	size_t	i;
+	char		 q[REASON_SHOW + 8];
+	const char	*slash, *pct;
+	char		*addr;
+	size_t		 i, alen = len;
+	bool		 ip6;
 
 	if (len == 0) {
 		ap_set_error(errbuf, errlen, "empty host");
 		return (-1);
 	}
-	for (i = 0; i < len; i++) {
+	/* The zone and the prefix length are checked apart. */
+	if ((slash = memchr(h, '/', len)) != NULL)
+		alen = (size_t)(slash - h);
+	if ((pct = memchr(h, '%', alen)) != NULL)
+		alen = (size_t)(pct - h);
+	for (i = 0; i < alen; i++) {
 		/* ':' only for IPv6, checked below. */
 		if (!host_byte[(unsigned char)h[i]] && h[i] != ':') {
 			ap_set_error(errbuf, errlen, "bad character in host");
 			return (-1);
 		}
 	}
-	out->host = ap_pool_xstrndup(h, len);
-	if (bracketed || memchr(h, ':', len) != NULL) {
-		if (!is_ip6(out->host)) {
-			ap_set_error(errbuf, errlen, bracketed ?
-			    "bad IPv6 address '%s' in brackets" :
-			    "IPv6 address with a port must be bracketed: "
-			    "[::1]:443", quote(q, sizeof(q), h, len));
-			return (-1);
-		}
-	} else if (len > HOST_MAX) {
-		ap_set_error(errbuf, errlen, "host longer than %d bytes", HOST_MAX);
+	if (alen == 0) {
+		ap_set_error(errbuf, errlen, "empty host");
 		return (-1);
 	}
-	out->host_is_ip = parse_ip(out);
+	out->host = ap_pool_xstrndup(h, len);
+	out->naddrs = 1;
+	addr = ap_pool_xstrndup(h, alen);
+	ip6 = bracketed || memchr(h, ':', alen) != NULL;
+	if (ip6 && !is_ip6(addr)) {
+		ap_set_error(errbuf, errlen, bracketed ?
+		    "bad IPv6 address '%s' in brackets" :
+		    "IPv6 address with a port must be bracketed: [::1]:443",
+		    quote(q, sizeof(q), h, len));
+		goto fail;
+	}
+	if (!ip6 && alen > HOST_MAX) {
+		ap_set_error(errbuf, errlen, "host longer than %d bytes",
+		    HOST_MAX);
+		goto fail;
+	}
+	if (pct != NULL) {
+		if (!ip6) {
+			ap_set_error(errbuf, errlen, "a zone ('%%') only follows "
+			    "an IPv6 address: [fe80::1%%eth0]:22");
+			goto fail;
+		}
+		if (ap_zone_parse(pct + 1, (size_t)(h + len - pct - 1) -
+		    (slash != NULL ? (size_t)(h + len - slash) : 0),
+		    &out->scope_id) == -1) {
+			ap_set_error(errbuf, errlen, "unknown zone '%s': no such "
+			    "interface", quote(q, sizeof(q), pct + 1,
+			    (size_t)(h + len - pct - 1)));
+			goto fail;
+		}
+	}
+	out->host_is_ip = parse_ip(out, addr);
+	ap_pool_free(addr);
+	if (slash != NULL)
+		return (set_prefix(out, slash + 1, (size_t)(h + len - slash - 1),
+		    errbuf, errlen));
 	return (0);
+fail:
+	ap_pool_free(addr);
+	return (-1);
 }
 
 /* Split a content (trimmed, comment removed, non-empty) into host and
@@ -523,6 +640,7 @@ parse_plain(const char *s, size_t n, struct ap_line *out)
 		return (false);
 	out->text = ap_pool_xstrndup(s, n);
 	out->host = ap_pool_xstrndup(s, colon);
+	out->naddrs = 1;
 	if (parse_ip4(s, colon, out->ip)) {
 		out->host_is_ip = true;
 		out->ip_family = AF_INET;

@@ -308,6 +308,11 @@ static const struct good_case {
 	  { "labels=job=web|site=a b=c" } },
 	{ { "--label", "e=", NULL }, { "labels=e=" } },
 	{ { "--no-header", NULL }, { "nohdr=1" } },
+	{ { "-S", "[fe80::1%lo]", NULL }, { "src=fe80::1%lo" } },
+	{ { "--resolve", "a.test:443:127.0.0.1,[::1]", NULL },
+	  { "pins=a.test=443:127.0.0.1,[::1]" } },
+	{ { "--resolve", "a.test:fe80::1%lo", NULL },
+	  { "pins=a.test=fe80::1%lo" } },
 	{ { "-q", "-o", "-", NULL }, { "q=1", "out=-" } },	{ { "--warn-down", "2", "--crit-down", "5", NULL },
 	  { "warn=2", "crit=5", "x=-" } },
 	{ { "--warn-down=10%", "--crit-down=25.5%", NULL },
@@ -535,9 +540,15 @@ static const struct bad_case {
 	{ { "--resolve", "a.test:127.0.0.1,nope", NULL },
 	  "invalid value 'a.test:127.0.0.1,nope' for --resolve: 'nope' is not "
 	  "a numeric IPv4 or IPv6 address" },
-	{ { "--resolve", "a.test:443:127.0.0.1", NULL },
-	  "invalid value 'a.test:443:127.0.0.1' for --resolve: "
-	  "'443:127.0.0.1' is not a numeric IPv4 or IPv6 address" },
+	{ { "--resolve", "a.test:443:nope", NULL },
+	  "invalid value 'a.test:443:nope' for --resolve: "
+	  "'nope' is not a numeric IPv4 or IPv6 address" },
+	{ { "--resolve", "a.test:99999:127.0.0.1", NULL },
+	  "invalid value 'a.test:99999:127.0.0.1' for --resolve: "
+	  "port 99999 out of range 1-65535" },
+	{ { "-S", "fe80::1%nosuchif0", NULL },
+	  "invalid value 'fe80::1%nosuchif0' for -S/--source: expected a "
+	  "numeric IPv4 or IPv6 address" },
 	{ { "-f", "xml", NULL },
 	  "invalid value 'xml' for -f/--format: expected one of text, csv, "
 	  "json, prom, nagios" },

@@ -5,6 +5,7 @@
 
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -176,10 +177,13 @@ static const struct line_case {
 	    "IPv6 address with a port must be bracketed: [::1]:443", NULL },
 	{ "2001:db8::1:65536", 0, "22", BAD, NULL, false, NULL,
 	    "IPv6 address with a port must be bracketed: [::1]:443", NULL },
-	{ "[fe80::1%eth0]:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", NULL },
-	{ "fe80::1%eth0", 0, "22", BAD, NULL, false, NULL,
-	    "bad character in host", NULL },
+	{ "[fe80::1%nosuchif0]:22", 0, NULL, BAD, NULL, false, NULL,
+	    "unknown zone 'nosuchif0': no such interface", NULL },
+	{ "fe80::1%nosuchif0", 0, "22", BAD, NULL, false, NULL,
+	    "unknown zone 'nosuchif0': no such interface", NULL },
+	{ "h%lo:22", 0, NULL, BAD, NULL, false, NULL,
+	    "a zone ('%') only follows an IPv6 address: [fe80::1%eth0]:22",
+	    NULL },
 	/* bytes no host has; the text shown is escaped */
 	{ "[::1 ]:22", 0, NULL, BAD, NULL, false, NULL,
 	    "bad character in host", NULL },
@@ -203,7 +207,8 @@ static const struct line_case {
 	    "bad character in host", "a\\\\\\x01:1" },
 	{ "a\\b:1", 0, NULL, BAD, NULL, false, NULL,
 	    "bad character in host", NULL },
-	{ "h/x:22", 0, NULL, BAD, NULL, false, NULL, "bad character in host",
+	{ "h/x:22", 0, NULL, BAD, NULL, false, NULL, "a prefix needs a "
+	  "numeric address without a zone: 192.0.2.0/28, [2001:db8::/124]",
 	    NULL },
 	{ "h:22\0", 5, NULL, BAD, NULL, false, NULL, "NUL byte in line",
 	    "h:22\\x00" },
@@ -252,6 +257,70 @@ START_TEST(test_line_table)
 	ap_line_free(&l);	/* twice: it resets */
 	if (defp != NULL)
 		ap_portlist_free(defp);
+}
+END_TEST
+
+/* Prefixes and zones: the first address, how many, the zone's index. */
+static const struct addr_case {
+	const char	*line;
+	int		 rc;
+	const char	*first;		/* OK: the first address */
+	uint32_t	 naddrs;
+	uint32_t	 scope;
+	const char	*reason;	/* BAD */
+} addr_cases[] = {
+	{ "127.0.2.0/28:22", OK, "127.0.2.0", 16, 0, NULL },
+	{ "127.0.2.7/28:22", OK, "127.0.2.0", 16, 0, NULL },	/* nmap */
+	{ "127.0.0.0/30 22,80", OK, "127.0.0.0", 4, 0, NULL },
+	{ "127.0.0.1/32:22", OK, "127.0.0.1", 1, 0, NULL },
+	{ "127.1.0.0/16:22", OK, "127.1.0.0", 65536, 0, NULL },
+	{ "[2001:db8::/124]:22", OK, "2001:db8::", 16, 0, NULL },
+	{ "[2001:db8::ff/120]:22", OK, "2001:db8::", 256, 0, NULL },
+	{ "[::1/128]:22", OK, "::1", 1, 0, NULL },
+	{ "[2001:db8::/112]:22", OK, "2001:db8::", 65536, 0, NULL },
+	{ "[fe80::1%lo]:22", OK, "fe80::1", 1, 1, NULL },
+	{ "[fe80::1%1]:22", OK, "fe80::1", 1, 1, NULL },
+	{ "127.0.0.0/15:22", BAD, NULL, 0, 0,
+	    "prefix /15 has more than 65536 addresses" },
+	{ "[2001:db8::/111]:22", BAD, NULL, 0, 0,
+	    "prefix /111 has more than 65536 addresses" },
+	{ "127.0.2.0/33:22", BAD, NULL, 0, 0, "bad prefix length '33'" },
+	{ "127.0.2.0/:22", BAD, NULL, 0, 0, "bad prefix length ''" },
+	{ "127.0.2.0/2x:22", BAD, NULL, 0, 0, "bad prefix length '2x'" },
+	{ "[2001:db8::/129]:22", BAD, NULL, 0, 0, "bad prefix length '129'" },
+	{ "web/28:22", BAD, NULL, 0, 0, "a prefix needs a numeric address "
+	    "without a zone: 192.0.2.0/28, [2001:db8::/124]" },
+	{ "[fe80::%lo/120]:22", BAD, NULL, 0, 0, "a prefix needs a numeric "
+	    "address without a zone: 192.0.2.0/28, [2001:db8::/124]" },
+	{ "[fe80::1%]:22", BAD, NULL, 0, 0,
+	    "unknown zone '': no such interface" },
+	{ "[fe80::1%a b]:22", BAD, NULL, 0, 0,
+	    "unknown zone 'a b': no such interface" },
+	{ "[fe80::1%0]:22", BAD, NULL, 0, 0,
+	    "unknown zone '0': no such interface" },
+};
+
+START_TEST(test_addr_table)
+{
+	const struct addr_case	*c = &addr_cases[_i];
+	struct ap_line		 l;
+	enum ap_line_rc		 rc;
+	char			 err[AP_ERRBUF_LEN], text[64];
+
+	rc = ap_line_parse(c->line, strlen(c->line), NULL, &l, err,
+	    sizeof(err));
+	ck_assert_msg((int)rc == c->rc, "case %d: rc %d (%s)", _i, rc, err);
+	if (rc == AP_LINE_OK) {
+		ck_assert(l.host_is_ip);
+		ck_assert_ptr_nonnull(inet_ntop(l.ip_family, l.ip, text,
+		    sizeof(text)));
+		ck_assert_str_eq(text, c->first);
+		ck_assert_uint_eq(l.naddrs, c->naddrs);
+		ck_assert_uint_eq(l.scope_id, c->scope);
+		ck_assert_str_eq(l.text, c->line);
+	} else
+		ck_assert_str_eq(err, c->reason);
+	ap_line_free(&l);
 }
 END_TEST
 
@@ -481,7 +550,8 @@ static const struct host_case {
 	{ "example.org", true }, { "a_b-c.d", true }, { "127.1.2.3", true },
 	{ "::1", true }, { "2001:db8::1", true }, { "::ffff:127.1.2.3", true },
 	{ "", false }, { "a b", false }, { "[::1]", false },
-	{ "fe80::1%eth0", false }, { "h\xc3\xa9", false }, { "h\n", false },
+	{ "fe80::1%lo", true }, { "fe80::1%nosuchif0", false },
+	{ "h\xc3\xa9", false }, { "h\n", false },
 	{ "::1:99999", false }, { "a:b", false }, { "h/x", false },
 };
 
@@ -575,6 +645,7 @@ target_suite(void)
 
 	tc = tcase_create("line");
 	tcase_add_loop_test(tc, test_line_table, 0, NELEM(line_cases));
+	tcase_add_loop_test(tc, test_addr_table, 0, NELEM(addr_cases));
 	tcase_add_loop_test(tc, test_line_long, 0, NELEM(long_cases));
 	tcase_add_test(tc, test_line_long_binary);
 	tcase_add_test(tc, test_line_host_length);
