@@ -7,9 +7,13 @@ set -eu
 # Build: the toolchain, autotools, libevent and Check.  Tests: python3 (the
 # integration tests), iproute2 and util-linux (namespaces for unreachable
 # and denied), jq, valgrind (memcheck run), prometheus (promtool checks the
-# prom output), clang with its runtime (libFuzzer for the fuzz smoke run).
+# prom output), prometheus-node-exporter (scrapes the prom recipe's files),
+# fping (the -x exit codes compared), python3-nagiosplugin (a real parser of
+# the nagios perfdata ranges), clang with its runtime (libFuzzer for the
+# fuzz smoke run).
 PKGS="build-essential autoconf automake pkgconf libevent-dev check python3
-iproute2 util-linux jq valgrind clang libclang-rt-dev prometheus"
+iproute2 util-linux jq valgrind clang libclang-rt-dev prometheus
+prometheus-node-exporter fping python3-nagiosplugin"
 
 missing=
 for p in $PKGS; do

@@ -1040,6 +1040,17 @@ ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
 		    "mutually exclusive");
 		return (AP_CLI_ERROR);
 	}
+	/* SPEC 1: an option that would be ignored is a usage error. */
+	if (o->nlabels > 0 && !o->format->labels) {
+		ap_set_error(errbuf, errlen, "--label applies to -f prom, not "
+		    "-f %s", o->format->name);
+		return (AP_CLI_ERROR);
+	}
+	if (o->no_header && o->format->begin == NULL) {
+		ap_set_error(errbuf, errlen, "--no-header: -f %s has no header",
+		    o->format->name);
+		return (AP_CLI_ERROR);
+	}
 	if (o->quiet && o->output != NULL) {
 		/* The file would be replaced by an empty one every run. */
 		ap_set_error(errbuf, errlen, "-q/--quiet and -o/--output %s are "

@@ -23,6 +23,8 @@ struct ap_writer_ops {
 	/* Sees the whole run: every record whatever -a/-u say, from one
 	 * engine in one event loop, and writes at end() (prom, nagios). */
 	bool		 whole_run;
+	/* Takes --label KEY=VALUE (prom): elsewhere it is a usage error. */
+	bool		 labels;
 	/* The header.  Written lazily, just before the first record
 	 * reaches the stream (no records, no header); may be NULL. */
 	int		(*begin)(struct ap_writer *);

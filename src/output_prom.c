@@ -368,6 +368,7 @@ prom_end(struct ap_writer *w)
 const struct ap_writer_ops ap_output_prom = {
 	.name = "prom",
 	.whole_run = true,
+	.labels = true,
 	.write = prom_write,
 	.end = prom_end,
 };

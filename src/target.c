@@ -85,7 +85,7 @@ is_ip6(const char *s)
 int
 ap_zone_parse(const char *z, size_t len, uint32_t *scope)
 {
-	char		 name[IF_NAMESIZE];
+	char		 name[IF_NAMESIZE], back[IF_NAMESIZE];
 	unsigned long	 v;
 	size_t		 i;
 
@@ -100,10 +100,12 @@ ap_zone_parse(const char *z, size_t len, uint32_t *scope)
 	}
 	memcpy(name, z, len);
 	name[len] = '\0';
-	/* A number is the interface index itself, as RFC 4007 11.2 allows. */
+	/* A number is the interface index itself, as RFC 4007 11.2 allows,
+	 * when there is such an interface. */
 	if (strspn(name, "0123456789") == len) {
 		v = strtoul(name, NULL, 10);
-		if (len > 10 || v == 0 || v > UINT32_MAX)
+		if (len > 10 || v == 0 || v > UINT32_MAX ||
+		    if_indextoname((unsigned)v, back) == NULL)
 			return (-1);
 		*scope = (uint32_t)v;
 		return (0);

@@ -70,8 +70,9 @@ void		ap_line_free(struct ap_line *);	/* NULL ok */
  * letters, digits, '-', '.', '_' (or an IPv6 literal, a zone allowed).
  * Used by the line parser and --resolve. */
 bool		ap_host_valid(const char *);
-/* An IPv6 zone, len bytes: an interface name, or its index in decimal.
- * 0 with *scope set, or -1 when there is no such interface. */
+/* An IPv6 zone, len bytes: an interface name, or its index in decimal
+ * (RFC 4007 11.2).  0 with *scope set, or -1 when there is no such
+ * interface. */
 int		ap_zone_parse(const char *, size_t len, uint32_t *scope);
 
 #endif

@@ -680,6 +680,87 @@ START_TEST(test_end_ok)
 }
 END_TEST
 
+/*
+ * A format is its ops table: a writer defined here, in no registry row of
+ * the library, gets its header, records, input errors and exit code
+ * through the same wrappers the engine and main.c call.
+ */
+static int	 t_begins, t_writes, t_errors;
+
+static int
+t_begin(struct ap_writer *w)
+{
+	t_begins++;
+	return (fputs("HEAD\n", w->fp) == EOF ? -1 : 0);
+}
+
+static int
+t_write(struct ap_writer *w, const struct ap_result *r)
+{
+	t_writes++;
+	return (fprintf(w->fp, "%s\n", r->target) < 0 ? -1 : 0);
+}
+
+static void
+t_input_error(struct ap_writer *w, const char *reason)
+{
+	(void)w;
+	(void)reason;
+	t_errors++;
+}
+
+static int
+t_exit_code(const struct ap_writer *w, int status)
+{
+	(void)w;
+	return (status + 40);
+}
+
+static const struct ap_writer_ops test_writer = {
+	.name = "test",
+	.whole_run = true,
+	.begin = t_begin,
+	.write = t_write,
+	.input_error = t_input_error,
+	.exit_code = t_exit_code,
+};
+
+START_TEST(test_test_only_writer)
+{
+	struct ap_writer	 w;
+	char			*buf = NULL;
+	size_t			 len = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.ops = &test_writer;
+	ck_assert_ptr_nonnull(w.fp = open_memstream(&buf, &len));
+	ck_assert(ap_writer_whole_run(&w));
+	ck_assert(ap_writer_has_exit_code(&w));
+	ck_assert_int_eq(ap_writer_begin(&w), 0);
+	ck_assert_int_eq(t_begins, 0);			/* lazily */
+	ap_writer_input_error(&w, "x.txt: No such file or directory");
+	ck_assert_int_eq(t_errors, 1);
+	ck_assert_int_eq(ap_writer_write(&w, &rec[0]), 0);
+	ck_assert_int_eq(ap_writer_write(&w, &rec[1]), 0);
+	ck_assert_int_eq(ap_writer_end(&w), 0);
+	ck_assert_int_eq(t_begins, 1);
+	ck_assert_int_eq(t_writes, 2);
+	ck_assert_str_eq(buf, "HEAD\nlocalhost:22\ndb:5432\n");
+	ck_assert_int_eq(ap_writer_exit_code(&w, 1), 41);
+	fclose(w.fp);
+	free(buf);
+	/* Not in the library's registry: one row there makes a format. */
+	ck_assert_ptr_null(ap_output_find("test"));
+	ck_assert_ptr_eq(ap_output_at(0), &ap_output_text);
+	ck_assert_ptr_null(ap_output_at(5));
+	/* The others: no hook, the SPEC 6 status stands; no input hook. */
+	w.ops = &ap_output_json;
+	ck_assert(!ap_writer_whole_run(&w));
+	ck_assert_int_eq(ap_writer_exit_code(&w, 2), 2);
+	ap_writer_input_error(&w, "ignored");
+}
+END_TEST
+
 /* Stats */
 
 static struct ap_stats *
@@ -858,6 +939,7 @@ output_suite(void)
 
 	tc = tcase_create("registry");
 	tcase_add_test(tc, test_registry);
+	tcase_add_test(tc, test_test_only_writer);
 	tcase_add_loop_test(tc, test_format_ms, 0, NELEM(ms_cases));
 	tcase_add_loop_test(tc, test_format_timestamp, 0, NELEM(ts_cases));
 	tcase_add_test(tc, test_format_timestamp_extremes);

@@ -11,6 +11,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 
@@ -650,15 +651,44 @@ def nagios_range_alerts(rng, v):
     return within if inside else not within
 
 
+# A real parser of the plugin format's ranges, nagiosplugin (Debian's
+# python3-nagiosplugin), run by the system's python3 when the one running
+# the tests has no such module.
+NAGIOSPLUGIN = r"""
+import sys, nagiosplugin
+for arg in sys.argv[1:]:
+    rng, v = arg.rsplit("=", 1)
+    print(int(not nagiosplugin.Range(rng).match(float(v))))
+"""
+
+
+def nagiosplugin_alerts(pairs):
+    """[(range, value)] -> [alerts?] by nagiosplugin, or None without it."""
+    for py in (sys.executable, "/usr/bin/python3"):
+        if not os.path.exists(py):
+            continue
+        p = subprocess.run([py, "-c", NAGIOSPLUGIN] +
+                           ["%s=%s" % rv for rv in pairs],
+                           capture_output=True, text=True, timeout=30)
+        if p.returncode == 0:
+            return [l == "1" for l in p.stdout.split()]
+    return None
+
+
 def nagios_state(line):
     """The state a parser of the plugin format derives from the down
     perfdata: 2 if its crit range alerts, 1 if its warn range does, else
-    0.  Must agree with the code the plugin exited with."""
+    0.  Must agree with the code the plugin exited with.  nagiosplugin's
+    verdict when it is installed, and the written rules always."""
     m = re.search(r" down=(\d+);([^;]*);([^;]*);", line)
     v, warn, crit = int(m.group(1)), m.group(2), m.group(3)
-    if nagios_range_alerts(crit, v):
+    ours = [nagios_range_alerts(crit, v), nagios_range_alerts(warn, v)]
+    real = nagiosplugin_alerts([(crit, v), (warn, v)])
+    if real is not None:
+        assert real == ours, (line, real, ours)
+    if ours[0]:
         return 2
-    if nagios_range_alerts(warn, v):
+    if ours[1]:
         return 1
     return 0
 

@@ -4,9 +4,11 @@
  * text writers into open_memstream() buffers, then read back with parsers
  * written here: a strict RFC 8259 parser that decodes every string, and a
  * strict RFC 4180 parser.  Every field must come back as it went in, after
- * the one documented change: a byte that starts no well-formed UTF-8
- * sequence becomes U+FFFD (and, in CSV, a NUL too).  The text writer must
- * leave no byte that drives a terminal. */
+ * the one documented change: in JSON a byte that starts no well-formed
+ * UTF-8 sequence becomes U+FFFD; in CSV, as in text, every byte of a
+ * control, of invalid UTF-8 or of a character a terminal obeys becomes
+ * \xHH.  The text and csv writers must leave no byte that drives a
+ * terminal. */
 #include "config.h"
 
 #include <sys/socket.h>
@@ -93,6 +95,43 @@ sb_repl(struct sb *s, const void *p, size_t len, bool nul_too)
 			n = 1;
 		} else
 			sb_put(s, u + i, n);
+	}
+}
+
+/* A character a terminal would obey rather than show: C1, and the
+ * bidirectional and zero-width format characters. */
+static bool
+cp_dangerous(uint32_t cp)
+{
+	return ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x200b && cp <= 0x200f) ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069));
+}
+
+/* CSV's change, as text's: every byte of what is not printable ASCII or
+ * harmless well-formed UTF-8 as \xHH. */
+static void
+sb_csv(struct sb *s, const void *p, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*u = p;
+	uint32_t		 cp;
+	size_t			 i, n, k;
+	char			 esc[4] = { '\\', 'x' };
+
+	sb_put(s, "", 0);
+	for (i = 0; i < len; i += n) {
+		n = fuzz_utf8(u + i, len - i, &cp);
+		if (n != 0 && cp >= 0x20 && cp != 0x7f && !cp_dangerous(cp)) {
+			sb_put(s, u + i, n);
+			continue;
+		}
+		if (n == 0)
+			n = 1;
+		for (k = 0; k < n; k++) {
+			esc[2] = hex[u[i + k] >> 4];
+			esc[3] = hex[u[i + k] & 0x0f];
+			sb_put(s, esc, 4);
+		}
 	}
 }
 
@@ -784,7 +823,7 @@ check_csv_record(const struct csv_rec *c, const struct ap_result *r)
 #define CSTR(i, str, len) do {						\
 	memset(&s, 0, sizeof(s));					\
 	if ((str) != NULL)						\
-		sb_repl(&s, (str), (len), true);			\
+		sb_csv(&s, (str), (len));				\
 	check_cfield(c, (i), (str) != NULL ? &s : NULL, "");		\
 	free(s.b);							\
 } while (0)
@@ -806,7 +845,7 @@ check_csv_record(const struct csv_rec *c, const struct ap_result *r)
 	check_cfield(c, 10, NULL, r->degraded ? "true" : "false");
 	text = r->file != NULL ? r->file : "-";
 	memset(&s, 0, sizeof(s));
-	sb_repl(&s, text, strlen(text), true);
+	sb_csv(&s, text, strlen(text));
 	snprintf(num, sizeof(num), ":%lu", r->line);
 	sb_puts(&s, num);
 	check_cfield(c, 11, &s, NULL);
@@ -839,11 +878,18 @@ check_csv(const char *out, size_t len, struct rec *v, size_t n)
 	uint32_t		 cp;
 	size_t			 i, bad;
 
-	/* Control bytes may stay (quoted), but the file is UTF-8 text. */
+	/* UTF-8 text, no control but the CRLF that ends a row, nothing a
+	 * terminal or spreadsheet would obey. */
 	for (bad = 0; bad < len; bad += i) {
 		i = fuzz_utf8(p + bad, len - bad, &cp);
 		FUZZ_CHECK(i > 0 && cp != 0, "csv: byte %zu is not UTF-8 text",
 		    bad);
+		FUZZ_CHECK(cp >= 0x20 || (cp == '\r' && bad + 1 < len &&
+		    p[bad + 1] == '\n') || (cp == '\n' && bad > 0 &&
+		    p[bad - 1] == '\r'), "csv: control 0x%02x at byte %zu",
+		    (unsigned)cp, bad);
+		FUZZ_CHECK(cp != 0x7f && !cp_dangerous(cp), "csv: U+%04X at "
+		    "byte %zu", (unsigned)cp, bad);
 	}
 	FUZZ_CHECK(csv_parse_record(&p, end, &c) == 0 && c.n == NFIELDS,
 	    "csv header");
