@@ -11,13 +11,21 @@ _asyncprobe()
 	    --all-addresses --port --source --retries --send --expect --banner
 	    --banner= --concurrency --rate --threads --shard --max-runtime
 	    --resolver --hosts-file --resolve --numeric --format --output
-	    --alive --unreachable --ordered --quiet --stats --progress
+	    --alive --unreachable --ordered --quiet --label --no-header
+	    --stats --progress
 	    --progress= --verbose --min-up --warn-down --crit-down --help
 	    --version'
 	local shorts='-4 -6 -a -c -f -h -j -m -n -o -p -q -r -S -s -t -u -V -v
 	    -x'
-	local formats='text csv json prom nagios'
+	local formats
 	local whens='auto always never'
+
+	# The formats the binary has (its --help lists them from its table),
+	# or the ones this file knew when it was written.
+	formats=$("${COMP_WORDS[0]:-asyncprobe}" --help 2>/dev/null |
+	    sed -n 's/^ *-f, --format FMT *\(.*\) (default.*/\1/p' |
+	    tr -d ,)
+	[[ -n $formats ]] || formats='text csv json prom nagios'
 
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
@@ -74,7 +82,7 @@ _asyncprobe()
 	-t|-p|-S|-r|-c|-j|-x|-[46ahmnqsuv]*[tpSrcjx]|--timeout|\
 	--attempt-timeout|--attempt-delay|--port|--source|--retries|--send|\
 	--expect|--concurrency|--rate|--threads|--shard|--max-runtime|\
-	--resolver|--resolve|--min-up|--warn-down|--crit-down)
+	--resolver|--resolve|--label|--min-up|--warn-down|--crit-down)
 		return 0 ;;	# a value of the user's own
 	esac
 

@@ -4,10 +4,13 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "addrlist.h"
+#include "target.h"
 #include "pool.h"
 
 bool
@@ -186,35 +189,63 @@ ntop4(const struct in_addr *in, char *buf, size_t len)
 void
 ap_addr_ntop(const struct ap_addr *a, char *buf, size_t len)
 {
-	if (a->u.sa.sa_family == AF_INET)
+	char	 zone[IF_NAMESIZE];
+	size_t	 n;
+
+	if (a->u.sa.sa_family == AF_INET) {
 		ntop4(&a->u.sin.sin_addr, buf, len);
-	else if (inet_ntop(AF_INET6, &a->u.sin6.sin6_addr, buf,
-	    (socklen_t)len) == NULL && len > 0)
-		buf[0] = '\0';
+		return;
+	}
+	if (inet_ntop(AF_INET6, &a->u.sin6.sin6_addr, buf,
+	    (socklen_t)len) == NULL) {
+		if (len > 0)
+			buf[0] = '\0';
+		return;
+	}
+	/* A zone as it was written, by name (or number, when it has none
+	 * any more), so "fe80::1%eth0" reads back the same. */
+	if (a->u.sin6.sin6_scope_id != 0 && (n = strlen(buf)) + 1 < len) {
+		if (if_indextoname(a->u.sin6.sin6_scope_id, zone) != NULL)
+			snprintf(buf + n, len - n, "%%%s", zone);
+		else
+			snprintf(buf + n, len - n, "%%%u",
+			    (unsigned)a->u.sin6.sin6_scope_id);
+	}
 }
 
 int
 ap_addr_pton(const char *text, uint16_t port, struct ap_addr *a)
 {
-	char	buf[64];
-	size_t	len = strlen(text);
+	char		 buf[64];
+	const char	*pct;
+	size_t		 len = strlen(text);
+	uint32_t	 scope = 0;
+	bool		 v6only = false;
 
 	memset(a, 0, sizeof(*a));
 	if (len >= 2 && text[0] == '[' && text[len - 1] == ']') {
-		if (len - 2 >= sizeof(buf))
+		text++;
+		len -= 2;
+		v6only = true;
+	}
+	/* fe80::1%eth0: the zone, then the address alone. */
+	if ((pct = memchr(text, '%', len)) != NULL) {
+		if (ap_zone_parse(pct + 1, (size_t)(text + len - pct - 1),
+		    &scope) == -1)
 			return (-1);
-		memcpy(buf, text + 1, len - 2);
-		buf[len - 2] = '\0';
-		text = buf;
-		if (inet_pton(AF_INET6, text, &a->u.sin6.sin6_addr) != 1)
-			return (-1);
-		a->u.sin6.sin6_family = AF_INET6;
-		a->len = sizeof(a->u.sin6);
-	} else if (inet_pton(AF_INET, text, &a->u.sin.sin_addr) == 1) {
+		len = (size_t)(pct - text);
+		v6only = true;
+	}
+	if (len >= sizeof(buf))
+		return (-1);
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (!v6only && inet_pton(AF_INET, buf, &a->u.sin.sin_addr) == 1) {
 		a->u.sin.sin_family = AF_INET;
 		a->len = sizeof(a->u.sin);
-	} else if (inet_pton(AF_INET6, text, &a->u.sin6.sin6_addr) == 1) {
+	} else if (inet_pton(AF_INET6, buf, &a->u.sin6.sin6_addr) == 1) {
 		a->u.sin6.sin6_family = AF_INET6;
+		a->u.sin6.sin6_scope_id = scope;
 		a->len = sizeof(a->u.sin6);
 	} else
 		return (-1);

@@ -17,9 +17,13 @@
 
 #include <event2/event.h>
 
+#include "addrlist.h"
 #include "cli.h"
+#include "hosts.h"
+#include "output.h"
 #include "result.h"
 #include "target.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define TIMEOUT_MIN_MS		1
@@ -44,6 +48,8 @@ enum {
 	OPT_HOSTS_FILE,
 	OPT_RESOLVE,
 	OPT_ORDERED,
+	OPT_LABEL,
+	OPT_NO_HEADER,
 	OPT_PROGRESS,
 	OPT_WARN_DOWN,
 	OPT_CRIT_DOWN
@@ -83,6 +89,8 @@ static const struct option longopts[] = {
 	{ "unreachable",	no_argument, NULL, 'u' },
 	{ "ordered",		no_argument, NULL, OPT_ORDERED },
 	{ "quiet",		no_argument, NULL, 'q' },
+	{ "label",		required_argument, NULL, OPT_LABEL },
+	{ "no-header",		no_argument, NULL, OPT_NO_HEADER },
 	{ "stats",		no_argument, NULL, 's' },
 	{ "progress",		optional_argument, NULL, OPT_PROGRESS },
 	{ "verbose",		no_argument, NULL, 'v' },
@@ -129,12 +137,14 @@ static const char usage_text[] =
 "                             pin a name to addresses, no DNS (repeatable)\n"
 "  -n, --numeric              no DNS at all: unpinned names are invalid\n"
 "Output:\n"
-"  -f, --format FMT           text, csv, json, prom or nagios (default text)\n"
+"  -f, --format FMT           @FORMATS@ (default text)\n"
 "  -o, --output FILE          write records to FILE (default stdout)\n"
 "  -a, --alive                only targets that connected\n"
 "  -u, --unreachable          only targets that did not connect\n"
 "      --ordered              records in input order, not completion order\n"
 "  -q, --quiet                no records: exit status only\n"
+"      --label KEY=VALUE      -f prom: a label on every series (repeatable)\n"
+"      --no-header            no header line in text and csv\n"
 "  -s, --stats                summary on stderr\n"
 "      --progress[=WHEN]      progress line on stderr: auto, always or never\n"
 "  -v, --verbose              one line per attempt on stderr (repeatable)\n"
@@ -507,34 +517,17 @@ set_bytes(char **dst, size_t *dstlen, const char *arg, char *why,
 	return (0);
 }
 
-/* A numeric address, IPv6 optionally in brackets; af gets its family. */
+/* A numeric address, IPv6 optionally in brackets and with a zone
+ * (fe80::1%eth0); af gets its family. */
 static int
 parse_numeric_addr(const char *s, int *af)
 {
-	struct in6_addr	 a6;
-	struct in_addr	 a4;
-	char		 buf[INET6_ADDRSTRLEN + 2];
-	size_t		 len = strlen(s);
+	struct ap_addr	 a;
 
-	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
-		if (len - 2 >= sizeof(buf))
-			return (-1);
-		memcpy(buf, s + 1, len - 2);
-		buf[len - 2] = '\0';
-		if (inet_pton(AF_INET6, buf, &a6) != 1)
-			return (-1);
-		*af = AF_INET6;
-		return (0);
-	}
-	if (inet_pton(AF_INET, s, &a4) == 1) {
-		*af = AF_INET;
-		return (0);
-	}
-	if (inet_pton(AF_INET6, s, &a6) == 1) {
-		*af = AF_INET6;
-		return (0);
-	}
-	return (-1);
+	if (ap_addr_pton(s, 0, &a) == -1)
+		return (-1);
+	*af = a.u.sa.sa_family;
+	return (0);
 }
 
 /* IP, IP:PORT, IPv6, [IPv6] or [IPv6]:PORT, as evdns takes them. */
@@ -587,14 +580,14 @@ syntax:
 	return (-1);
 }
 
-/* HOST:ADDR[,ADDR...]; fills pin on success. */
+/* HOST:ADDR[,ADDR...] or curl's HOST:PORT:ADDR[,ADDR...]; fills pin on
+ * success (the value after HOST: as written, for the resolver). */
 static int
 parse_pin(const char *s, struct ap_pin *pin, char *why, size_t whylen)
 {
-	const char	*colon, *a, *end;
-	char		*host, *one;
-	size_t		 len;
-	int		 af, rc;
+	const char	*colon, *addrs;
+	char		*host;
+	uint16_t	 port;
 
 	if ((colon = strchr(s, ':')) == NULL || colon == s ||
 	    colon[1] == '\0') {
@@ -607,30 +600,70 @@ parse_pin(const char *s, struct ap_pin *pin, char *why, size_t whylen)
 		free(host);
 		return (-1);
 	}
-	for (a = colon + 1; ; a = end + 1) {
-		if ((end = strchr(a, ',')) == NULL)
-			end = a + strlen(a);
-		len = end - a;
-		if (len == 0) {
-			ap_set_error(why, whylen, "empty address in the list");
-			free(host);
-			return (-1);
-		}
-		one = xstrndup(a, len);
-		rc = parse_numeric_addr(one, &af);
-		if (rc == -1)
-			ap_set_error(why, whylen, "'%s' is not a numeric IPv4 or "
-			    "IPv6 address", one);
-		free(one);
-		if (rc == -1) {
-			free(host);
-			return (-1);
-		}
-		if (*end == '\0')
-			break;
+	if (ap_pin_parse(colon + 1, &port, &addrs, why, whylen) == -1) {
+		free(host);
+		return (-1);
 	}
 	pin->host = host;
 	pin->addrs = xstrdup(colon + 1);
+	return (0);
+}
+
+/*
+ * --label KEY=VALUE: a Prometheus label name (letters, digits, '_', not
+ * first a digit, no "__" prefix: reserved) that no series has already
+ * (target, host, port, ip, status) and no earlier --label gave.
+ */
+static int
+check_label(const char *s, const struct ap_options *o, char *why,
+    size_t whylen)
+{
+	static const char *const taken[] = { "target", "host", "port", "ip",
+	    "status" };
+	const char	*eq = strchr(s, '=');
+	size_t		 n, i;
+
+	if (eq == NULL || eq == s) {
+		ap_set_error(why, whylen, "expected KEY=VALUE");
+		return (-1);
+	}
+	n = (size_t)(eq - s);
+	for (i = 0; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_' ||
+		    (i > 0 && s[i] >= '0' && s[i] <= '9'))) {
+			ap_set_error(why, whylen, "a label name is letters, "
+			    "digits and '_', not first a digit");
+			return (-1);
+		}
+	}
+	if (n >= 2 && s[0] == '_' && s[1] == '_') {
+		ap_set_error(why, whylen, "names starting with __ are "
+		    "reserved");
+		return (-1);
+	}
+	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+		if (strlen(taken[i]) == n && strncmp(s, taken[i], n) == 0) {
+			ap_set_error(why, whylen, "asyncprobe sets '%s' itself",
+			    taken[i]);
+			return (-1);
+		}
+	}
+	for (i = 0; i < o->nlabels; i++) {
+		if (strncmp(o->labels[i], s, n + 1) == 0) {
+			ap_set_error(why, whylen, "label '%.*s' given twice",
+			    (int)n, s);
+			return (-1);
+		}
+	}
+	if (o->nlabels == AP_LABELS_MAX) {
+		ap_set_error(why, whylen, "at most %d labels", AP_LABELS_MAX);
+		return (-1);
+	}
+	if (!ap_text_is_safe(eq + 1, strlen(eq + 1), false)) {
+		ap_set_error(why, whylen, "the value must be printable UTF-8");
+		return (-1);
+	}
 	return (0);
 }
 
@@ -874,19 +907,11 @@ parse_one(int c, const char *arg, struct ap_options *o, int *seen4,
 		o->numeric = true;
 		break;
 	case 'f':
-		if (strcmp(arg, "text") == 0)
-			o->format = AP_FORMAT_TEXT;
-		else if (strcmp(arg, "csv") == 0)
-			o->format = AP_FORMAT_CSV;
-		else if (strcmp(arg, "json") == 0)
-			o->format = AP_FORMAT_JSON;
-		else if (strcmp(arg, "prom") == 0)
-			o->format = AP_FORMAT_PROM;
-		else if (strcmp(arg, "nagios") == 0)
-			o->format = AP_FORMAT_NAGIOS;
-		else
-			return (bad_value(c, arg, "expected text, csv, json, "
-			    "prom or nagios", errbuf, errlen));
+		if ((o->format = ap_output_find(arg)) == NULL) {
+			snprintf(why, sizeof(why), "expected one of %s",
+			    ap_output_list());
+			return (bad_value(c, arg, why, errbuf, errlen));
+		}
 		break;
 	case 'o':
 		if (*arg == '\0')
@@ -906,6 +931,16 @@ parse_one(int c, const char *arg, struct ap_options *o, int *seen4,
 		break;
 	case 'q':
 		o->quiet = true;
+		break;
+	case OPT_LABEL:
+		if (check_label(arg, o, why, sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		o->labels = xreallocarray(o->labels, o->nlabels + 1,
+		    sizeof(*o->labels));
+		o->labels[o->nlabels++] = xstrdup(arg);
+		break;
+	case OPT_NO_HEADER:
+		o->no_header = true;
 		break;
 	case 's':
 		o->stats = true;
@@ -930,6 +965,10 @@ parse_one(int c, const char *arg, struct ap_options *o, int *seen4,
 		if (ap_parse_threshold(arg, &o->min_up, why,
 		    sizeof(why)) == -1)
 			return (bad_value(c, arg, why, errbuf, errlen));
+		/* fping refuses -x 0 too: a check that cannot fail. */
+		if (o->min_up.value <= 0)
+			return (bad_value(c, arg, "must be more than 0", errbuf,
+			    errlen));
 		break;
 	case OPT_WARN_DOWN:
 		if (ap_parse_threshold(arg, &o->warn_down, why,
@@ -958,7 +997,7 @@ ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
 	o->concurrency = AP_DEFAULT_CONCURRENCY;
 	o->hosts_file = xstrdup("/etc/hosts");
 	o->shard_k = o->shard_n = 1;
-	o->format = AP_FORMAT_TEXT;
+	o->format = ap_output_find("text");
 	o->progress = AP_PROGRESS_AUTO;
 	/* nagios: any target down is already CRITICAL, like check_tcp. */
 	o->warn_down.set = o->crit_down.set = true;
@@ -1001,6 +1040,23 @@ ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
 		    "mutually exclusive");
 		return (AP_CLI_ERROR);
 	}
+	/* SPEC 1: an option that would be ignored is a usage error. */
+	if (o->nlabels > 0 && !o->format->labels) {
+		ap_set_error(errbuf, errlen, "--label applies to -f prom, not "
+		    "-f %s", o->format->name);
+		return (AP_CLI_ERROR);
+	}
+	if (o->no_header && o->format->begin == NULL) {
+		ap_set_error(errbuf, errlen, "--no-header: -f %s has no header",
+		    o->format->name);
+		return (AP_CLI_ERROR);
+	}
+	if (o->quiet && o->output != NULL) {
+		/* The file would be replaced by an empty one every run. */
+		ap_set_error(errbuf, errlen, "-q/--quiet and -o/--output %s are "
+		    "mutually exclusive: -q writes no records", o->output);
+		return (AP_CLI_ERROR);
+	}
 	if (o->source != NULL && o->family != AF_UNSPEC &&
 	    parse_numeric_addr(o->source, &af) == 0 && af != o->family) {
 		ap_set_error(errbuf, errlen, "-S/--source %s is not an %s address "
@@ -1037,6 +1093,9 @@ ap_options_free(struct ap_options *o)
 	}
 	free(o->pins);
 	free(o->output);
+	for (i = 0; i < (int)o->nlabels; i++)
+		free(o->labels[i]);
+	free(o->labels);
 	if (o->files != NULL) {
 		for (i = 0; o->files[i] != NULL; i++)
 			free(o->files[i]);
@@ -1045,10 +1104,15 @@ ap_options_free(struct ap_options *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* The format list comes from the writer registry. */
 void
 ap_cli_usage(FILE *fp)
 {
-	fputs(usage_text, fp);
+	const char	*at = strstr(usage_text, "@FORMATS@");
+
+	fwrite(usage_text, 1, at - usage_text, fp);
+	fputs(ap_output_list(), fp);
+	fputs(at + strlen("@FORMATS@"), fp);
 }
 
 void

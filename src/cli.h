@@ -25,9 +25,10 @@
 #define AP_RATE_MAX			10000000
 #define AP_THREADS_MAX			64
 #define AP_SHARD_MAX			1000000
+#define AP_LABELS_MAX			32
 
-enum ap_format { AP_FORMAT_TEXT, AP_FORMAT_CSV, AP_FORMAT_JSON,
-    AP_FORMAT_PROM, AP_FORMAT_NAGIOS };
+struct ap_writer_ops;
+
 enum ap_progress { AP_PROGRESS_AUTO, AP_PROGRESS_ALWAYS, AP_PROGRESS_NEVER };
 
 struct ap_threshold {		/* -x, --warn-down, --crit-down: N or N% */
@@ -76,7 +77,10 @@ struct ap_options {
 	int		 npins;
 	bool		 numeric;		/* -n */
 	/* output */
-	enum ap_format	 format;
+	const struct ap_writer_ops *format;	/* -f, from output.c's table */
+	bool		 no_header;		/* --no-header */
+	char		**labels;		/* --label KEY=VALUE, checked */
+	size_t		 nlabels;
 	char		*output;		/* -o FILE, or NULL: stdout */
 	bool		 only_alive;		/* -a */
 	bool		 only_unreachable;	/* -u */

@@ -499,6 +499,8 @@ target_start(struct ap_engine *eng, const struct ap_input_item *it)
 		/* Numeric hosts skip every name table and DNS. */
 		if (eng->family == AF_UNSPEC || eng->family == it->ip_family) {
 			ap_addr_from_bytes(&a, it->ip_family, it->ip, 0);
+			if (it->ip_family == AF_INET6)
+				a.u.sin6.sin6_scope_id = it->scope_id;
 			ap_race_addresses(r, &a, 1, true, 0);
 		} else
 			/* -4, -6 or -S of the other family: no name was
@@ -507,7 +509,7 @@ target_start(struct ap_engine *eng, const struct ap_input_item *it)
 		return;
 	}
 	memset(&l, 0, sizeof(l));
-	if (ap_resolver_static(eng->resolver, it->host, &l)) {
+	if (ap_resolver_static_port(eng->resolver, it->host, it->port, &l)) {
 		static_addresses(r, &l);
 		ap_addrlist_clear(&l);
 		return;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hosts.h"
+#include "text.h"
 #include "xmalloc.h"
 
 struct host_entry {
@@ -29,11 +30,7 @@ struct ap_hosts {
 uint32_t
 ap_name_hash(const char *s)
 {
-	uint32_t	h = 2166136261u;	/* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (uint8_t)tolower((unsigned char)*s)) * 16777619u;
-	return (h);
+	return (ap_fnv1a(s, strlen(s), true));
 }
 
 struct ap_hosts *
@@ -180,6 +177,64 @@ ap_hosts_add_list(struct ap_hosts *h, const char *name, const char *addrs,
 		return (-1);
 	}
 	return (0);
+}
+
+/* Every element of a comma list is an address; the first that is not is
+ * named in errbuf. */
+static bool
+addr_list_ok(const char *list, char *errbuf, size_t errlen)
+{
+	const char	*a, *end;
+	char		 one[128];
+	struct ap_addr	 addr;
+	size_t		 len;
+
+	for (a = list; ; a = end + 1) {
+		if ((end = strchr(a, ',')) == NULL)
+			end = a + strlen(a);
+		len = (size_t)(end - a);
+		if (len == 0) {
+			snprintf(errbuf, errlen, "empty address in the list");
+			return (false);
+		}
+		snprintf(one, sizeof(one), "%.*s", (int)len, a);
+		if (len >= sizeof(one) || ap_addr_pton(one, 0, &addr) == -1) {
+			snprintf(errbuf, errlen, "'%s' is not a numeric IPv4 or "
+			    "IPv6 address", one);
+			return (false);
+		}
+		if (*end == '\0')
+			return (true);
+	}
+}
+
+int
+ap_pin_parse(const char *value, uint16_t *port, const char **addrs,
+    char *errbuf, size_t errlen)
+{
+	char		 why[256];
+	size_t		 n = strspn(value, "0123456789");
+	unsigned long	 v;
+
+	*port = 0;
+	*addrs = value;
+	if (addr_list_ok(value, why, sizeof(why)))
+		return (0);
+	if (n > 0 && n <= 5 && value[n] == ':') {
+		v = strtoul(value, NULL, 10);
+		if (v < 1 || v > 65535) {
+			snprintf(errbuf, errlen, "port %lu out of range 1-65535",
+			    v);
+			return (-1);
+		}
+		if (!addr_list_ok(value + n + 1, errbuf, errlen))
+			return (-1);
+		*port = (uint16_t)v;
+		*addrs = value + n + 1;
+		return (0);
+	}
+	snprintf(errbuf, errlen, "%s", why);
+	return (-1);
 }
 
 const struct ap_addr *

@@ -24,6 +24,16 @@ int		 ap_hosts_load(struct ap_hosts *, const char *path);
  * -1 with a reason in errbuf when an address does not parse. */
 int		 ap_hosts_add_list(struct ap_hosts *, const char *name,
 		    const char *addrs, char *errbuf, size_t errlen);
+/*
+ * The value of --resolve after "HOST:": "ADDR[,ADDR...]", or curl's
+ * "PORT:ADDR[,ADDR...]" (a pin for that port only) when the value is not
+ * a list of addresses by itself ("80:2001:db8::1" is one IPv6 address:
+ * bracket it, "80:[2001:db8::1]").  Addresses bare or bracketed, IPv6
+ * with a zone.  *port is 0 for the first form; *addrs points into value.
+ * -1 with a reason in errbuf.
+ */
+int		 ap_pin_parse(const char *value, uint16_t *port,
+		    const char **addrs, char *errbuf, size_t errlen);
 /* The addresses of name (port 0) in file order, or NULL with *n = 0. */
 const struct ap_addr *ap_hosts_lookup(const struct ap_hosts *,
 		    const char *name, size_t *n);

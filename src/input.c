@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "input.h"
 #include "xmalloc.h"
 
@@ -52,8 +54,14 @@ struct ap_input {
 	const struct ap_portlist *cur_ports;	/* cur.ports or defports */
 	size_t			  cur_range;
 	uint32_t		  cur_port;	/* next port in the range */
+	uint32_t		  cur_addr;	/* next address of a prefix */
+	unsigned char		  addr_ip[16];	/* cur.ip + cur_addr */
+	char			  addr_text[64];	/* of addr_ip */
+	bool			  operand;	/* the path is a target */
 
 	char			 *msg;		/* FILE_ERROR reason */
+	ap_input_error_cb	 *error_cb;	/* or NULL */
+	void			 *error_arg;
 	char			  reason[AP_ERRBUF_LEN];
 	uint64_t		  index;
 	bool			  done;
@@ -129,10 +137,53 @@ file_error(struct ap_input *in, const char *path, int error,
 	item->file = path;
 	item->reason = in->msg;
 	item->index = in->index;
+	if (in->error_cb != NULL)
+		in->error_cb(in->msg, in->error_arg);
 	return (AP_INPUT_FILE_ERROR);
 }
 
-/* Open the next path.  0 when one is open, else FILE_ERROR or EOF. */
+void
+ap_input_on_error(struct ap_input *in, ap_input_error_cb *cb, void *arg)
+{
+	in->error_cb = cb;
+	in->error_arg = arg;
+}
+
+/* Start handing out cur: its ports (or -p's), address by address. */
+static void
+start_expanding(struct ap_input *in)
+{
+	in->cur_ports = in->cur.ports.count > 0 ? &in->cur.ports :
+	    in->defports;
+	in->cur_range = 0;
+	in->cur_port = in->cur_ports->ranges[0].lo;
+	in->cur_addr = 0;
+	in->expanding = true;
+}
+
+/*
+ * "asyncprobe example.org:443", like nc -z: a path that is no file but a
+ * target with a port of its own (never -p's: "example.org" alone stays
+ * a missing file).  True when it is; cur then expands as a line would.
+ */
+static bool
+operand_target(struct ap_input *in, const char *path)
+{
+	char	 why[AP_ERRBUF_LEN];
+
+	ap_line_free(&in->cur);
+	if (ap_line_parse(path, strlen(path), NULL, &in->cur, why,
+	    sizeof(why)) != AP_LINE_OK || in->cur.ports.count == 0) {
+		ap_line_free(&in->cur);
+		return (false);
+	}
+	in->operand = true;
+	start_expanding(in);
+	return (true);
+}
+
+/* Open the next path.  0 when one is open, else FILE_ERROR or EOF; -1
+ * with nothing in *rc when the path was a target (in->expanding). */
 static int
 open_next(struct ap_input *in, struct ap_input_item *item,
     enum ap_input_rc *rc)
@@ -148,10 +199,14 @@ open_next(struct ap_input *in, struct ap_input_item *item,
 	}
 	path = in->paths[in->next++];
 	in->lineno = 0;
+	in->operand = false;
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) == -1) {
-		*rc = file_error(in, path, errno, item);
+		error = errno;
+		if (error == ENOENT && operand_target(in, path))
+			return (-1);	/* the caller hands it out */
+		*rc = file_error(in, path, error, item);
 		return (-1);
 	}
 	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
@@ -168,7 +223,24 @@ open_next(struct ap_input *in, struct ap_input_item *item,
 	return (0);
 }
 
-/* Hand out the next port of cur. */
+/* The address n after base (4 or 16 bytes), carried byte by byte. */
+static void
+add_to_address(unsigned char *ip, const unsigned char *base, size_t len,
+    uint32_t n)
+{
+	unsigned	 sum;
+	size_t		 i;
+
+	memcpy(ip, base, len);
+	for (i = len; i > 0 && n > 0; i--) {
+		sum = ip[i - 1] + (n & 0xff);
+		ip[i - 1] = (unsigned char)sum;
+		n = (n >> 8) + (sum >> 8);
+	}
+}
+
+/* Hand out the next port of cur, at the next address of a prefix once
+ * every port had its turn (nmap's order: address by address). */
 static enum ap_input_rc
 emit_target(struct ap_input *in, struct ap_input_item *item)
 {
@@ -181,16 +253,31 @@ emit_target(struct ap_input *in, struct ap_input_item *item)
 	item->host_is_ip = in->cur.host_is_ip;
 	item->ip_family = in->cur.ip_family;
 	memcpy(item->ip, in->cur.ip, sizeof(item->ip));
+	item->scope_id = in->cur.scope_id;
+	if (in->cur.naddrs > 1) {
+		if (in->cur_range == 0 && in->cur_port == r->lo) {
+			add_to_address(in->addr_ip, in->cur.ip,
+			    in->cur.ip_family == AF_INET ? 4 : 16,
+			    in->cur_addr);
+			inet_ntop(in->cur.ip_family, in->addr_ip, in->addr_text,
+			    sizeof(in->addr_text));
+		}
+		item->host = in->addr_text;
+		memcpy(item->ip, in->addr_ip, sizeof(item->ip));
+	}
 	item->port = (uint16_t)in->cur_port;
-	item->file = in->file;
-	item->line = in->lineno;
+	item->file = in->operand ? "argv" : in->file;
+	item->line = in->operand ? in->next : in->lineno;
 	item->reason = "";
 	item->index = in->index++;
 	if (in->cur_port < r->hi)
 		in->cur_port++;
 	else if (++in->cur_range < in->cur_ports->nranges)
 		in->cur_port = in->cur_ports->ranges[in->cur_range].lo;
-	else
+	else if (++in->cur_addr < in->cur.naddrs) {
+		in->cur_range = 0;
+		in->cur_port = in->cur_ports->ranges[0].lo;
+	} else
 		in->expanding = false;
 	return (AP_INPUT_TARGET);
 }
@@ -230,11 +317,7 @@ finish_line(struct ap_input *in, struct ap_input_item *item,
 	case AP_LINE_OK:
 		break;
 	}
-	in->cur_ports = in->cur.ports.count > 0 ? &in->cur.ports :
-	    in->defports;
-	in->cur_range = 0;
-	in->cur_port = in->cur_ports->ranges[0].lo;
-	in->expanding = true;
+	start_expanding(in);
 	*rc = emit_target(in, item);
 	return (1);
 }
@@ -278,7 +361,7 @@ ap_input_next(struct ap_input *in, struct ap_input_item *item)
 				return (rc);
 		}
 		if (in->fd == -1) {
-			if (open_next(in, item, &rc) == -1)
+			if (open_next(in, item, &rc) == -1 && !in->expanding)
 				return (rc);
 			continue;
 		}

@@ -25,13 +25,16 @@ enum ap_input_rc {
 	AP_INPUT_EOF		/* every file done */
 };
 
-/* Everything is borrowed and valid until the next ap_input_next(). */
+/* Everything is borrowed and valid until the next ap_input_next().  A
+ * prefix line (192.0.2.0/28:22) is handed out one address and port at a
+ * time, host the address; text stays the line as written. */
 struct ap_input_item {
 	const char	*text;		/* the line as written (trimmed) */
 	const char	*host;
 	bool		 host_is_ip;
 	int		 ip_family;	/* AF_INET(6) when host_is_ip */
 	unsigned char	 ip[16];	/* parsed once, by the line parser */
+	uint32_t	 scope_id;	/* IPv6 zone (fe80::1%eth0), or 0 */
 	uint16_t	 port;
 	const char	*file;		/* "-" for stdin */
 	unsigned long	 line;		/* 1-based */
@@ -39,13 +42,24 @@ struct ap_input_item {
 	uint64_t	 index;		/* 0-based count of items handed out */
 };
 
-/* paths: NULL-terminated; empty means stdin.  defports: -p list or NULL
- * (borrowed; must outlive the input).  NULL + errno on allocation
+/* paths: NULL-terminated; empty means stdin.  A path that names no
+ * existing file but parses as a target with an explicit port
+ * ("example.org:443", "[::1]:22", "192.0.2.0/28:80") is that target, its
+ * record's line "argv:N" for the N-th operand; any other missing path is
+ * the usual FILE_ERROR.  defports: -p list or NULL (borrowed; must
+ * outlive the input).  NULL + errno on allocation
  * failure only; unreadable files are reported by ap_input_next(). */
 struct ap_input	*ap_input_new(char *const *paths,
 		    const struct ap_portlist *defports);
 void		 ap_input_free(struct ap_input *);	/* NULL ok */
 enum ap_input_rc ap_input_next(struct ap_input *, struct ap_input_item *);
+/* Also tell cb(reason, arg) of each file that cannot be opened or read,
+ * as ap_input_next() hands out its FILE_ERROR (so a format that sums up
+ * the run, nagios, can say the check did not run as asked).  cb runs in
+ * the thread that called ap_input_next(). */
+typedef void	 ap_input_error_cb(const char *reason, void *arg);
+void		 ap_input_on_error(struct ap_input *, ap_input_error_cb *,
+		    void *arg);
 /* The descriptor to wait on for EV_READ after AP_INPUT_AGAIN. */
 int		 ap_input_fd(const struct ap_input *);
 

@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "input.h"
+#include "outfile.h"
 #include "output.h"
 #include "parallel.h"
 #include "pool.h"
@@ -29,111 +30,6 @@
 #define EXIT_UNRESOLVED	2
 #define EXIT_USAGE	3
 #define EXIT_SYSTEM	4
-
-/* -o FILE is written to a temporary file beside it and renamed into place
- * at the end, so a reader never sees half a file and a failed run leaves
- * the old one alone.  What is not a regular file (/dev/null, a FIFO, a
- * terminal) is written to directly: renaming over it would replace it. */
-struct output_file {
-	char	*path;
-	char	*tmp;		/* NULL: written directly */
-	FILE	*fp;
-};
-
-static mode_t
-output_mode(const char *path)
-{
-	struct stat	st;
-	mode_t		mask;
-
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		return (st.st_mode & 07777);
-	mask = umask(0);
-	umask(mask);
-	return (0666 & ~mask);
-}
-
-static int
-output_open(struct output_file *of, const char *path)
-{
-	struct stat	st;
-	int		fd;
-
-	of->path = xstrdup(path);
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return ((of->fp = fopen(path, "we")) == NULL ? -1 : 0);
-	if (asprintf(&of->tmp, "%s.XXXXXX", path) == -1) {
-		of->tmp = NULL;
-		return (-1);
-	}
-	if ((fd = mkstemp(of->tmp)) == -1)
-		return (-1);
-	/* mkstemp() makes it 0600; the file it replaces would have been
-	 * made 0666 less the umask (a collector running as another user
-	 * reads a prom file), or keeps the mode it has. */
-	if (fchmod(fd, output_mode(path)) == -1) {
-		close(fd);
-		unlink(of->tmp);
-		return (-1);
-	}
-	if ((of->fp = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		unlink(of->tmp);
-		return (-1);
-	}
-	return (0);
-}
-
-static int
-output_commit(struct output_file *of)
-{
-	int	rc = 0;
-
-	if (fflush(of->fp) == EOF ||
-	    (of->tmp != NULL && fsync(fileno(of->fp)) == -1))
-		rc = -1;
-	if (fclose(of->fp) == EOF)
-		rc = -1;
-	of->fp = NULL;
-	if (of->tmp == NULL)
-		return (rc);
-	if (rc == 0 && rename(of->tmp, of->path) == -1)
-		rc = -1;
-	if (rc == -1)
-		unlink(of->tmp);
-	return (rc);
-}
-
-static void
-output_abandon(struct output_file *of)
-{
-	if (of->fp != NULL) {
-		fclose(of->fp);
-		of->fp = NULL;
-		if (of->tmp != NULL)
-			unlink(of->tmp);
-	}
-	free(of->tmp);
-	free(of->path);
-}
-
-static const char *
-format_name(enum ap_format f)
-{
-	switch (f) {
-	case AP_FORMAT_CSV:
-		return ("csv");
-	case AP_FORMAT_JSON:
-		return ("json");
-	case AP_FORMAT_PROM:
-		return ("prom");
-	case AP_FORMAT_NAGIOS:
-		return ("nagios");
-	case AP_FORMAT_TEXT:
-	default:
-		return ("text");
-	}
-}
 
 /* -x N or N%: enough targets connected. */
 static int
@@ -149,7 +45,11 @@ min_up_met(const struct ap_threshold *x, const struct ap_engine_tally *t)
 	return (up >= x->value);
 }
 
-/* SPEC 6: the highest code that applies wins; a signal's over all. */
+/*
+ * SPEC 6: the highest code that applies wins; a signal's over all.  With
+ * -x only "enough connected" counts, 0 or 1, as fping's -x (its 2 for a
+ * name that did not resolve too); no targets at all is 1, as fping.
+ */
 static int
 exit_status(const struct ap_options *o, const struct ap_engine_tally *t)
 {
@@ -159,15 +59,26 @@ exit_status(const struct ap_options *o, const struct ap_engine_tally *t)
 		return (EXIT_SYSTEM);
 	if (t->signal != 0)
 		return (128 + t->signal);
-	if (t->status[AP_STATUS_CONNECTED] < t->targets)
+	if (t->targets == 0)
 		code = EXIT_DOWN;
-	if (t->status[AP_STATUS_UNRESOLVED] > 0)
-		code = EXIT_UNRESOLVED;
-	if (min_up_met(&o->min_up, t))
-		code = 0;
+	else if (o->min_up.set)
+		code = min_up_met(&o->min_up, t) ? 0 : EXIT_DOWN;
+	else {
+		if (t->status[AP_STATUS_CONNECTED] < t->targets)
+			code = EXIT_DOWN;
+		if (t->status[AP_STATUS_UNRESOLVED] > 0)
+			code = EXIT_UNRESOLVED;
+	}
 	if (t->status[AP_STATUS_INVALID] > 0 || t->file_errors > 0)
 		code = EXIT_USAGE;
 	return (code);
+}
+
+/* A file the input could not read, for a format that sums up the run. */
+static void
+input_error_cb(const char *reason, void *arg)
+{
+	ap_writer_input_error(arg, reason);
 }
 
 /* For the progress line: how many records the input will give, when
@@ -225,12 +136,11 @@ evdns_log_cb(int is_warning, const char *msg)
 /* -j: online CPUs unless given.  What must come out whole or in order
  * (prom, nagios, --ordered) takes one engine: one event loop. */
 static int
-thread_count(const struct ap_options *o)
+thread_count(const struct ap_options *o, const struct ap_writer *w)
 {
 	long	n = o->threads;
 
-	if (o->ordered || o->format == AP_FORMAT_PROM ||
-	    o->format == AP_FORMAT_NAGIOS)
+	if (o->ordered || ap_writer_whole_run(w))
 		return (1);
 	if (n <= 0 && (n = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
 		n = 1;
@@ -241,7 +151,8 @@ int
 main(int argc, char **argv)
 {
 	struct ap_options		 opt;
-	struct output_file		 of;
+	struct ap_outfile		*of = NULL;
+	FILE				*devnull = NULL;
 	struct ap_writer		 writer;
 	struct ap_input			*input = NULL;
 	struct ap_stats			*stats = NULL;
@@ -260,7 +171,6 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* Before any other libevent call: see pool.h. */
 	ap_pool_use_for_libevent();
-	memset(&of, 0, sizeof(of));
 
 	rc = ap_cli_parse(argc, argv, &opt, errbuf, sizeof(errbuf));
 	switch (rc) {
@@ -291,19 +201,33 @@ main(int argc, char **argv)
 	evdns_set_log_fn(evdns_log_cb);
 
 	memset(&writer, 0, sizeof(writer));
-	writer.ops = ap_output_find(format_name(opt.format));
+	writer.ops = opt.format;
 	writer.verbose = opt.verbose;
+	writer.no_header = opt.no_header;
+	writer.labels = opt.labels;
+	writer.nlabels = opt.nlabels;
+	writer.per_address = opt.all_addresses;
 	writer.warn_down = &opt.warn_down;
 	writer.crit_down = &opt.crit_down;
-	if (opt.output != NULL) {
-		if (output_open(&of, opt.output) == -1) {
+	if (opt.quiet && ap_writer_has_exit_code(&writer)) {
+		/* -q -f nagios: no output, but the plugin's exit codes, which
+		 * the writer works out from every record. */
+		if ((devnull = fopen("/dev/null", "we")) == NULL) {
+			fprintf(stderr, "asyncprobe: /dev/null: %s\n",
+			    strerror(errno));
+			ap_options_free(&opt);
+			return (EXIT_SYSTEM);
+		}
+		writer.fp = devnull;
+		opt.quiet = false;
+	} else if (opt.output != NULL) {
+		if ((of = ap_outfile_open(opt.output)) == NULL) {
 			fprintf(stderr, "asyncprobe: %s: %s\n", opt.output,
 			    strerror(errno));
-			output_abandon(&of);
 			ap_options_free(&opt);
 			return (EXIT_USAGE);
 		}
-		writer.fp = of.fp;
+		writer.fp = ap_outfile_fp(of);
 	} else {
 		writer.fp = stdout;
 		/* Whole records leave in big writes; the engine flushes
@@ -318,12 +242,13 @@ main(int argc, char **argv)
 		code = EXIT_SYSTEM;
 		goto out;
 	}
+	ap_input_on_error(input, input_error_cb, &writer);
 	if (opt.stats)
 		stats = ap_stats_new();
 	if (opt.progress == AP_PROGRESS_ALWAYS ||
 	    (opt.progress == AP_PROGRESS_AUTO && isatty(STDERR_FILENO)))
 		total = count_targets(&opt);
-	if ((nthreads = thread_count(&opt)) > 1) {
+	if ((nthreads = thread_count(&opt, &writer)) > 1) {
 		if (ap_parallel_run(&opt, input, &writer, stats, nthreads,
 		    total, &ptally, &peak, errbuf, sizeof(errbuf)) == -1) {
 			fprintf(stderr, "asyncprobe: %s\n", errbuf);
@@ -346,23 +271,29 @@ main(int argc, char **argv)
 	if (tally->system_error != 0)
 		fprintf(stderr, "asyncprobe: %s: %s\n", tally->system_what,
 		    strerror(tally->system_error));
-	if (opt.output != NULL && tally->system_error == 0) {
-		if (output_commit(&of) == -1) {
-			fprintf(stderr, "asyncprobe: %s: %s\n", opt.output,
+	if (tally->targets == 0 && tally->file_errors == 0 &&
+	    tally->signal == 0 && tally->system_error == 0)
+		fprintf(stderr, "asyncprobe: no targets\n");
+	/* On a signal or a failure the old file stays (SPEC 1). */
+	if (of != NULL && tally->system_error == 0 && tally->signal == 0) {
+		char	*path = xstrdup(ap_outfile_target(of));
+
+		if (ap_outfile_commit(of) == -1) {
+			fprintf(stderr, "asyncprobe: %s: %s\n", path,
 			    strerror(errno));
 			code = EXIT_SYSTEM;
 		}
-	} else if (opt.output == NULL && !tally->output_closed &&
+		free(path);
+		of = NULL;
+	} else if (of == NULL && devnull == NULL && !tally->output_closed &&
 	    tally->system_error == 0 && fflush(stdout) == EOF &&
 	    errno != EPIPE) {
 		fprintf(stderr, "asyncprobe: write: %s\n", strerror(errno));
 		code = EXIT_SYSTEM;
 	}
-	if (opt.format == AP_FORMAT_NAGIOS && tally->signal == 0 &&
-	    !opt.quiet)
+	if (tally->signal == 0)
 		/* A Nagios plugin speaks in its own codes (3: UNKNOWN). */
-		code = code == EXIT_SYSTEM ? 3 :
-		    ap_output_nagios_code(&writer);
+		code = ap_writer_exit_code(&writer, code);
 	if (stats != NULL)
 		ap_stats_print(stats, stderr, ap_now_us() - start_us, peak);
 out:
@@ -370,7 +301,9 @@ out:
 	ap_engine_free(eng);
 	ap_stats_free(stats);
 	ap_input_free(input);
-	output_abandon(&of);
+	ap_outfile_abandon(of);
+	if (devnull != NULL)
+		fclose(devnull);
 	ap_options_free(&opt);
 	/* The pool's cached blocks are left to go with the process: see
 	 * pool.h. */

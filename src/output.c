@@ -5,6 +5,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +41,83 @@ ap_output_find(const char *name)
 	return (NULL);
 }
 
+const struct ap_writer_ops *
+ap_output_at(size_t i)
+{
+	size_t	 n;
+
+	for (n = 0; n < i && writers[n] != NULL; n++)
+		;
+	return (writers[n]);
+}
+
 const char *
 ap_output_list(void)
 {
-	return ("text, csv, json, prom, nagios");
+	static char	 list[128];
+	static bool	 made;
+	size_t		 i, len = 0;
+
+	/* Built on the first call, from main() before any thread. */
+	if (made)
+		return (list);
+	for (i = 0; writers[i] != NULL; i++) {
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+		    i > 0 ? ", " : "", writers[i]->name);
+		if (len >= sizeof(list))
+			break;
+	}
+	made = true;
+	return (list);
+}
+
+/*
+ * The header waits here until the first record: then it goes to the
+ * stream the writer was begun with, ahead of every record, whichever
+ * copy of the writer (an -j engine's, an --ordered group's) formats that
+ * record and wherever that copy buffers it.  A record reaches the stream
+ * only after it is formatted, and formatting waits for the header.
+ */
+struct ap_writer_header {
+	pthread_mutex_t	 lock;
+	atomic_bool	 done;
+	struct ap_writer w;		/* the writer as begun, fp the stream */
+};
+
+int
+ap_writer_begin(struct ap_writer *w)
+{
+	struct ap_writer_header	*h;
+
+	if (w->ops->begin == NULL || w->no_header || w->header != NULL)
+		return (ferror(w->fp) ? -1 : 0);
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return (-1);
+	if (pthread_mutex_init(&h->lock, NULL) != 0) {
+		free(h);
+		errno = ENOMEM;
+		return (-1);
+	}
+	atomic_init(&h->done, false);
+	h->w = *w;
+	w->header = h;
+	return (ferror(w->fp) ? -1 : 0);
+}
+
+/* The header onto the stream, once.  -1 when it cannot be written now
+ * (stdio reports most failures later, at a flush, anyway). */
+static int
+write_header(struct ap_writer_header *h)
+{
+	int	 rc = 0;
+
+	pthread_mutex_lock(&h->lock);
+	if (!atomic_load_explicit(&h->done, memory_order_relaxed)) {
+		rc = h->w.ops->begin(&h->w);
+		atomic_store_explicit(&h->done, true, memory_order_release);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return (rc);
 }
 
 /*
@@ -49,23 +125,27 @@ ap_output_list(void)
  * stdio reports most write errors late, on a later call or at fflush().
  */
 int
-ap_writer_begin(struct ap_writer *w)
+ap_writer_write(struct ap_writer *w, const struct ap_result *r)
 {
-	int	 rc = 0;
+	struct ap_writer_header	*h = w->header;
 
-	if (w->ops->begin != NULL)
-		rc = w->ops->begin(w);
-	if (rc == -1 || ferror(w->fp))
+	if (h != NULL &&
+	    !atomic_load_explicit(&h->done, memory_order_acquire) &&
+	    write_header(h) == -1)
+		return (-1);
+	if (w->ops->write(w, r) == -1 || ferror(w->fp))
 		return (-1);
 	return (0);
 }
 
-int
-ap_writer_write(struct ap_writer *w, const struct ap_result *r)
+static void
+header_free(struct ap_writer *w)
 {
-	if (w->ops->write(w, r) == -1 || ferror(w->fp))
-		return (-1);
-	return (0);
+	if (w->header == NULL)
+		return;
+	pthread_mutex_destroy(&w->header->lock);
+	free(w->header);
+	w->header = NULL;
 }
 
 int
@@ -73,6 +153,7 @@ ap_writer_end(struct ap_writer *w)
 {
 	int	 rc = 0;
 
+	header_free(w);
 	if (w->ops->end != NULL)
 		rc = w->ops->end(w);
 	/* The last chance to see ENOSPC or EPIPE before the caller exits. */
@@ -86,10 +167,38 @@ ap_writer_end(struct ap_writer *w)
 void
 ap_writer_discard(struct ap_writer *w)
 {
+	header_free(w);
 	if (w->free_state != NULL)
 		w->free_state(w);
 	w->free_state = NULL;
 	w->state = NULL;
+}
+
+bool
+ap_writer_whole_run(const struct ap_writer *w)
+{
+	return (w->ops != NULL && w->ops->whole_run);
+}
+
+void
+ap_writer_input_error(struct ap_writer *w, const char *reason)
+{
+	if (w->ops != NULL && w->ops->input_error != NULL)
+		w->ops->input_error(w, reason);
+}
+
+bool
+ap_writer_has_exit_code(const struct ap_writer *w)
+{
+	return (w->ops != NULL && w->ops->exit_code != NULL);
+}
+
+int
+ap_writer_exit_code(const struct ap_writer *w, int status)
+{
+	if (!ap_writer_has_exit_code(w))
+		return (status);
+	return (w->ops->exit_code(w, status));
 }
 
 /*
@@ -394,50 +503,4 @@ ap_obuf_timestamp(struct ap_obuf *b, int64_t ms)
 
 	if ((p = ap_obuf_reserve(b, 64)) != NULL)
 		b->len += format_timestamp(ms, p);
-}
-
-/*
- * Length of the well-formed UTF-8 sequence at s (1 to 4), or 0 when s[0]
- * starts none: overlong forms, surrogates and code points past U+10FFFF
- * are rejected as RFC 3629 says.  Every writer keeps what this accepts and
- * escapes or replaces the rest, so no format passes invalid text on.
- */
-size_t
-ap_output_utf8_len(const char *str, size_t len)
-{
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 n, i;
-	unsigned char		 lo = 0x80, hi = 0xbf;
-
-	if (len == 0)
-		return (0);
-	if (s[0] < 0x80)
-		return (1);
-	if (s[0] < 0xc2)
-		return (0);			/* continuation or overlong */
-	else if (s[0] < 0xe0)
-		n = 2;
-	else if (s[0] < 0xf0) {
-		n = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;		/* overlong */
-		else if (s[0] == 0xed)
-			hi = 0x9f;		/* surrogates */
-	} else if (s[0] < 0xf5) {
-		n = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;		/* overlong */
-		else if (s[0] == 0xf4)
-			hi = 0x8f;		/* past U+10FFFF */
-	} else
-		return (0);
-	if (len < n)
-		return (0);
-	if (s[1] < lo || s[1] > hi)
-		return (0);
-	for (i = 2; i < n; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return (0);
-	}
-	return (n);
 }

@@ -11,25 +11,51 @@
 #include <string.h>
 
 #include "result.h"
+#include "text.h"
 
 struct ap_threshold;
 struct ap_writer;
+struct ap_writer_header;
 
+/* A format is this table and one row in output.c's registry (zmap). */
 struct ap_writer_ops {
 	const char	*name;					/* "text", ... */
-	int		(*begin)(struct ap_writer *);		/* may be NULL */
+	/* Sees the whole run: every record whatever -a/-u say, from one
+	 * engine in one event loop, and writes at end() (prom, nagios). */
+	bool		 whole_run;
+	/* Takes --label KEY=VALUE (prom): elsewhere it is a usage error. */
+	bool		 labels;
+	/* The header.  Written lazily, just before the first record
+	 * reaches the stream (no records, no header); may be NULL. */
+	int		(*begin)(struct ap_writer *);
 	int		(*write)(struct ap_writer *, const struct ap_result *);
 	int		(*end)(struct ap_writer *);		/* may be NULL */
+	/* An input file could not be read (reason names it and why): a
+	 * whole-run format says so; may be NULL. */
+	void		(*input_error)(struct ap_writer *, const char *reason);
+	/* The process exit status instead of the SPEC 6 one (status), for
+	 * a format that speaks its own codes (nagios); may be NULL. */
+	int		(*exit_code)(const struct ap_writer *, int status);
 };
 
 struct ap_writer {
 	const struct ap_writer_ops	*ops;
 	FILE				*fp;		/* borrowed */
 	int				 verbose;	/* text: list attempts */
+	bool				 no_header;	/* --no-header */
 	void				*state;		/* the format's own */
 	/* Frees state; set by the format that allocated it (prom and
 	 * nagios gather records until end()).  NULL: nothing to free. */
 	void				(*free_state)(struct ap_writer *);
+	/* The header still to write, shared by every copy of the writer
+	 * (-j engines and --ordered format records into copies); NULL
+	 * when there is none. */
+	struct ap_writer_header		*header;
+	/* prom: the --label "KEY=VALUE" strings (checked by cli.c);
+	 * borrowed.  per_address: -m, one series per address. */
+	char *const			*labels;
+	size_t				 nlabels;
+	bool				 per_address;
 	/* nagios: --warn-down and --crit-down; borrowed, NULL means a
 	 * count of 1 (the SPEC default). */
 	const struct ap_threshold	*warn_down;
@@ -41,23 +67,36 @@ struct ap_writer {
 
 /* NULL when there is no such format. */
 const struct ap_writer_ops	*ap_output_find(const char *name);
-/* Every format's name, comma-separated ("text, csv, json, prom, nagios"),
- * for --help and error messages. */
+/* "text, csv, json, prom, nagios" for --help and error messages. */
 const char			*ap_output_list(void);
+/* The i-th format of the registry, NULL past the last. */
+const struct ap_writer_ops	*ap_output_at(size_t i);
 
-/* Each returns 0, or -1 when the stream failed (ferror). */
+/*
+ * Each returns 0, or -1 when the stream failed (ferror).  begin() is
+ * called once, before any engine runs and before any copy of the writer
+ * is made: it only arranges for the header (unless no_header), which
+ * write() puts on the stream, once, before the first record; it is safe
+ * from several threads.
+ */
 int	ap_writer_begin(struct ap_writer *);
 int	ap_writer_write(struct ap_writer *, const struct ap_result *);
 int	ap_writer_end(struct ap_writer *);
 /* Free what a format gathered when end() will not run (a write error, a
  * system failure).  end() frees it itself; safe to call again. */
 void	ap_writer_discard(struct ap_writer *);
-
-/*
- * The Nagios plugin exit code of a nagios writer after end(): 0 OK,
- * 1 WARNING, 2 CRITICAL, 3 UNKNOWN.  3 when end() has not run or failed.
- * main.c exits with it (SPEC 5) instead of the SPEC 6 status.
- */
+/* The ops' flag: the engine gives such a writer every record, runs one
+ * loop, and keeps --ordered out of it. */
+bool	ap_writer_whole_run(const struct ap_writer *);
+/* Tell the format an input file could not be read. */
+void	ap_writer_input_error(struct ap_writer *, const char *reason);
+/* The exit status the run ends with: the format's, when it has its own
+ * codes, else status (SPEC 6). */
+int	ap_writer_exit_code(const struct ap_writer *, int status);
+/* True when the format has its own exit codes (nagios). */
+bool	ap_writer_has_exit_code(const struct ap_writer *);
+/* The Nagios plugin code of a nagios writer after end(): 0 OK,
+ * 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 3 when end() has not run or failed. */
 int	ap_output_nagios_code(const struct ap_writer *);
 
 /* Shared formatting helpers, so every format prints the same values. */
@@ -65,9 +104,6 @@ int	ap_output_nagios_code(const struct ap_writer *);
 void	ap_format_timestamp(int64_t ms, char *buf, size_t len);
 /* Microseconds as milliseconds with 3 decimals: "12.345". */
 void	ap_format_ms(int64_t us, char *buf, size_t len);
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when the bytes
- * there are not valid UTF-8 (overlong, surrogate, truncated). */
-size_t	ap_output_utf8_len(const char *s, size_t len);
 
 /*
  * A record being formatted.  A writer appends its fields here and writes

@@ -21,24 +21,26 @@ static const char csv_header[] =
 
 /*
  * What each byte asks of a field: 0 nothing, CSV_QUOTE quoting but no
- * change (RFC 4180 2.6: separator, line break), CSV_WORK a change: a quote
- * is doubled (and quoted), NUL and bytes from 0x80 go to the UTF-8 check.
- * One table lookup per byte keeps the common field a single scan.
+ * change (RFC 4180 2.6: the separator), CSV_WORK a change: a quote is
+ * doubled (and quoted), the controls (CR and LF too) become \xHH as in
+ * text, and bytes from 0x80 go to the UTF-8 check.  One table lookup per
+ * byte keeps the common field a single scan.
  */
 #define CSV_QUOTE	1
 #define CSV_WORK	2
 
 static const unsigned char csv_class[256] = {
-	/* 0x00: NUL, then \n and \r */
-	2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x00: the C0 controls */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 	/* 0x20: '"' and ',' */
 	0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x70: DEL */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
 	/* 0x80 to 0xff: UTF-8 or not */
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
@@ -50,12 +52,12 @@ static const unsigned char csv_class[256] = {
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2
 };
 
-/* Spreadsheets trim leading and trailing blanks unless quoted. */
+/* Spreadsheets trim leading and trailing blanks unless quoted (a tab is
+ * escaped, never kept). */
 static inline bool
 csv_blank_edge(const char *s, size_t len)
 {
-	return (len > 0 && (s[0] == ' ' || s[0] == '\t' ||
-	    s[len - 1] == ' ' || s[len - 1] == '\t'));
+	return (len > 0 && (s[0] == ' ' || s[len - 1] == ' '));
 }
 
 /* Copied as is and unquoted: no byte of it is special, no blank edge. */
@@ -67,8 +69,9 @@ csv_plain(const char *s, size_t len)
 }
 
 /*
- * A field must be quoted when it holds a separator, a quote or a line
- * break (RFC 4180 2.6), and we also quote leading or trailing blanks.
+ * A field must be quoted when it holds a separator or a quote (RFC 4180
+ * 2.6; line breaks are escaped, never kept), and we also quote leading or
+ * trailing blanks.
  */
 static bool
 csv_needs_quotes(const char *s, size_t len)
@@ -79,25 +82,27 @@ csv_needs_quotes(const char *s, size_t len)
 	if (csv_blank_edge(s, len))
 		return (true);
 	for (i = 0; i < len; i++) {
-		if (csv_class[u[i]] == CSV_QUOTE || u[i] == '"')
+		if (u[i] == ',' || u[i] == '"')
 			return (true);
 	}
 	return (false);
 }
 
 /*
- * Append a field's bytes: inner quotes doubled, everything else as is,
- * except that NUL and bytes starting no well-formed UTF-8 sequence become
- * U+FFFD, so the file stays valid UTF-8 text for any CSV reader.
+ * Append a field's bytes: inner quotes doubled, the controls, the bytes
+ * that start no well-formed UTF-8 sequence and the characters a terminal
+ * would obey as \xHH (text.h), so that nothing a peer sends can drive
+ * the terminal or spreadsheet that shows the file; the rest as it is.
  */
 static void
 csv_body(struct ap_obuf *b, const char *s, size_t len)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 i = 0, run, n;
+	char			 esc[4];
 
 	while (i < len) {
-		/* Separators and line breaks stay: the field is quoted. */
+		/* Separators stay: the field is quoted. */
 		for (run = i; i < len && csv_class[u[i]] != CSV_WORK; i++)
 			;
 		ap_obuf_add(b, s + run, i - run);
@@ -106,9 +111,9 @@ csv_body(struct ap_obuf *b, const char *s, size_t len)
 		if (s[i] == '"') {
 			AP_OBUF_LIT(b, "\"\"");
 			n = 1;
-		} else if (s[i] == '\0' ||
-		    (n = ap_output_utf8_len(s + i, len - i)) == 0) {
-			AP_OBUF_LIT(b, "\xef\xbf\xbd");
+		} else if ((n = ap_text_safe_len(s + i, len - i)) == 0) {
+			ap_text_hex(u[i], esc);
+			ap_obuf_add(b, esc, sizeof(esc));
 			n = 1;
 		} else
 			ap_obuf_add(b, s + i, n);
@@ -169,6 +174,7 @@ csv_word_cell(struct ap_obuf *b, const char *s)
 	b->len += len + 1;
 }
 
+/* The header row, written just before the first record. */
 static int
 csv_begin(struct ap_writer *w)
 {
@@ -256,8 +262,7 @@ csv_write(struct ap_writer *w, const struct ap_result *r)
 }
 
 const struct ap_writer_ops ap_output_csv = {
-	"csv",
-	csv_begin,
-	csv_write,
-	NULL
+	.name = "csv",
+	.begin = csv_begin,
+	.write = csv_write,
 };

@@ -90,7 +90,7 @@ json_escape_one(struct ap_obuf *b, const char *s, size_t len)
 		json_u00(b, c);			/* other controls, DEL */
 		return (1);
 	}
-	if ((n = ap_output_utf8_len(s, len)) == 0) {
+	if ((n = ap_text_utf8_len(s, len)) == 0) {
 		AP_OBUF_LIT(b, "\\ufffd");
 		return (1);
 	}
@@ -283,8 +283,6 @@ json_write(struct ap_writer *w, const struct ap_result *r)
 }
 
 const struct ap_writer_ops ap_output_json = {
-	"json",
-	NULL,
-	json_write,
-	NULL
+	.name = "json",
+	.write = json_write,
 };

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
-/* output_nagios.c -- a Nagios plugin's answer: one status line with
- * perfdata, written at end() from counts gathered per record, and the
- * plugin exit code for main.c.  Thresholds come from --warn-down and
- * --crit-down; everything else about the run is the engine's. */
+/* output_nagios.c -- a Nagios plugin's answer (monitoring-plugins
+ * guidelines): one status line with perfdata, then long output naming the
+ * targets down, written at end() from counts gathered per record, and the
+ * plugin exit code.  Thresholds come from --warn-down and --crit-down;
+ * everything else about the run is the engine's. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -16,8 +17,8 @@
 #include "xmalloc.h"
 
 
-#define NAGIOS_LIST_MAX		10	/* failing targets named */
-#define NAGIOS_NAME_MAX		64	/* input bytes of one name shown */
+#define NAGIOS_LIST_MAX		10	/* targets down named, then "and N more" */
+#define NAGIOS_NAME_MAX		64	/* bytes of one name shown */
 
 enum nagios_code {
 	NAGIOS_OK,
@@ -30,100 +31,45 @@ static const char *const code_names[] = {
 	"OK", "WARNING", "CRITICAL", "UNKNOWN"
 };
 
+static void	nagios_free(struct ap_writer *);
+
 struct nagios_state {
 	uint64_t	 status[AP_STATUS_COUNT];
-	uint64_t	 total;
+	uint64_t	 total;			/* records, invalid lines too */
 	int64_t		 rtt_max_us;		/* -1: no connect */
 	int64_t		 first_us;		/* earliest target start */
 	int64_t		 last_us;		/* latest verdict */
-	char		*down[NAGIOS_LIST_MAX];	/* escaped, first failures */
-	char		*why[NAGIOS_LIST_MAX];	/* their ICMP reason, or NULL */
+	char		*down[NAGIOS_LIST_MAX];	/* "name status ERRNO" */
 	size_t		 ndown;
-	bool		 more;			/* failures not named */
+	uint64_t	 unnamed;		/* down, not in down[] */
+	char		*unreadable;		/* the first input error */
+	uint64_t	 nunreadable;
 };
 
-/*
- * C1 controls and the bidirectional and zero-width format characters
- * ("Trojan Source"), which a web UI or terminal showing the line would
- * obey: escaped byte by byte, as in output_text.c.
- */
-static bool
-nagios_dangerous(const unsigned char *s, size_t n)
+static struct nagios_state *
+nagios_state(struct ap_writer *w)
 {
-	uint32_t	 cp;
+	struct nagios_state	*st = w->state;
 
-	if (n == 2)
-		return (s[0] == 0xc2 && s[1] < 0xa0);
-	if (n != 3)
-		return (false);
-	cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |
-	    (s[2] & 0x3f);
-	return ((cp >= 0x200b && cp <= 0x200f) ||
-	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069));
-}
-
-/*
- * Escape a name for the status line: it must stay one line and must not
- * hold '|', which starts the perfdata.  Controls, '|', bytes that are not
- * UTF-8 and the characters above become \xHH, a backslash \\.  Stops
- * before the character that would pass max input bytes and says so with
- * "...".  Writes to dst unless NULL; returns the length either way.
- */
-static size_t
-nagios_escape(char *dst, const char *s, size_t max)
-{
-	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 i, j, n, len, out = 0;
-	char			 hex[5];
-	bool			 keep;
-
-	len = strlen(s);
-	for (i = 0; i < len; i += n) {
-		n = 1;
-		keep = false;
-		if (u[i] >= 0x80) {
-			if ((n = ap_output_utf8_len(s + i, len - i)) == 0)
-				n = 1;
-			else
-				keep = !nagios_dangerous(u + i, n);
-		}
-		if (i + n > max) {
-			if (dst != NULL)
-				memcpy(dst + out, "...", 3);
-			out += 3;
-			break;
-		}
-		if (u[i] == '\\') {
-			if (dst != NULL)
-				memcpy(dst + out, "\\\\", 2);
-			out += 2;
-		} else if ((u[i] >= 0x20 && u[i] < 0x7f && u[i] != '|') ||
-		    keep) {
-			if (dst != NULL)
-				memcpy(dst + out, s + i, n);
-			out += n;
-		} else {
-			for (j = 0; j < n; j++) {
-				if (dst != NULL) {
-					snprintf(hex, sizeof(hex), "\\x%02x",
-					    u[i + j]);
-					memcpy(dst + out, hex, 4);
-				}
-				out += 4;
-			}
-		}
+	if (st == NULL) {
+		st = w->state = xcalloc(1, sizeof(*st));
+		w->free_state = nagios_free;
+		st->rtt_max_us = -1;
 	}
-	if (dst != NULL)
-		dst[out] = '\0';
-	return (out);
+	return (st);
 }
 
-/* host:port, [v6]:port; the line as written when it never parsed. */
+/* host:port, [v6]:port; the line as written when it never parsed.  One
+ * line, no '|' (it starts the perfdata), nothing a web UI or terminal
+ * showing it would obey. */
 static char *
-nagios_name(const struct ap_result *r)
+nagios_line(const struct ap_result *r)
 {
-	char	*raw, *name;
-	size_t	 len;
+	static const struct ap_text_opts opts = { "|", true, false,
+	    NAGIOS_NAME_MAX };
+	char		*raw, *line, shown[NAGIOS_NAME_MAX + 4];
+	const char	*err;
+	size_t		 len;
 
 	if (r->host != NULL && r->port != 0) {
 		len = strlen(r->host) + sizeof("[]:65535");
@@ -133,11 +79,21 @@ nagios_name(const struct ap_result *r)
 	} else
 		raw = xstrdup(r->target != NULL && *r->target != '\0' ?
 		    r->target : "-");
-	len = nagios_escape(NULL, raw, NAGIOS_NAME_MAX);
-	name = xmalloc(len + 1);
-	nagios_escape(name, raw, NAGIOS_NAME_MAX);
+	ap_text_escape(shown, sizeof(shown), raw, strlen(raw), &opts);
 	free(raw);
-	return (name);
+	err = ap_errno_name(r->error);
+	len = strlen(shown) + strlen(err) + 32 + AP_IPSTR_LEN;
+	line = xmalloc(len);
+	if (r->icmp != NULL && r->icmp->origin != AP_ICMP_NONE)
+		/* The operator's first question: a firewall, or a router in
+		 * front of a dead host?  A reason word and an address. */
+		snprintf(line, len, "%s %s%s%s (%s from %s)", shown,
+		    ap_status_name(r->status), *err != '\0' ? " " : "", err,
+		    ap_icmp_name(r->icmp), r->icmp->from);
+	else
+		snprintf(line, len, "%s %s%s%s", shown,
+		    ap_status_name(r->status), *err != '\0' ? " " : "", err);
+	return (line);
 }
 
 static void
@@ -148,28 +104,41 @@ nagios_free(struct ap_writer *w)
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->ndown; i++) {
+	for (i = 0; i < st->ndown; i++)
 		free(st->down[i]);
-		free(st->why[i]);
-	}
+	free(st->unreadable);
 	free(st);
 	w->state = NULL;
 	w->free_state = NULL;
 }
 
+/* An input file the check could not read: it did not run as asked. */
+static void
+nagios_input_error(struct ap_writer *w, const char *reason)
+{
+	static const struct ap_text_opts opts = { "|", true, false, 200 };
+	struct nagios_state	*st = nagios_state(w);
+	char			 shown[204];
+
+	if (st->nunreadable++ > 0)
+		return;
+	ap_text_escape(shown, sizeof(shown), reason, strlen(reason), &opts);
+	st->unreadable = xstrdup(shown);
+}
+
+/* Neither up nor down: a line that never parsed, a target cut short. */
+static bool
+nagios_unknown(enum ap_status s)
+{
+	return (s == AP_STATUS_INVALID || s == AP_STATUS_CANCELLED);
+}
+
 static int
 nagios_write(struct ap_writer *w, const struct ap_result *r)
 {
-	struct nagios_state	*st = w->state;
+	struct nagios_state	*st = nagios_state(w);
 	int64_t			 end_us;
-	char			*name;
-	size_t			 i, len;
 
-	if (st == NULL) {
-		st = w->state = xcalloc(1, sizeof(*st));
-		w->free_state = nagios_free;
-		st->rtt_max_us = -1;
-	}
 	/* The run's span from the records alone: first start, last end. */
 	end_us = r->timestamp_ms * 1000;
 	if (st->total == 0 || end_us - r->elapsed_us < st->first_us)
@@ -184,33 +153,13 @@ nagios_write(struct ap_writer *w, const struct ap_result *r)
 			st->rtt_max_us = r->rtt_us;
 		return (0);
 	}
-
-	/* Name the first failures; -m repeats a name once per address. */
-	if (st->ndown == NAGIOS_LIST_MAX && st->more)
+	if (nagios_unknown(r->status))
 		return (0);
-	name = nagios_name(r);
-	for (i = 0; i < st->ndown; i++) {
-		if (strcmp(st->down[i], name) == 0)
-			break;
-	}
-	if (i < st->ndown)
-		free(name);
-	else if (st->ndown < NAGIOS_LIST_MAX) {
-		/* The operator's first question: a firewall, or a router in
-		 * front of a dead host?  A reason word and an address. */
-		if (r->icmp != NULL && r->icmp->origin != AP_ICMP_NONE) {
-			len = strlen(ap_icmp_name(r->icmp)) +
-			    strlen(r->icmp->from) + sizeof(" from ");
-			st->why[st->ndown] = xmalloc(len);
-			snprintf(st->why[st->ndown], len, "%s from %s",
-			    ap_icmp_name(r->icmp), r->icmp->from);
-		}
-		st->down[st->ndown++] = name;
-	}
-	else {
-		free(name);
-		st->more = true;
-	}
+	/* Name the first ones down (with -m, each address's record). */
+	if (st->ndown < NAGIOS_LIST_MAX)
+		st->down[st->ndown++] = nagios_line(r);
+	else
+		st->unnamed++;
 	return (0);
 }
 
@@ -236,6 +185,20 @@ nagios_limit(const struct ap_threshold *th, uint64_t total)
 	return ((double)n < v ? n + 1 : n);
 }
 
+/*
+ * The perfdata range that alerts exactly when down >= limit, as the
+ * plugin does (guidelines: "N" alerts outside 0..N, "@N:" inside N..inf):
+ * "limit-1", or "@0:" for a limit of 0, which always alerts.
+ */
+static void
+nagios_range(FILE *fp, uint64_t limit)
+{
+	if (limit == 0)
+		fputs("@0:", fp);
+	else
+		fprintf(fp, "%llu", (unsigned long long)(limit - 1));
+}
+
 /* Seconds from microseconds, exact: "0.012345". */
 static void
 nagios_seconds(FILE *fp, int64_t us, int decimals)
@@ -256,65 +219,76 @@ nagios_seconds(FILE *fp, int64_t us, int decimals)
 static int
 nagios_end(struct ap_writer *w)
 {
-	static const struct nagios_state	 empty = { .rtt_max_us = -1 };
-	const struct nagios_state		*st = w->state;
-	FILE					*fp = w->fp;
-	uint64_t				 up, down, warn, crit;
-	const char				*sep;
-	size_t					 i;
-	int					 s, code;
+	const struct nagios_state	*st = nagios_state(w);
+	FILE				*fp = w->fp;
+	uint64_t			 up, down, targets, warn, crit, n;
+	const char			*sep;
+	size_t				 i;
+	int				 s, code;
 
-	if (st == NULL)
-		st = &empty;
 	up = st->status[AP_STATUS_CONNECTED];
-	down = st->total - up;
-	warn = nagios_limit(w->warn_down, st->total);
-	crit = nagios_limit(w->crit_down, st->total);
-	if (st->total == 0 || st->status[AP_STATUS_INVALID] > 0)
+	targets = st->total - st->status[AP_STATUS_INVALID];
+	down = targets - up - st->status[AP_STATUS_CANCELLED];
+	warn = nagios_limit(w->warn_down, targets);
+	crit = nagios_limit(w->crit_down, targets);
+	/* The check could not run as asked: UNKNOWN whatever it saw.  Lines
+	 * it could not read or targets cut short only when nothing worse
+	 * was found. */
+	if (st->nunreadable > 0 || st->total == 0)
 		code = NAGIOS_UNKNOWN;
 	else if (down >= crit)
 		code = NAGIOS_CRITICAL;
 	else if (down >= warn)
 		code = NAGIOS_WARNING;
+	else if (st->status[AP_STATUS_INVALID] > 0 ||
+	    st->status[AP_STATUS_CANCELLED] > 0)
+		code = NAGIOS_UNKNOWN;
 	else
 		code = NAGIOS_OK;
 
 	fprintf(fp, "ASYNCPROBE %s - ", code_names[code]);
+	if (st->unreadable != NULL) {
+		fprintf(fp, "cannot read %s", st->unreadable);
+		if (st->nunreadable > 1)
+			fprintf(fp, " (and %llu more)",
+			    (unsigned long long)(st->nunreadable - 1));
+		fputs(", ", fp);
+	}
 	if (st->total == 0)
 		fputs("no targets", fp);
-	else if (down == 0)
-		fprintf(fp, "0/%llu targets down",
-		    (unsigned long long)st->total);
 	else {
-		fprintf(fp, "%llu/%llu targets down (",
-		    (unsigned long long)down, (unsigned long long)st->total);
-		sep = "";
+		fprintf(fp, "%llu/%llu targets down",
+		    (unsigned long long)down, (unsigned long long)targets);
+		sep = " (";
 		for (s = 0; s < AP_STATUS_COUNT; s++) {
-			if (s == AP_STATUS_CONNECTED || st->status[s] == 0)
+			if (s == AP_STATUS_CONNECTED || st->status[s] == 0 ||
+			    nagios_unknown(s))
 				continue;
 			fprintf(fp, "%s%s %llu", sep, ap_status_name(s),
 			    (unsigned long long)st->status[s]);
 			sep = ", ";
 		}
-		fputs("):", fp);
-		for (i = 0; i < st->ndown; i++) {
-			fprintf(fp, "%s%s", i > 0 ? ", " : " ", st->down[i]);
-			if (st->why[i] != NULL)
-				fprintf(fp, " (%s)", st->why[i]);
-		}
-		if (st->more)
-			fputs(", ...", fp);
+		if (*sep == ',')
+			putc(')', fp);
+		if ((n = st->status[AP_STATUS_CANCELLED]) > 0)
+			fprintf(fp, ", %llu cancelled", (unsigned long long)n);
+		if ((n = st->status[AP_STATUS_INVALID]) > 0)
+			fprintf(fp, ", %llu invalid line%s",
+			    (unsigned long long)n, n == 1 ? "" : "s");
 	}
 
 	/*
-	 * Perfdata (plugin guidelines): 'label'=value[UOM];warn;crit;min;max.
-	 * warn and crit are the counts at which the state changes, as the
-	 * options say them, percentages turned into counts of this run.
+	 * Perfdata: 'label'=value[UOM];warn;crit;min;max, the ranges
+	 * alerting at the very counts the status above used.
 	 */
-	fprintf(fp, " | up=%llu;;;0;%llu down=%llu;%llu;%llu;0;%llu rtt_max=",
-	    (unsigned long long)up, (unsigned long long)st->total,
-	    (unsigned long long)down, (unsigned long long)warn,
-	    (unsigned long long)crit, (unsigned long long)st->total);
+	fprintf(fp, " | up=%llu;;;0;%llu down=%llu;", (unsigned long long)up,
+	    (unsigned long long)targets, (unsigned long long)down);
+	nagios_range(fp, warn);
+	putc(';', fp);
+	nagios_range(fp, crit);
+	fprintf(fp, ";0;%llu invalid=%llu;;;0 rtt_max=",
+	    (unsigned long long)targets,
+	    (unsigned long long)st->status[AP_STATUS_INVALID]);
 	if (st->rtt_max_us < 0)
 		fputs("U", fp);		/* guidelines: value undetermined */
 	else
@@ -323,6 +297,12 @@ nagios_end(struct ap_writer *w)
 	nagios_seconds(fp, st->last_us - st->first_us, 3);
 	putc('\n', fp);
 
+	/* Long output: one line per target down, the first few. */
+	for (i = 0; i < st->ndown; i++)
+		fprintf(fp, "%s\n", st->down[i]);
+	if (st->unnamed > 0)
+		fprintf(fp, "and %llu more\n", (unsigned long long)st->unnamed);
+
 	nagios_free(w);
 	/* Flushed here, so a code is only handed out for a line that left. */
 	if (fflush(fp) == EOF || ferror(fp))
@@ -330,6 +310,15 @@ nagios_end(struct ap_writer *w)
 	w->code = code;
 	w->ended = true;
 	return (0);
+}
+
+/* A plugin speaks in its own codes: 3 UNKNOWN when it could not say. */
+static int
+nagios_exit_code(const struct ap_writer *w, int status)
+{
+	if (status == 4 || !w->ended)
+		return (NAGIOS_UNKNOWN);
+	return (w->code);
 }
 
 int
@@ -341,8 +330,10 @@ ap_output_nagios_code(const struct ap_writer *w)
 }
 
 const struct ap_writer_ops ap_output_nagios = {
-	"nagios",
-	NULL,
-	nagios_write,
-	nagios_end
+	.name = "nagios",
+	.whole_run = true,
+	.write = nagios_write,
+	.end = nagios_end,
+	.input_error = nagios_input_error,
+	.exit_code = nagios_exit_code,
 };

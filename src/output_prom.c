@@ -2,11 +2,15 @@
 /* output_prom.c -- Prometheus text format for node_exporter's textfile
  * collector, with blackbox_exporter's metric names.  A family's samples
  * must sit together, so write() only keeps what the metrics need and end()
- * writes the whole file; renaming it into place is main.c's job. */
+ * writes the whole file; putting it in place is outfile.c's job.  Series
+ * are named by target, host and port (not the address, so DNS round robin
+ * does not churn them; -m adds it, one series per address) and carry the
+ * --label pairs, so files of several runs sit side by side. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +25,9 @@ struct prom_rec {
 	struct prom_rec	*next;		/* same hash bucket */
 	uint64_t	 hash;		/* of labels */
 	int64_t		 duration_us;	/* target start to verdict */
+	uint32_t	 addr_hash;	/* blackbox_exporter's ipHash() */
 	unsigned char	 success;	/* 1 connected, else 0 */
+	unsigned char	 known;		/* 0: cancelled, no verdict */
 	unsigned char	 protocol;	/* 4, 6, 0: no address */
 	char		*icmp;		/* icmp="..",icmp_from=".."; NULL */
 	char		 labels[];	/* target="..",host="..",... */
@@ -35,6 +41,7 @@ struct prom_state {
 	size_t		  nbuckets;
 	uint64_t	  status[AP_STATUS_COUNT];	/* every record */
 	uint64_t	  duplicates;	/* label sets seen before */
+	char		 *extra;	/* ",key=\"value\"..." of --label */
 };
 
 /*
@@ -64,7 +71,7 @@ prom_escape(char *dst, const char *s)
 			if (dst != NULL)
 				dst[out] = c;
 			out++;
-		} else if ((n = ap_output_utf8_len(s + i, len - i)) == 0) {
+		} else if ((n = ap_text_utf8_len(s + i, len - i)) == 0) {
 			if (dst != NULL)
 				memcpy(dst + out, "\xef\xbf\xbd", 3);
 			out += 3;
@@ -78,60 +85,102 @@ prom_escape(char *dst, const char *s)
 	return (out);
 }
 
-/* The label set, in a fixed order: target, host, port, ip. */
+/* The label set, in a fixed order: target, host, port (ip with -m). */
 static const char *const label_names[] = { "target", "host", "port", "ip" };
 #define NLABELS	(sizeof(label_names) / sizeof(label_names[0]))
 
+/* name="escaped value", with a comma before it unless first. */
 static size_t
-prom_labels(char *dst, const char *const values[NLABELS])
+prom_label(char *dst, const char *name, size_t namelen, const char *value,
+    bool first)
+{
+	size_t	 out = 0;
+
+	if (!first) {
+		if (dst != NULL)
+			dst[out] = ',';
+		out++;
+	}
+	if (dst != NULL) {
+		memcpy(dst + out, name, namelen);
+		memcpy(dst + out + namelen, "=\"", 2);
+	}
+	out += namelen + 2;
+	out += prom_escape(dst != NULL ? dst + out : NULL, value);
+	if (dst != NULL)
+		dst[out] = '"';
+	return (out + 1);
+}
+
+/* The record's labels, then the --label ones (extra: already escaped). */
+static size_t
+prom_labels(char *dst, const char *const values[NLABELS], size_t nvalues,
+    const char *extra)
 {
 	size_t	 i, n, out = 0;
 
-	for (i = 0; i < NLABELS; i++) {
-		n = strlen(label_names[i]);
-		if (dst != NULL) {
-			if (i > 0)
-				dst[out] = ',';
-			memcpy(dst + out + (i > 0), label_names[i], n);
-			memcpy(dst + out + (i > 0) + n, "=\"", 2);
-		}
-		out += (i > 0) + n + 2;
-		out += prom_escape(dst != NULL ? dst + out : NULL, values[i]);
-		if (dst != NULL)
-			dst[out] = '"';
-		out++;
+	for (i = 0; i < nvalues; i++)
+		out += prom_label(dst != NULL ? dst + out : NULL,
+		    label_names[i], strlen(label_names[i]), values[i], i == 0);
+	n = strlen(extra);
+	if (dst != NULL) {
+		memcpy(dst + out, extra, n);
+		dst[out + n] = '\0';
 	}
-	if (dst != NULL)
-		dst[out] = '\0';
-	return (out);
+	return (out + n);
 }
 
-/* FNV-1a: label sets are short, and the hash only spreads the buckets. */
-static uint64_t
-prom_hash(const char *s)
+/* ",key=\"value\"" for each --label KEY=VALUE (checked by cli.c). */
+static char *
+prom_extra(const struct ap_writer *w)
 {
-	uint64_t	 h = 0xcbf29ce484222325ULL;
+	const char	*eq;
+	char		*s;
+	size_t		 i, len = 0;
 
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
+	for (i = 0; i < w->nlabels; i++) {
+		eq = strchr(w->labels[i], '=');
+		len += prom_label(NULL, w->labels[i], eq - w->labels[i],
+		    eq + 1, false);
 	}
-	return (h);
+	s = xmalloc(len + 1);
+	for (i = 0, len = 0; i < w->nlabels; i++) {
+		eq = strchr(w->labels[i], '=');
+		len += prom_label(s + len, w->labels[i], eq - w->labels[i],
+		    eq + 1, false);
+	}
+	s[len] = '\0';
+	return (s);
 }
 
-/* 4 or 6 for a numeric address, 0 for none (unresolved, invalid). */
+/* 4 or 6 for a numeric address, 0 for none (unresolved, invalid); the
+ * hash blackbox_exporter gives it (FNV-1a of its 4 or 16 bytes). */
 static unsigned char
-prom_protocol(const char *ip)
+prom_protocol(const char *ip, uint32_t *hash)
 {
 	struct in6_addr	 a6;
 	struct in_addr	 a4;
+	char		 buf[INET6_ADDRSTRLEN];
+	const char	*pct;
 
+	*hash = 0;
 	if (ip == NULL || *ip == '\0')
 		return (0);
-	if (inet_pton(AF_INET, ip, &a4) == 1)
+	if (inet_pton(AF_INET, ip, &a4) == 1) {
+		*hash = ap_fnv1a(&a4, sizeof(a4), false);
 		return (4);
-	if (inet_pton(AF_INET6, ip, &a6) == 1)
+	}
+	/* A zone (fe80::1%eth0) is not part of the address bytes. */
+	if ((pct = strchr(ip, '%')) != NULL &&
+	    (size_t)(pct - ip) < sizeof(buf)) {
+		memcpy(buf, ip, pct - ip);
+		buf[pct - ip] = '\0';
+		ip = buf;
+	}
+	if (inet_pton(AF_INET6, ip, &a6) == 1) {
+		*hash = ap_fnv1a(&a6, sizeof(a6), false);
 		return (6);
+	}
 	return (0);
 }
 
@@ -149,6 +198,7 @@ prom_free(struct ap_writer *w)
 	}
 	free(st->recs);
 	free(st->buckets);
+	free(st->extra);
 	free(st);
 	w->state = NULL;
 	w->free_state = NULL;
@@ -179,11 +229,12 @@ prom_write(struct ap_writer *w, const struct ap_result *r)
 	struct prom_rec		*p, *q;
 	const char		*values[NLABELS];
 	char			 port[16];
-	size_t			 len, slot;
+	size_t			 len, slot, nvalues;
 
 	if (st == NULL) {
 		st = w->state = xcalloc(1, sizeof(*st));
 		w->free_state = prom_free;
+		st->extra = prom_extra(w);
 	}
 	if ((unsigned)r->status < AP_STATUS_COUNT)
 		st->status[r->status]++;
@@ -197,13 +248,15 @@ prom_write(struct ap_writer *w, const struct ap_result *r)
 	values[1] = r->host != NULL ? r->host : "";
 	values[2] = port;
 	values[3] = r->ip != NULL ? r->ip : "";
-	len = prom_labels(NULL, values);
+	nvalues = w->per_address ? NLABELS : NLABELS - 1;
+	len = prom_labels(NULL, values, nvalues, st->extra);
 	p = xmalloc(sizeof(*p) + len + 1);
-	prom_labels(p->labels, values);
-	p->hash = prom_hash(p->labels);
+	prom_labels(p->labels, values, nvalues, st->extra);
+	p->hash = ap_fnv1a(p->labels, len, false);
 	p->duration_us = r->elapsed_us;
 	p->success = r->status == AP_STATUS_CONNECTED;
-	p->protocol = prom_protocol(r->ip);
+	p->known = r->status != AP_STATUS_CANCELLED;
+	p->protocol = prom_protocol(r->ip, &p->addr_hash);
 	p->icmp = NULL;
 	if (r->icmp != NULL && r->icmp->origin != AP_ICMP_NONE) {
 		/* A reason word and a numeric address: nothing to escape. */
@@ -262,6 +315,7 @@ prom_end(struct ap_writer *w)
 	const struct prom_rec	*p;
 	uint64_t		 mag;
 	size_t			 i, n = st != NULL ? st->nrecs : 0;
+	char			*extra, *own_extra = NULL;
 	int			 s;
 
 	if (st != NULL && st->duplicates > 0)
@@ -269,11 +323,14 @@ prom_end(struct ap_writer *w)
 		    "first record of each kept\n",
 		    (unsigned long long)st->duplicates);
 
+	/* A cancelled target has no verdict: unknown is not down. */
 	prom_family(fp, "probe_success",
 	    "1 when a TCP connect to the target succeeded, else 0.");
 	for (i = 0; i < n; i++) {
 		p = st->recs[i];
-		fprintf(fp, "probe_success{%s} %d\n", p->labels, p->success);
+		if (p->known)
+			fprintf(fp, "probe_success{%s} %d\n", p->labels,
+			    p->success);
 	}
 
 	prom_family(fp, "probe_duration_seconds",
@@ -298,6 +355,15 @@ prom_end(struct ap_writer *w)
 		    p->protocol);
 	}
 
+	prom_family(fp, "probe_ip_addr_hash",
+	    "FNV-1a hash of the record's address bytes, to see it change.");
+	for (i = 0; i < n; i++) {
+		p = st->recs[i];
+		if (p->protocol != 0)
+			fprintf(fp, "probe_ip_addr_hash{%s} %lu\n", p->labels,
+			    (unsigned long)p->addr_hash);
+	}
+
 	/* An info metric, only for the records an ICMP message failed:
 	 * which one and who sent it (a firewall, or the last router before
 	 * a dead host).  No such record, no family. */
@@ -316,17 +382,22 @@ prom_end(struct ap_writer *w)
 
 	prom_family(fp, "asyncprobe_targets",
 	    "Records of this run per status.");
+	extra = st != NULL ? st->extra : NULL;
+	if (extra == NULL)
+		extra = own_extra = prom_extra(w);
 	for (s = 0; s < AP_STATUS_COUNT; s++)
-		fprintf(fp, "asyncprobe_targets{status=\"%s\"} %llu\n",
-		    ap_status_name(s), (unsigned long long)status[s]);
+		fprintf(fp, "asyncprobe_targets{status=\"%s\"%s} %llu\n",
+		    ap_status_name(s), extra, (unsigned long long)status[s]);
+	free(own_extra);
 
 	prom_free(w);
 	return (ferror(fp) ? -1 : 0);
 }
 
 const struct ap_writer_ops ap_output_prom = {
-	"prom",
-	NULL,
-	prom_write,
-	prom_end
+	.name = "prom",
+	.whole_run = true,
+	.labels = true,
+	.write = prom_write,
+	.end = prom_end,
 };

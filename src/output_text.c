@@ -14,31 +14,15 @@
 #include "output.h"
 
 
-/* Column widths: a long DNS name or a full IPv6 address pushes the row. */
-#define TEXT_TARGET_W	32
-#define TEXT_STATUS_W	11	/* "unreachable" */
-#define TEXT_IP_W	39	/* longest IPv6 text without a zone */
-#define TEXT_RTT_W	9
-
 /*
- * Code points that move the cursor or reorder what a terminal shows: the
- * C1 controls and the bidirectional and zero-width format characters
- * ("Trojan Source").  They are escaped byte by byte like invalid input.
+ * Column widths for the common row, an IPv4 target: 21 + 11 + 15 + 9 and
+ * the errno name fit 80 columns ("| cut -c1-80" keeps them); a long name
+ * or an IPv6 address pushes its own row wider, never the others.
  */
-static int
-text_dangerous(const unsigned char *s, size_t n)
-{
-	uint32_t	 cp;
-
-	if (n == 2)
-		return (s[0] == 0xc2 && s[1] < 0xa0);
-	if (n != 3)
-		return (0);
-	cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |
-	    (s[2] & 0x3f);
-	return ((cp >= 0x200b && cp <= 0x200f) ||
-	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069));
-}
+#define TEXT_TARGET_W	21	/* "255.255.255.255:65535" */
+#define TEXT_STATUS_W	11	/* "unreachable" */
+#define TEXT_IP_W	15	/* "255.255.255.255" */
+#define TEXT_RTT_W	9
 
 /*
  * 1 for the bytes text_escape() must look at: the controls, DEL and
@@ -103,8 +87,8 @@ text_escape(struct ap_obuf *b, const char *s, size_t len)
 			break;
 		n = 1;
 		if (u[i] >= 0x80 &&
-		    (n = ap_output_utf8_len(s + i, len - i)) != 0 &&
-		    !text_dangerous(u + i, n)) {
+		    (n = ap_text_utf8_len(s + i, len - i)) != 0 &&
+		    !ap_text_dangerous(s + i, n)) {
 			ap_obuf_add(b, s + i, n);
 			cols++;
 		} else {
@@ -142,6 +126,34 @@ text_word(struct ap_obuf *b, const char *s)
 	ap_obuf_add(b, s, strlen(s));
 }
 
+/*
+ * The record's own host:port, so each port of "web:8080,8081" and each
+ * address of a prefix is told apart; IPv6 in brackets.  A line that never
+ * parsed has neither: the line as written stands instead.
+ */
+static void
+text_target(struct ap_obuf *b, const struct ap_result *r)
+{
+	size_t	 cols = 0, n;
+
+	if (r->host == NULL || *r->host == '\0' || r->port == 0) {
+		text_column(b, r->target, TEXT_TARGET_W);
+		return;
+	}
+	n = strlen(r->host);
+	if (memchr(r->host, ':', n) != NULL) {
+		ap_obuf_addc(b, '[');
+		cols = text_escape(b, r->host, n) + 2;
+		ap_obuf_addc(b, ']');
+	} else
+		cols = text_escape(b, r->host, n);
+	ap_obuf_addc(b, ':');
+	ap_obuf_uint(b, r->port);
+	cols += 1 + (r->port >= 10000 ? 5 : r->port >= 1000 ? 4 :
+	    r->port >= 100 ? 3 : r->port >= 10 ? 2 : 1);
+	text_pad(b, cols, TEXT_TARGET_W);
+}
+
 static int
 text_begin(struct ap_writer *w)
 {
@@ -152,9 +164,11 @@ text_begin(struct ap_writer *w)
 }
 
 /*
- * The last column says why, in words: "ECONNREFUSED: Connection refused",
- * the parser's reason for an invalid line, then "degraded" and the banner
- * when there are.  Nothing (not even blanks) when all went well.
+ * The last column says why: the errno name ("ECONNREFUSED"; the status
+ * and csv or json have the strerror() words), the engine's own words when
+ * it has them (the parser's reason for an invalid line), then "degraded"
+ * and the banner when there are.  Nothing (not even
+ * blanks) when all went well.
  */
 static void
 text_detail(struct ap_obuf *b, const struct ap_result *r)
@@ -162,14 +176,17 @@ text_detail(struct ap_obuf *b, const struct ap_result *r)
 	const char	*text;
 	bool		 first = true;
 
-	text = r->error_text != NULL ? r->error_text : ap_error_text(r->error);
+	text = r->error_text;
 	if (r->error != 0 || (text != NULL && *text != '\0')) {
 		AP_OBUF_LIT(b, "  ");
-		if (r->error != 0) {
+		if (r->error != 0)
 			text_word(b, ap_errno_name(r->error));
+		/* Words of our own (a reset's sender, the parser's reason),
+		 * not the errno's: they say more than the status does. */
+		if (r->error != 0 && text != NULL && *text != '\0')
 			AP_OBUF_LIT(b, ": ");
-		}
-		text_escape(b, text, strlen(text));
+		if (text != NULL)
+			text_escape(b, text, strlen(text));
 		first = false;
 	}
 	if (r->icmp != NULL && r->icmp->origin != AP_ICMP_NONE) {
@@ -234,7 +251,7 @@ text_write(struct ap_writer *w, const struct ap_result *r)
 	size_t		 i, n;
 
 	ap_obuf_init(&b, stack, sizeof(stack));
-	text_column(&b, r->target, TEXT_TARGET_W);
+	text_target(&b, r);
 	ap_obuf_addc(&b, ' ');
 	text_column(&b, ap_status_name(r->status), TEXT_STATUS_W);
 	ap_obuf_addc(&b, ' ');
@@ -258,8 +275,7 @@ text_write(struct ap_writer *w, const struct ap_result *r)
 }
 
 const struct ap_writer_ops ap_output_text = {
-	"text",
-	text_begin,
-	text_write,
-	NULL
+	.name = "text",
+	.begin = text_begin,
+	.write = text_write,
 };

@@ -63,8 +63,7 @@ ap_recorder_new(struct event_base *base, const struct ap_record_config *c)
 	rec->last_flush_us = ap_now_us();
 	/* prom and nagios sum up the whole run: they see every record,
 	 * written whole at the end, so there is nothing to order. */
-	rec->whole_run = c->opt->format == AP_FORMAT_PROM ||
-	    c->opt->format == AP_FORMAT_NAGIOS;
+	rec->whole_run = ap_writer_whole_run(c->writer);
 	if (c->opt->ordered && !rec->whole_run)
 		rec->reorder = ap_reorder_new(c->window);
 	if ((rec->flush_ev = event_new(base, -1, 0, flush_cb, rec)) == NULL ||

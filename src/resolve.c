@@ -72,6 +72,7 @@ struct ap_resolver {
 	struct evdns_base	*dns;		/* made on first use */
 	struct ap_resolver_config cfg;
 	struct ap_hosts		*pins;
+	struct ap_hosts		*port_pins;	/* "name:port"; NULL: none */
 	struct ap_hosts		*hosts;
 	struct name		**buckets;
 	size_t			 nbuckets;	/* a power of two */
@@ -137,16 +138,60 @@ ap_resolver_free(struct ap_resolver *r)
 	if (r->dns != NULL)
 		evdns_base_free(r->dns, 0);
 	ap_hosts_free(r->pins);
+	ap_hosts_free(r->port_pins);
 	ap_hosts_free(r->hosts);
 	free(r->buckets);
 	free(r);
 }
 
 int
-ap_resolver_pin(struct ap_resolver *r, const char *name, const char *addrs,
+ap_resolver_pin(struct ap_resolver *r, const char *name, const char *value,
     char *errbuf, size_t errlen)
 {
-	return (ap_hosts_add_list(r->pins, name, addrs, errbuf, errlen));
+	const char	*addrs;
+	char		 key[300];
+	uint16_t	 port;
+
+	if (ap_pin_parse(value, &port, &addrs, errbuf, errlen) == -1)
+		return (-1);
+	if (port == 0)
+		return (ap_hosts_add_list(r->pins, name, addrs, errbuf,
+		    errlen));
+	/* curl's HOST:PORT:ADDR: only that port's targets see it. */
+	if (r->port_pins == NULL)
+		r->port_pins = ap_hosts_new();
+	snprintf(key, sizeof(key), "%s:%u", name, (unsigned)port);
+	return (ap_hosts_add_list(r->port_pins, key, addrs, errbuf, errlen));
+}
+
+static void
+add_family(const struct ap_resolver *r, const struct ap_addr *a, size_t n,
+    struct ap_addrlist *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (r->cfg.family == AF_UNSPEC ||
+		    r->cfg.family == a[i].u.sa.sa_family)
+			ap_addrlist_add(l, &a[i].u.sa, a[i].len);
+}
+
+bool
+ap_resolver_static_port(struct ap_resolver *r, const char *name,
+    uint16_t port, struct ap_addrlist *l)
+{
+	const struct ap_addr	*a;
+	char			 key[300];
+	size_t			 n;
+
+	if (r->port_pins != NULL) {
+		snprintf(key, sizeof(key), "%s:%u", name, (unsigned)port);
+		if ((a = ap_hosts_lookup(r->port_pins, key, &n)) != NULL) {
+			add_family(r, a, n, l);
+			return (true);
+		}
+	}
+	return (ap_resolver_static(r, name, l));
 }
 
 bool
@@ -162,7 +207,7 @@ ap_resolver_static(struct ap_resolver *r, const char *name,
     struct ap_addrlist *l)
 {
 	const struct ap_addr	*a;
-	size_t			 n = 0, i;
+	size_t			 n = 0;
 
 	/* Pins hide the hosts file entirely for their names (curl). */
 	if ((a = ap_hosts_lookup(r->pins, name, &n)) == NULL &&
@@ -170,10 +215,7 @@ ap_resolver_static(struct ap_resolver *r, const char *name,
 		a = ap_hosts_lookup(r->hosts, name, &n);
 	if (a == NULL)
 		return (false);
-	for (i = 0; i < n; i++)
-		if (r->cfg.family == AF_UNSPEC ||
-		    r->cfg.family == a[i].u.sa.sa_family)
-			ap_addrlist_add(l, &a[i].u.sa, a[i].len);
+	add_family(r, a, n, l);
 	return (true);
 }
 

@@ -41,7 +41,8 @@ struct ap_resolver *ap_resolver_new(struct event_base *,
 		    const struct ap_resolver_config *, char *errbuf,
 		    size_t errlen);
 void		 ap_resolver_free(struct ap_resolver *);	/* NULL ok */
-/* Pin name to "ADDR[,ADDR...]" (--resolve); -1 with a reason. */
+/* Pin name to "ADDR[,ADDR...]", or for one port only to curl's
+ * "PORT:ADDR[,ADDR...]" (--resolve, ap_pin_parse()); -1 with a reason. */
 int		 ap_resolver_pin(struct ap_resolver *, const char *name,
 		    const char *addrs, char *errbuf, size_t errlen);
 /* Pins, then the hosts file: the addresses of name filtered by family
@@ -51,6 +52,9 @@ bool		 ap_resolver_pinned(const struct ap_resolver *,
 		    const char *name);
 bool		 ap_resolver_static(struct ap_resolver *, const char *name,
 		    struct ap_addrlist *l);
+/* As ap_resolver_static(), a pin for name and this very port first. */
+bool		 ap_resolver_static_port(struct ap_resolver *,
+		    const char *name, uint16_t port, struct ap_addrlist *l);
 /* Ask DNS.  NULL with errno only when the DNS client cannot be set up. */
 struct ap_lookup *ap_resolve_start(struct ap_resolver *, const char *name,
 		    ap_resolve_cb *, void *arg);

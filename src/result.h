@@ -44,7 +44,7 @@ enum ap_stage {
 #define AP_ERR_DNS		100004	/* other resolver failure */
 #define AP_ERR_TRUNCATED	100005	/* TC bit; named DNSERROR too */
 
-#define AP_IPSTR_LEN		46	/* INET6_ADDRSTRLEN */
+#define AP_IPSTR_LEN		64	/* INET6_ADDRSTRLEN and a zone */
 #define AP_ERRBUF_LEN		256
 
 /*

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include <stdbool.h>
@@ -19,6 +20,7 @@
 #include "result.h"
 #include "target.h"
 #include "pool.h"
+#include "text.h"
 
 #define HOST_MAX	253	/* longest DNS name in text form */
 #define TEXT_SHOW	200	/* escaped text is cut here, then "..." */
@@ -30,99 +32,6 @@ is_blank(int c)
 	return (c == ' ' || c == '\t' || c == '\r');
 }
 
-/*
- * Length of the valid, printable UTF-8 sequence at s (at most len bytes),
- * or 0 if the byte at s is unfit for a terminal: C0 and C1 controls, DEL,
- * NUL, stray continuation bytes, overlong forms, surrogates, values past
- * U+10FFFF.  A tab passes: it is a separator people write.
- */
-static size_t
-utf8_fit(const unsigned char *s, size_t len)
-{
-	uint32_t	cp;
-	size_t		n, i;
-
-	if (s[0] == '\t' || (s[0] >= 0x20 && s[0] < 0x7f))
-		return (1);
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return (0);
-	if (s[0] < 0xe0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] < 0xf0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else {
-		n = 4;
-		cp = s[0] & 0x07;
-	}
-	if (n > len)
-		return (0);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return (0);
-	if (cp >= 0x80 && cp <= 0x9f)	/* C1 controls: CSI is 0x9b */
-		return (0);
-	return (n);
-}
-
-static bool
-text_fit(const char *s, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i, n;
-
-	for (i = 0; i < len; i += n) {
-		if ((n = utf8_fit(p + i, len - i)) == 0)
-			return (false);
-	}
-	return (true);
-}
-
-/*
- * Write an escaped copy of s[0..len) into dst: unfit bytes as \xHH and the
- * backslash as \\, so the copy cannot be mistaken for the bytes it shows.
- * At most show bytes of output before "..." is appended.
- */
-static void
-escape_into(char *dst, size_t dstlen, const char *s, size_t len, size_t show)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i, n, o = 0;
-
-	if (dstlen < show + 4)
-		show = dstlen > 4 ? dstlen - 4 : 0;
-	for (i = 0; i < len; i += n) {
-		if ((n = utf8_fit(p + i, len - i)) == 0 || p[i] == '\\') {
-			n = 1;
-			if (o + 4 > show)
-				break;
-			if (p[i] == '\\')
-				o += (size_t)snprintf(dst + o, dstlen - o,
-				    "\\\\");
-			else
-				o += (size_t)snprintf(dst + o, dstlen - o,
-				    "\\x%02X", p[i]);
-			continue;
-		}
-		if (o + n > show)
-			break;
-		memcpy(dst + o, p + i, n);
-		o += n;
-	}
-	if (i < len && dstlen >= 4) {
-		memcpy(dst + o, "...", 3);
-		o += 3;
-	}
-	if (dstlen > 0)
-		dst[o < dstlen ? o : dstlen - 1] = '\0';
-}
-
 /* The text a record shows for a line: as is when it is fit to print and
  * short, else escaped and cut. */
 static char *
@@ -131,11 +40,15 @@ make_text(const char *s, size_t len)
 	char	*t;
 	size_t	 tlen;
 
-	if (len <= AP_LINE_MAX && text_fit(s, len))
+	static const struct ap_text_opts show = { NULL, true, true,
+	    TEXT_SHOW };
+
+	/* A tab is a separator people write: it passes. */
+	if (len <= AP_LINE_MAX && ap_text_is_safe(s, len, true))
 		return (ap_pool_xstrndup(s, len));
 	tlen = TEXT_SHOW + 4;
 	t = ap_pool_xmalloc(tlen);
-	escape_into(t, tlen, s, len, TEXT_SHOW);
+	ap_text_escape(t, tlen, s, len, &show);
 	return (t);
 }
 
@@ -143,16 +56,63 @@ make_text(const char *s, size_t len)
 static const char *
 quote(char *dst, size_t dstlen, const char *s, size_t len)
 {
-	escape_into(dst, dstlen, s, len, REASON_SHOW);
+	static const struct ap_text_opts show = { NULL, true, true,
+	    REASON_SHOW };
+
+	ap_text_escape(dst, dstlen, s, len, &show);
 	return (dst);
 }
 
+/* An IPv6 literal, a zone allowed: "fe80::1%eth0". */
 static bool
 is_ip6(const char *s)
 {
-	struct in6_addr	a6;
+	struct in6_addr	 a6;
+	const char	*pct = strchr(s, '%');
+	char		 buf[INET6_ADDRSTRLEN];
+	uint32_t	 scope;
 
-	return (inet_pton(AF_INET6, s, &a6) == 1);
+	if (pct == NULL)
+		return (inet_pton(AF_INET6, s, &a6) == 1);
+	if ((size_t)(pct - s) >= sizeof(buf))
+		return (false);
+	memcpy(buf, s, pct - s);
+	buf[pct - s] = '\0';
+	return (inet_pton(AF_INET6, buf, &a6) == 1 &&
+	    ap_zone_parse(pct + 1, strlen(pct + 1), &scope) == 0);
+}
+
+int
+ap_zone_parse(const char *z, size_t len, uint32_t *scope)
+{
+	char		 name[IF_NAMESIZE], back[IF_NAMESIZE];
+	unsigned long	 v;
+	size_t		 i;
+
+	if (len == 0 || len >= sizeof(name))
+		return (-1);
+	for (i = 0; i < len; i++) {
+		if (!((z[i] >= 'a' && z[i] <= 'z') ||
+		    (z[i] >= 'A' && z[i] <= 'Z') ||
+		    (z[i] >= '0' && z[i] <= '9') || z[i] == '-' ||
+		    z[i] == '_' || z[i] == '.'))
+			return (-1);
+	}
+	memcpy(name, z, len);
+	name[len] = '\0';
+	/* A number is the interface index itself, as RFC 4007 11.2 allows,
+	 * when there is such an interface. */
+	if (strspn(name, "0123456789") == len) {
+		v = strtoul(name, NULL, 10);
+		if (len > 10 || v == 0 || v > UINT32_MAX ||
+		    if_indextoname((unsigned)v, back) == NULL)
+			return (-1);
+		*scope = (uint32_t)v;
+		return (0);
+	}
+	if ((*scope = if_nametoindex(name)) == 0)
+		return (-1);
+	return (0);
 }
 
 /* Bytes a host name may hold: letters, digits, '-', '.', '_'. */
@@ -239,14 +199,14 @@ parse_ip4(const char *s, size_t len, unsigned char ip[4])
 	return (true);
 }
 
-/* A numeric host: its family and address, kept so that nobody parses
- * it again. */
+/* A numeric host (addr: without zone or prefix length): its family and
+ * address, kept so that nobody parses it again. */
 static bool
-parse_ip(struct ap_line *out)
+parse_ip(struct ap_line *out, const char *addr)
 {
-	if (parse_ip4(out->host, strlen(out->host), out->ip))
+	if (parse_ip4(addr, strlen(addr), out->ip))
 		out->ip_family = AF_INET;
-	else if (inet_pton(AF_INET6, out->host, out->ip) == 1)
+	else if (inet_pton(AF_INET6, addr, out->ip) == 1)
 		out->ip_family = AF_INET6;
 	else
 		return (false);
@@ -261,7 +221,7 @@ ap_host_valid(const char *host)
 	if (host == NULL || (len = strlen(host)) == 0)
 		return (false);
 	if (strchr(host, ':') != NULL)
-		return (len < INET6_ADDRSTRLEN && is_ip6(host));
+		return (len < INET6_ADDRSTRLEN + IF_NAMESIZE && is_ip6(host));
 	if (len > HOST_MAX)
 		return (false);
 	for (i = 0; i < len; i++) {
@@ -489,40 +449,114 @@ comment_start(const char *s, size_t len)
 	return (len);
 }
 
-/* Check host (len bytes, NUL-free) and store it in out. */
+/*
+ * "addr/len" (the address numeric, no zone): every address of the prefix,
+ * network and broadcast too, as nmap; the first kept in out->ip.
+ */
+static int
+set_prefix(struct ap_line *out, const char *len_text, size_t n,
+    char *errbuf, size_t errlen)
+{
+	char		 q[REASON_SHOW + 8];
+	unsigned	 bits, plen, hostbits, i;
+	long		 v;
+
+	if (!out->host_is_ip || out->scope_id != 0) {
+		ap_set_error(errbuf, errlen, "a prefix needs a numeric address "
+		    "without a zone: 192.0.2.0/28, [2001:db8::/124]");
+		return (-1);
+	}
+	bits = out->ip_family == AF_INET ? 32 : 128;
+	if ((v = parse_num(len_text, n)) < 0 || (unsigned long)v > bits) {
+		ap_set_error(errbuf, errlen, "bad prefix length '%s'",
+		    quote(q, sizeof(q), len_text, n));
+		return (-1);
+	}
+	plen = (unsigned)v;
+	if ((hostbits = bits - plen) > 16) {
+		ap_set_error(errbuf, errlen, "prefix /%u has more than %d "
+		    "addresses", plen, AP_PREFIX_MAX);
+		return (-1);
+	}
+	/* From the network address on, whatever address was written. */
+	for (i = plen; i < bits; i++)
+		out->ip[i / 8] &= (unsigned char)~(0x80u >> (i % 8));
+	out->naddrs = (uint32_t)1 << hostbits;
+	return (0);
+}
+
+/* Check host (len bytes, NUL-free) and store it in out: a name, an
+ * address (IPv6 with a zone), or a prefix. */
 static int
 set_host(struct ap_line *out, const char *h, size_t len, bool bracketed,
     char *errbuf, size_t errlen)
 {
-	char	q[REASON_SHOW + 8];
-	size_t	i;
+	char		 q[REASON_SHOW + 8];
+	const char	*slash, *pct;
+	char		*addr;
+	size_t		 i, alen = len;
+	bool		 ip6;
 
 	if (len == 0) {
 		ap_set_error(errbuf, errlen, "empty host");
 		return (-1);
 	}
-	for (i = 0; i < len; i++) {
+	/* The zone and the prefix length are checked apart. */
+	if ((slash = memchr(h, '/', len)) != NULL)
+		alen = (size_t)(slash - h);
+	if ((pct = memchr(h, '%', alen)) != NULL)
+		alen = (size_t)(pct - h);
+	for (i = 0; i < alen; i++) {
 		/* ':' only for IPv6, checked below. */
 		if (!host_byte[(unsigned char)h[i]] && h[i] != ':') {
 			ap_set_error(errbuf, errlen, "bad character in host");
 			return (-1);
 		}
 	}
-	out->host = ap_pool_xstrndup(h, len);
-	if (bracketed || memchr(h, ':', len) != NULL) {
-		if (!is_ip6(out->host)) {
-			ap_set_error(errbuf, errlen, bracketed ?
-			    "bad IPv6 address '%s' in brackets" :
-			    "IPv6 address with a port must be bracketed: "
-			    "[::1]:443", quote(q, sizeof(q), h, len));
-			return (-1);
-		}
-	} else if (len > HOST_MAX) {
-		ap_set_error(errbuf, errlen, "host longer than %d bytes", HOST_MAX);
+	if (alen == 0) {
+		ap_set_error(errbuf, errlen, "empty host");
 		return (-1);
 	}
-	out->host_is_ip = parse_ip(out);
+	out->host = ap_pool_xstrndup(h, len);
+	out->naddrs = 1;
+	addr = ap_pool_xstrndup(h, alen);
+	ip6 = bracketed || memchr(h, ':', alen) != NULL;
+	if (ip6 && !is_ip6(addr)) {
+		ap_set_error(errbuf, errlen, bracketed ?
+		    "bad IPv6 address '%s' in brackets" :
+		    "IPv6 address with a port must be bracketed: [::1]:443",
+		    quote(q, sizeof(q), h, len));
+		goto fail;
+	}
+	if (!ip6 && alen > HOST_MAX) {
+		ap_set_error(errbuf, errlen, "host longer than %d bytes",
+		    HOST_MAX);
+		goto fail;
+	}
+	if (pct != NULL) {
+		if (!ip6) {
+			ap_set_error(errbuf, errlen, "a zone ('%%') only follows "
+			    "an IPv6 address: [fe80::1%%eth0]:22");
+			goto fail;
+		}
+		if (ap_zone_parse(pct + 1, (size_t)(h + len - pct - 1) -
+		    (slash != NULL ? (size_t)(h + len - slash) : 0),
+		    &out->scope_id) == -1) {
+			ap_set_error(errbuf, errlen, "unknown zone '%s': no such "
+			    "interface", quote(q, sizeof(q), pct + 1,
+			    (size_t)(h + len - pct - 1)));
+			goto fail;
+		}
+	}
+	out->host_is_ip = parse_ip(out, addr);
+	ap_pool_free(addr);
+	if (slash != NULL)
+		return (set_prefix(out, slash + 1, (size_t)(h + len - slash - 1),
+		    errbuf, errlen));
 	return (0);
+fail:
+	ap_pool_free(addr);
+	return (-1);
 }
 
 /* Split a content (trimmed, comment removed, non-empty) into host and
@@ -629,6 +663,7 @@ parse_plain(const char *s, size_t n, struct ap_line *out)
 		return (false);
 	out->text = ap_pool_xstrndup(s, n);
 	out->host = ap_pool_xstrndup(s, colon);
+	out->naddrs = 1;
 	if (parse_ip4(s, colon, out->ip)) {
 		out->host_is_ip = true;
 		out->ip_family = AF_INET;

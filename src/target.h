@@ -11,6 +11,7 @@
 
 #define AP_LINE_MAX		1024	/* longer lines are invalid */
 #define AP_PORTS_MAX		65536	/* ports one line may expand to */
+#define AP_PREFIX_MAX		65536	/* addresses one prefix may hold */
 
 struct ap_port_range {
 	uint16_t	 lo, hi;		/* inclusive, lo <= hi, lo >= 1 */
@@ -51,7 +52,13 @@ struct ap_line {
 	char			*host;		/* brackets removed */
 	bool			 host_is_ip;	/* numeric IPv4 or IPv6 */
 	int			 ip_family;	/* AF_INET(6) when host_is_ip */
-	unsigned char		 ip[16];	/* the address, network order */
+	unsigned char		 ip[16];	/* the address, network order;
+						 * of a prefix: its first */
+	uint32_t		 scope_id;	/* zone of an IPv6 host
+						 * (fe80::1%eth0), else 0 */
+	uint32_t		 naddrs;	/* prefix "addr/len": the
+						 * addresses from ip on, all of
+						 * them (nmap); else 1 */
 	struct ap_portlist	 ports;		/* empty: use the -p default */
 };
 
@@ -62,7 +69,9 @@ enum ap_line_rc {
 };
 
 /* Parse one line of len bytes (no newline; may contain NULs, which make it
- * invalid).  defports is the -p list, or NULL: a line without a port then
+ * invalid).  A host may be a prefix, "192.0.2.0/28" or "2001:db8::/124"
+ * (at most AP_PREFIX_MAX addresses), or an IPv6 address with a zone,
+ * "fe80::1%eth0" (an interface name or number).  defports is the -p list, or NULL: a line without a port then
  * is invalid.  On OK and INVALID, out->text is set (escaped if it held
  * bytes unfit to print) and out must be released with ap_line_free().
  * With AP_LINE_OK and ports.count == 0 the caller uses defports. */
@@ -72,8 +81,12 @@ enum ap_line_rc	ap_line_parse(const char *line, size_t len,
 void		ap_line_free(struct ap_line *);	/* NULL ok */
 
 /* A host as DNS or an address literal may have it: 1-253 bytes of
- * letters, digits, '-', '.', '_' (or an IPv6 literal).  Used by the line
- * parser and --resolve. */
+ * letters, digits, '-', '.', '_' (or an IPv6 literal, a zone allowed).
+ * Used by the line parser and --resolve. */
 bool		ap_host_valid(const char *);
+/* An IPv6 zone, len bytes: an interface name, or its index in decimal
+ * (RFC 4007 11.2).  0 with *scope set, or -1 when there is no such
+ * interface. */
+int		ap_zone_parse(const char *, size_t len, uint32_t *scope);
 
 #endif

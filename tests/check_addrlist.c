@@ -324,8 +324,13 @@ static const struct pton_case {
 	{ "[[::1]]",			0,		NULL },
 	{ ":::1",			0,		NULL },
 	{ "2001:db8::1::2",		0,		NULL },
-	{ "fe80::1%eth0",		0,		NULL },
-	{ "[fe80::1%eth0]",		0,		NULL },
+	{ "fe80::1%nosuchif0",		0,		NULL },	/* no such zone */
+	{ "[fe80::1%nosuchif0]",	0,		NULL },
+	{ "fe80::1%",			0,		NULL },
+	{ "127.0.0.1%lo",		0,		NULL },	/* IPv6 only */
+	{ "fe80::1%lo",			AF_INET6,	"fe80::1%lo" },
+	{ "[fe80::1%lo]",		AF_INET6,	"fe80::1%lo" },
+	{ "fe80::1%1",			AF_INET6,	"fe80::1%lo" },
 	{ "[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001]",
 	    0, NULL },			/* too long for the bracket buffer */
 };
@@ -351,7 +356,9 @@ START_TEST(test_pton)
 	} else {
 		ck_assert_uint_eq(a.len, sizeof(struct sockaddr_in6));
 		ck_assert_uint_eq(ntohs(a.u.sin6.sin6_port), 8080);
-		ck_assert_uint_eq(a.u.sin6.sin6_scope_id, 0);
+		/* A zone only when one was written ("lo" is index 1). */
+		ck_assert_uint_eq(a.u.sin6.sin6_scope_id,
+		    strchr(c->text, '%') != NULL ? 1 : 0);
 		ck_assert_uint_eq(a.u.sin6.sin6_flowinfo, 0);
 	}
 	ap_addr_ntop(&a, buf, sizeof(buf));

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "output.h"
 #include "xmalloc.h"
 #include "testutil.h"
 
@@ -147,11 +148,7 @@ dump(const struct ap_options *o, char *buf, size_t len)
 	}
 	snprintf(tmp, sizeof(tmp), " n=%d fmt=%s out=%s a=%d u=%d ord=%d q=%d "
 	    "s=%d prog=%s v=%d", o->numeric,
-	    o->format == AP_FORMAT_TEXT ? "text" :
-	    o->format == AP_FORMAT_CSV ? "csv" :
-	    o->format == AP_FORMAT_JSON ? "json" :
-	    o->format == AP_FORMAT_PROM ? "prom" :
-	    o->format == AP_FORMAT_NAGIOS ? "nagios" : "?",
+	    o->format != NULL ? o->format->name : "?",
 	    o->output ? o->output : "-", o->only_alive, o->only_unreachable,
 	    o->ordered, o->quiet, o->stats,
 	    o->progress == AP_PROGRESS_AUTO ? "auto" :
@@ -161,6 +158,15 @@ dump(const struct ap_options *o, char *buf, size_t len)
 	threshold(buf, len, " x=", &o->min_up);
 	threshold(buf, len, " warn=", &o->warn_down);
 	threshold(buf, len, " crit=", &o->crit_down);
+	snprintf(tmp, sizeof(tmp), " nohdr=%d labels=", o->no_header);
+	cat(buf, len, tmp);
+	if (o->nlabels == 0)
+		cat(buf, len, "-");
+	for (i = 0; i < o->nlabels; i++) {
+		if (i > 0)
+			cat(buf, len, "|");
+		cat(buf, len, o->labels[i]);
+	}
 	cat(buf, len, " files=");
 	ck_assert_ptr_nonnull(o->files);
 	if (o->files[0] == NULL)
@@ -177,7 +183,7 @@ static const char defaults[] =
     " t=5000 at=0 ad=250 seq=0 fam=any m=0 ports=- nports=0 src=- r=0"
     " send=- expect=- banner=0 c=1024 rate=0 j=0 shard=1/1 maxrt=0"
     " resolvers=- hosts=/etc/hosts pins=- n=0 fmt=text out=- a=0 u=0 ord=0"
-    " q=0 s=0 prog=auto v=0 x=- warn=1 crit=1 files=- ";
+    " q=0 s=0 prog=auto v=0 x=- warn=1 crit=1 nohdr=0 labels=- files=- ";
 
 START_TEST(test_defaults)
 {
@@ -293,12 +299,22 @@ static const struct good_case {
 	{ { "--progress=never", "--progress=auto", NULL }, { "prog=auto" } },
 	{ { "-q", "--progress", NULL }, { "q=1", "prog=always" } },
 	{ { "-x", "3", NULL }, { "x=3", "warn=1", "crit=1" } },
-	{ { "--min-up", "0", NULL }, { "x=0" } },
+	{ { "--min-up", "1", NULL }, { "x=1" } },
 	{ { "-x50%", NULL }, { "x=50%" } },
 	{ { "--min-up=12.5%", NULL }, { "x=12.5%" } },
 	{ { "-x", "100%", NULL }, { "x=100%" } },
-	{ { "-x", "0%", NULL }, { "x=0%" } },
-	{ { "--warn-down", "2", "--crit-down", "5", NULL },
+	{ { "-x", "0.5%", NULL }, { "x=0.5%" } },
+	{ { "-f", "prom", "--label", "job=web", "--label", "site=a b=c",
+	    NULL }, { "fmt=prom", "labels=job=web|site=a b=c" } },
+	{ { "--label", "e=", "-fprom", NULL }, { "fmt=prom", "labels=e=" } },
+	{ { "--no-header", NULL }, { "nohdr=1" } },
+	{ { "--no-header", "-f", "csv", NULL }, { "fmt=csv", "nohdr=1" } },
+	{ { "-S", "[fe80::1%lo]", NULL }, { "src=fe80::1%lo" } },
+	{ { "--resolve", "a.test:443:127.0.0.1,[::1]", NULL },
+	  { "pins=a.test=443:127.0.0.1,[::1]" } },
+	{ { "--resolve", "a.test:fe80::1%lo", NULL },
+	  { "pins=a.test=fe80::1%lo" } },
+	{ { "-q", "-o", "-", NULL }, { "q=1", "out=-" } },	{ { "--warn-down", "2", "--crit-down", "5", NULL },
 	  { "warn=2", "crit=5", "x=-" } },
 	{ { "--warn-down=10%", "--crit-down=25.5%", NULL },
 	  { "warn=10%", "crit=25.5%" } },
@@ -525,18 +541,63 @@ static const struct bad_case {
 	{ { "--resolve", "a.test:127.0.0.1,nope", NULL },
 	  "invalid value 'a.test:127.0.0.1,nope' for --resolve: 'nope' is not "
 	  "a numeric IPv4 or IPv6 address" },
-	{ { "--resolve", "a.test:443:127.0.0.1", NULL },
-	  "invalid value 'a.test:443:127.0.0.1' for --resolve: "
-	  "'443:127.0.0.1' is not a numeric IPv4 or IPv6 address" },
+	{ { "--resolve", "a.test:443:nope", NULL },
+	  "invalid value 'a.test:443:nope' for --resolve: "
+	  "'nope' is not a numeric IPv4 or IPv6 address" },
+	{ { "--resolve", "a.test:99999:127.0.0.1", NULL },
+	  "invalid value 'a.test:99999:127.0.0.1' for --resolve: "
+	  "port 99999 out of range 1-65535" },
+	{ { "-S", "fe80::1%nosuchif0", NULL },
+	  "invalid value 'fe80::1%nosuchif0' for -S/--source: expected a "
+	  "numeric IPv4 or IPv6 address" },
 	{ { "-f", "xml", NULL },
-	  "invalid value 'xml' for -f/--format: expected text, csv, json, "
-	  "prom or nagios" },
+	  "invalid value 'xml' for -f/--format: expected one of text, csv, "
+	  "json, prom, nagios" },
 	{ { "--format", "JSON", NULL },
-	  "invalid value 'JSON' for -f/--format: expected text, csv, json, "
-	  "prom or nagios" },
+	  "invalid value 'JSON' for -f/--format: expected one of text, csv, "
+	  "json, prom, nagios" },
 	{ { "-f", "prometheus", NULL },
-	  "invalid value 'prometheus' for -f/--format: expected text, csv, "
-	  "json, prom or nagios" },
+	  "invalid value 'prometheus' for -f/--format: expected one of text, "
+	  "csv, json, prom, nagios" },
+	{ { "-x", "0", NULL },
+	  "invalid value '0' for -x/--min-up: must be more than 0" },
+	{ { "--min-up", "0%", NULL },
+	  "invalid value '0%' for -x/--min-up: must be more than 0" },
+	{ { "-q", "-o", "x.prom", NULL },
+	  "-q/--quiet and -o/--output x.prom are mutually exclusive: -q "
+	  "writes no records" },
+	{ { "--label", "a=1", NULL },
+	  "--label applies to -f prom, not -f text" },
+	{ { "-f", "json", "--label", "a=1", NULL },
+	  "--label applies to -f prom, not -f json" },
+	{ { "--no-header", "-f", "json", NULL },
+	  "--no-header: -f json has no header" },
+	{ { "--no-header", "-f", "nagios", NULL },
+	  "--no-header: -f nagios has no header" },
+	{ { "--label", "job", NULL },
+	  "invalid value 'job' for --label: expected KEY=VALUE" },
+	{ { "--label", "=x", NULL },
+	  "invalid value '=x' for --label: expected KEY=VALUE" },
+	{ { "--label", "1job=x", NULL },
+	  "invalid value '1job=x' for --label: a label name is letters, "
+	  "digits and '_', not first a digit" },
+	{ { "--label", "jo-b=x", NULL },
+	  "invalid value 'jo-b=x' for --label: a label name is letters, "
+	  "digits and '_', not first a digit" },
+	{ { "--label", "__name__=x", NULL },
+	  "invalid value '__name__=x' for --label: names starting with __ "
+	  "are reserved" },
+	{ { "--label", "target=x", NULL },
+	  "invalid value 'target=x' for --label: asyncprobe sets 'target' "
+	  "itself" },
+	{ { "--label", "status=x", NULL },
+	  "invalid value 'status=x' for --label: asyncprobe sets 'status' "
+	  "itself" },
+	{ { "--label", "a=1", "--label", "a=2", NULL },
+	  "invalid value 'a=2' for --label: label 'a' given twice" },
+	{ { "--label", "a=\x1b[2J", NULL },
+	  "invalid value 'a=\x1b[2J' for --label: the value must be "
+	  "printable UTF-8" },
 	{ { "-o", "", NULL },
 	  "invalid value '' for -o/--output: expected a file name" },
 	{ { "-a", "-u", NULL },
@@ -993,8 +1054,9 @@ START_TEST(test_usage)
 		"Load:", "--concurrency", "--rate", "-j, --threads", "--shard",
 		"--max-runtime", "Names:", "--resolver", "--hosts-file",
 		"--resolve ", "--numeric", "Output:", "--format",
-		"text, csv, json, prom or nagios", "--output", "--alive",
-		"--unreachable", "--ordered", "--quiet", "--stats",
+		"text, csv, json, prom, nagios", "--output", "--alive",
+		"--unreachable", "--ordered", "--quiet", "--label",
+		"--no-header", "--stats",
 		"--progress", "--verbose", "-x, --min-up", "--warn-down",
 		"--crit-down", "--help", "--version", NULL
 	};

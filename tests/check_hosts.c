@@ -59,7 +59,8 @@ static const char hosts_text[] =
     "this-is junk\n"
     "127.1.1.999 bad-v4\n"
     "1.2.3 short-v4\n"
-    "fe80::1%eth0 scoped\n"
+    "fe80::1%lo scoped\n"
+    "fe80::2%nosuchif0 badzone\n"
     "127.0.2.3\n"				/* an address and no name */
     "127.0.2.4 # only a comment after it\n"
     "#127.0.2.5 commented-out\n"
@@ -88,8 +89,9 @@ static const struct lookup_case {
 	{ "this-is",			"" },
 	{ "bad-v4",			"" },
 	{ "short-v4",			"" },
-	{ "scoped",			"" },
-	{ "fe80::1%eth0",		"" },
+	{ "scoped",			"fe80::1%lo" },
+	{ "badzone",			"" },
+	{ "fe80::1%lo",			"" },
 	{ "127.0.2.3",			"" },
 	{ "only",			"" },
 	{ "comment",			"" },
@@ -283,8 +285,9 @@ static const struct list_case {
 	    "'127.0.2.1:80' is not an IPv4 or IPv6 address" },
 	{ "pin",	"127.0.2.1 ",		-1,
 	    "'127.0.2.1 ' is not an IPv4 or IPv6 address" },
-	{ "pin",	"fe80::1%eth0",		-1,
-	    "'fe80::1%eth0' is not an IPv4 or IPv6 address" },
+	{ "pin",	"fe80::1%lo",		0,	"fe80::1%lo" },
+	{ "pin",	"fe80::1%nosuchif0",	-1,
+	    "'fe80::1%nosuchif0' is not an IPv4 or IPv6 address" },
 	{ "pin",	"",			-1,
 	    "no address given for 'pin'" },
 	{ "pin",	",,",			-1,

@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <sys/socket.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -333,6 +334,89 @@ START_TEST(test_files_missing)
 }
 END_TEST
 
+/* An operand that is no file but a target with its own port (nc -z);
+ * without a port, or with only -p's, it stays a missing file. */
+START_TEST(test_operand_targets)
+{
+	struct ap_input_item	 it;
+	struct ap_input		*in;
+	char			*paths[6], want[512];
+	char			 t1[] = "127.0.0.1:22,80", t2[] = "[::1]:7";
+	char			 t3[] = "127.0.0.0/31:9", bare[] = "nohost.test";
+	char			 log_[] = "/tmp/check_input.no-such.log";
+
+	paths[0] = t1;
+	paths[1] = tu_tmpfile_str("a:1\n");
+	paths[2] = t2;
+	paths[3] = t3;
+	paths[4] = bare;
+	paths[5] = NULL;
+	snprintf(want, sizeof(want), "T 127.0.0.1 22 L1 #0|T 127.0.0.1 80 L1 #1"
+	    "|T a 1 L1 #2|T ::1 7 L3 #3|T 127.0.0.0 9 L4 #4|T 127.0.0.1 9 L4 #5"
+	    "|F nohost.test: %s|E", strerror(ENOENT));
+	check_input(paths, "22", want);
+
+	ck_assert_ptr_nonnull(in = ap_input_new(paths, NULL));
+	ck_assert_int_eq(ap_input_next(in, &it), AP_INPUT_TARGET);
+	ck_assert_str_eq(it.file, "argv");
+	ck_assert_str_eq(it.text, "127.0.0.1:22,80");
+	ck_assert(it.host_is_ip);
+	ap_input_free(in);
+
+	/* A file that exists wins over a target of the same name, and a
+	 * missing "x.log" stays an error. */
+	paths[0] = log_;
+	paths[1] = NULL;
+	snprintf(want, sizeof(want), "F %s: %s|E", log_, strerror(ENOENT));
+	check_input(paths, NULL, want);
+}
+END_TEST
+
+/* A prefix line comes out one address (and port) at a time, address by
+ * address; the line's text stays, host is the address. */
+START_TEST(test_prefix_lazy)
+{
+	struct ap_input_item	 it;
+	struct ap_input		*in;
+	char			*paths[2];
+	unsigned		 n = 0;
+
+	paths[0] = tu_tmpfile_str("127.0.0.254/31:1,2\n[2001:db8::fe/127]:3\n"
+	    "127.1.2.3/16:4\nafter:5\n");
+	paths[1] = NULL;
+	ck_assert_ptr_nonnull(in = ap_input_new(paths, NULL));
+#define NEXT(h, p, l) do {						\
+	ck_assert_int_eq(ap_input_next(in, &it), AP_INPUT_TARGET);	\
+	ck_assert_str_eq(it.host, (h));					\
+	ck_assert_uint_eq(it.port, (p));				\
+	ck_assert_uint_eq(it.line, (l));				\
+} while (0)
+	NEXT("127.0.0.254", 1, 1);
+	ck_assert_str_eq(it.text, "127.0.0.254/31:1,2");
+	ck_assert_int_eq(it.ip[3], 254);
+	NEXT("127.0.0.254", 2, 1);
+	NEXT("127.0.0.255", 1, 1);
+	ck_assert_int_eq(it.ip[3], 255);
+	NEXT("127.0.0.255", 2, 1);
+	NEXT("2001:db8::fe", 3, 2);
+	NEXT("2001:db8::ff", 3, 2);
+	ck_assert_int_eq(it.ip_family, AF_INET6);
+	ck_assert_int_eq(it.ip[15], 0xff);
+	/* 65536 addresses, carried across bytes, then the next line. */
+	for (n = 0; n < 65536; n++) {
+		ck_assert_int_eq(ap_input_next(in, &it), AP_INPUT_TARGET);
+		ck_assert_uint_eq(it.line, 3);
+		ck_assert_int_eq(it.ip[2] * 256 + it.ip[3], n);
+		ck_assert_int_eq(it.ip[1], 1);
+	}
+	ck_assert_str_eq(it.host, "127.1.255.255");
+	NEXT("after", 5, 4);
+	ck_assert_int_eq(ap_input_next(in, &it), AP_INPUT_EOF);
+#undef NEXT
+	ap_input_free(in);
+}
+END_TEST
+
 START_TEST(test_file_directory)
 {
 	char	*paths[3], want[256], dir[] = "/tmp";
@@ -498,6 +582,8 @@ input_suite(void)
 	tc = tcase_create("files");
 	tcase_add_checked_fixture(tc, NULL, tu_tmp_cleanup);
 	tcase_add_test(tc, test_files_missing);
+	tcase_add_test(tc, test_operand_targets);
+	tcase_add_test(tc, test_prefix_lazy);
 	tcase_add_test(tc, test_file_directory);
 	tcase_add_test(tc, test_file_unreadable);
 	tcase_add_test(tc, test_files_closed);

@@ -55,6 +55,11 @@ static const struct ap_result rec[] = {
 
 /* Helpers */
 
+/* The prom writer's --label pairs and -m, for the next render. */
+static char *const	*t_labels;
+static size_t		 t_nlabels;
+static bool		 t_per_address;
+
 /* Run a writer over records into memory; the caller frees the text. */
 static char *
 render_th(const char *format, const struct ap_threshold *warn,
@@ -72,6 +77,9 @@ render_th(const char *format, const struct ap_threshold *warn,
 	w.fp = fp;
 	w.warn_down = warn;
 	w.crit_down = crit;
+	w.labels = t_labels;
+	w.nlabels = t_nlabels;
+	w.per_address = t_per_address;
 	ck_assert_int_eq(ap_writer_begin(&w), 0);
 	for (i = 0; i < n; i++)
 		ck_assert_int_eq(ap_writer_write(&w, &r[i]), 0);
@@ -261,50 +269,57 @@ static const char golden_prom_tail[] =
 	"# TYPE asyncprobe_targets gauge\n";
 
 static const char golden_prom[] =
-	"# HELP probe_success 1 when a TCP connect to the target succeeded, "
-	"else 0.\n"
+	"# HELP probe_success 1 when a TCP connect to the target succeeded,"
+	" else 0.\n"
 	"# TYPE probe_success gauge\n"
-	"probe_success{target=\"localhost:22\",host=\"localhost\","
-	"port=\"22\",ip=\"127.0.0.1\"} 1\n"
-	"probe_success{target=\"db:5432\",host=\"db\",port=\"5432\","
-	"ip=\"::1\"} 0\n"
-	"probe_success{target=\"nosuch.test:80\",host=\"nosuch.test\","
-	"port=\"80\",ip=\"\"} 0\n"
-	"probe_success{target=\"[2001:db8::1]:22\",host=\"2001:db8::1\","
-	"port=\"22\",ip=\"2001:db8::1\"} 0\n"
-	"probe_success{target=\"web:80\",host=\"web\",port=\"80\","
-	"ip=\"127.1.2.3\"} 1\n"
-	"probe_success{target=\"web:99999\",host=\"\",port=\"\",ip=\"\"} 0\n"
-	"# HELP probe_duration_seconds Seconds from the target's start to "
-	"its verdict.\n"
+	"probe_success{target=\"localhost:22\",host=\"localhost\",port=\"22"
+	"\"} 1\n"
+	"probe_success{target=\"db:5432\",host=\"db\",port=\"5432\"} 0\n"
+	"probe_success{target=\"nosuch.test:80\",host=\"nosuch.test\",port="
+	"\"80\"} 0\n"
+	"probe_success{target=\"[2001:db8::1]:22\",host=\"2001:db8::1\",por"
+	"t=\"22\"} 0\n"
+	"probe_success{target=\"web:80\",host=\"web\",port=\"80\"} 1\n"
+	"probe_success{target=\"web:99999\",host=\"\",port=\"\"} 0\n"
+	"# HELP probe_duration_seconds Seconds from the target's start to i"
+	"ts verdict.\n"
 	"# TYPE probe_duration_seconds gauge\n"
 	"probe_duration_seconds{target=\"localhost:22\",host=\"localhost\","
-	"port=\"22\",ip=\"127.0.0.1\"} 0.004567\n"
-	"probe_duration_seconds{target=\"db:5432\",host=\"db\","
-	"port=\"5432\",ip=\"::1\"} 0.251234\n"
-	"probe_duration_seconds{target=\"nosuch.test:80\","
-	"host=\"nosuch.test\",port=\"80\",ip=\"\"} 0.012000\n"
-	"probe_duration_seconds{target=\"[2001:db8::1]:22\","
-	"host=\"2001:db8::1\",port=\"22\",ip=\"2001:db8::1\"} 1.500000\n"
-	"probe_duration_seconds{target=\"web:80\",host=\"web\",port=\"80\","
-	"ip=\"127.1.2.3\"} 0.004600\n"
-	"probe_duration_seconds{target=\"web:99999\",host=\"\",port=\"\","
-	"ip=\"\"} 0.000000\n"
-	"# HELP probe_ip_protocol IP version of the record's address: 4, 6, "
-	"or 0 when none.\n"
+	"port=\"22\"} 0.004567\n"
+	"probe_duration_seconds{target=\"db:5432\",host=\"db\",port=\"5432"
+	"\"} 0.251234\n"
+	"probe_duration_seconds{target=\"nosuch.test:80\",host=\"nosuch.tes"
+	"t\",port=\"80\"} 0.012000\n"
+	"probe_duration_seconds{target=\"[2001:db8::1]:22\",host=\"2001:db8"
+	"::1\",port=\"22\"} 1.500000\n"
+	"probe_duration_seconds{target=\"web:80\",host=\"web\",port=\"80\"}"
+	" 0.004600\n"
+	"probe_duration_seconds{target=\"web:99999\",host=\"\",port=\"\"} 0"
+	".000000\n"
+	"# HELP probe_ip_protocol IP version of the record's address: 4, 6,"
+	" or 0 when none.\n"
 	"# TYPE probe_ip_protocol gauge\n"
-	"probe_ip_protocol{target=\"localhost:22\",host=\"localhost\","
-	"port=\"22\",ip=\"127.0.0.1\"} 4\n"
-	"probe_ip_protocol{target=\"db:5432\",host=\"db\",port=\"5432\","
-	"ip=\"::1\"} 6\n"
-	"probe_ip_protocol{target=\"nosuch.test:80\",host=\"nosuch.test\","
-	"port=\"80\",ip=\"\"} 0\n"
-	"probe_ip_protocol{target=\"[2001:db8::1]:22\","
-	"host=\"2001:db8::1\",port=\"22\",ip=\"2001:db8::1\"} 6\n"
-	"probe_ip_protocol{target=\"web:80\",host=\"web\",port=\"80\","
-	"ip=\"127.1.2.3\"} 4\n"
-	"probe_ip_protocol{target=\"web:99999\",host=\"\",port=\"\","
-	"ip=\"\"} 0\n"
+	"probe_ip_protocol{target=\"localhost:22\",host=\"localhost\",port="
+	"\"22\"} 4\n"
+	"probe_ip_protocol{target=\"db:5432\",host=\"db\",port=\"5432\"} 6"
+	"\n"
+	"probe_ip_protocol{target=\"nosuch.test:80\",host=\"nosuch.test\",p"
+	"ort=\"80\"} 0\n"
+	"probe_ip_protocol{target=\"[2001:db8::1]:22\",host=\"2001:db8::1\""
+	",port=\"22\"} 6\n"
+	"probe_ip_protocol{target=\"web:80\",host=\"web\",port=\"80\"} 4\n"
+	"probe_ip_protocol{target=\"web:99999\",host=\"\",port=\"\"} 0\n"
+	"# HELP probe_ip_addr_hash FNV-1a hash of the record's address byte"
+	"s, to see it change.\n"
+	"# TYPE probe_ip_addr_hash gauge\n"
+	"probe_ip_addr_hash{target=\"localhost:22\",host=\"localhost\",port"
+	"=\"22\"} 3668918509\n"
+	"probe_ip_addr_hash{target=\"db:5432\",host=\"db\",port=\"5432\"} 1"
+	"751717746\n"
+	"probe_ip_addr_hash{target=\"[2001:db8::1]:22\",host=\"2001:db8::1"
+	"\",port=\"22\"} 1851458804\n"
+	"probe_ip_addr_hash{target=\"web:80\",host=\"web\",port=\"80\"} 170"
+	"4651018\n"
 	"# HELP asyncprobe_targets Records of this run per status.\n"
 	"# TYPE asyncprobe_targets gauge\n"
 	"asyncprobe_targets{status=\"connected\"} 2\n"
@@ -324,7 +339,8 @@ START_TEST(test_prom_golden)
 
 	got = render("prom", rec, NELEM(rec), NULL);
 	ck_assert_str_eq(got, golden_prom);
-	ck_assert_uint_eq(assert_exposition(got), 3 * NELEM(rec) +
+	/* No probe_ip_addr_hash without an address (2 of them). */
+	ck_assert_uint_eq(assert_exposition(got), 4 * NELEM(rec) - 2 +
 	    AP_STATUS_COUNT);
 	assert_promtool_ok(got);
 	free(got);
@@ -391,11 +407,11 @@ START_TEST(test_prom_escape)
 	r[1].host = c->in;
 	got = render("prom", r, 2, NULL);
 	ck_assert_int_ge(asprintf(&want, "\nprobe_success{target=\"%s\","
-	    "host=\"localhost\",port=\"22\",ip=\"127.0.0.1\"} 1\n"
-	    "probe_success{target=\"db:5432\",host=\"%s\",port=\"5432\","
-	    "ip=\"::1\"} 0\n", c->want, c->want), 0);
+	    "host=\"localhost\",port=\"22\"} 1\n"
+	    "probe_success{target=\"db:5432\",host=\"%s\",port=\"5432\"}"
+	    " 0\n", c->want, c->want), 0);
 	ck_assert_msg(strstr(got, want) != NULL, "case %d:\n%s", _i, got);
-	ck_assert_uint_eq(assert_exposition(got), 6 + AP_STATUS_COUNT);
+	ck_assert_uint_eq(assert_exposition(got), 8 + AP_STATUS_COUNT);
 	assert_promtool_ok(got);
 	free(want);
 	free(got);
@@ -403,9 +419,11 @@ START_TEST(test_prom_escape)
 END_TEST
 
 /*
- * The same line twice and -m's record per address: the first record of
- * a label set stands, an ip label tells addresses apart, every record
- * still counts per status.
+ * The same line twice: the first record of a label set stands, every
+ * record still counts per status.  Another address of the same target is
+ * the same series (no ip label: DNS round robin does not churn series),
+ * unless -m asks for a record per address: then an ip label tells them
+ * apart.
  */
 START_TEST(test_prom_duplicates)
 {
@@ -416,26 +434,99 @@ START_TEST(test_prom_duplicates)
 	r[1] = rec[1];
 	r[1].status = AP_STATUS_CONNECTED;	/* later, the same series */
 	r[2] = rec[1];
-	r[2].ip = "127.0.0.1";			/* -m: another address */
+	r[2].ip = "127.0.0.1";			/* another address */
 	r[3] = rec[1];
 	r[4] = rec[5];				/* invalid, no ip */
 	got = render("prom", r, NELEM(r), NULL);
+	ck_assert_ptr_eq(strstr(got, "# asyncprobe: 3 duplicate series "
+	    "dropped, the first record of each kept\n"), got);
+	ck_assert_ptr_nonnull(strstr(got, "\nprobe_success{target="
+	    "\"db:5432\",host=\"db\",port=\"5432\"} 0\n"
+	    "probe_success{target=\"web:99999\","));
+	ck_assert_ptr_nonnull(strstr(got,
+	    "asyncprobe_targets{status=\"connected\"} 1\n"
+	    "asyncprobe_targets{status=\"refused\"} 3\n"));
+	ck_assert_uint_eq(assert_exposition(got), 4 * 2 - 1 +
+	    AP_STATUS_COUNT);
+	assert_promtool_ok(got);
+	free(got);
+
+	t_per_address = true;
+	got = render("prom", r, NELEM(r), NULL);
+	t_per_address = false;
 	ck_assert_ptr_eq(strstr(got, "# asyncprobe: 2 duplicate series "
 	    "dropped, the first record of each kept\n"), got);
 	ck_assert_ptr_nonnull(strstr(got, "\nprobe_success{target="
 	    "\"db:5432\",host=\"db\",port=\"5432\",ip=\"::1\"} 0\n"
 	    "probe_success{target=\"db:5432\",host=\"db\",port=\"5432\","
 	    "ip=\"127.0.0.1\"} 0\nprobe_success{target=\"web:99999\","));
-	ck_assert_ptr_nonnull(strstr(got,
-	    "asyncprobe_targets{status=\"connected\"} 1\n"
-	    "asyncprobe_targets{status=\"refused\"} 3\n"));
-	ck_assert_uint_eq(assert_exposition(got), 3 * 3 + AP_STATUS_COUNT);
+	ck_assert_uint_eq(assert_exposition(got), 4 * 3 - 1 +
+	    AP_STATUS_COUNT);
 	assert_promtool_ok(got);
 	free(got);
 
 	/* No duplicates, no comment. */
 	got = render("prom", r, 1, NULL);
 	ck_assert_ptr_null(strstr(got, "duplicate"));
+	free(got);
+}
+END_TEST
+
+/* --label KEY=VALUE: on every series, escaped, after the record's own. */
+START_TEST(test_prom_labels)
+{
+	static char		 job[] = "job=web", site[] = "site=a \"b\"\\c";
+	static char *const	 labels[] = { job, site };
+	char			*got;
+
+	t_labels = labels;
+	t_nlabels = NELEM(labels);
+	got = render("prom", rec, 2, NULL);
+	t_labels = NULL;
+	t_nlabels = 0;
+	ck_assert_ptr_nonnull(strstr(got, "\nprobe_success{target="
+	    "\"localhost:22\",host=\"localhost\",port=\"22\",job=\"web\","
+	    "site=\"a \\\"b\\\"\\\\c\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(got, "\nprobe_ip_addr_hash{target="
+	    "\"db:5432\",host=\"db\",port=\"5432\",job=\"web\","
+	    "site=\"a \\\"b\\\"\\\\c\"} 1751717746\n"));
+	ck_assert_ptr_nonnull(strstr(got, "\nasyncprobe_targets{status="
+	    "\"cancelled\",job=\"web\",site=\"a \\\"b\\\"\\\\c\"} 0\n"));
+	ck_assert_uint_eq(assert_exposition(got), 8 + AP_STATUS_COUNT);
+	assert_promtool_ok(got);
+	free(got);
+
+	/* With no record at all, the totals still carry them. */
+	t_labels = labels;
+	t_nlabels = 1;
+	got = render("prom", NULL, 0, NULL);
+	t_labels = NULL;
+	t_nlabels = 0;
+	ck_assert_ptr_nonnull(strstr(got, "\nasyncprobe_targets{status="
+	    "\"connected\",job=\"web\"} 0\n"));
+	free(got);
+}
+END_TEST
+
+/* A cancelled target has no verdict: no probe_success (unknown is not
+ * down), but it is counted. */
+START_TEST(test_prom_cancelled)
+{
+	struct ap_result	 r[2];
+	char			*got;
+
+	r[0] = rec[0];
+	r[1] = rec[1];
+	r[1].status = AP_STATUS_CANCELLED;
+	got = render("prom", r, 2, NULL);
+	ck_assert_ptr_nonnull(strstr(got, "probe_success{target="
+	    "\"localhost:22\","));
+	ck_assert_ptr_null(strstr(got, "probe_success{target=\"db:5432\""));
+	ck_assert_ptr_nonnull(strstr(got, "probe_duration_seconds{target="
+	    "\"db:5432\""));
+	ck_assert_ptr_nonnull(strstr(got,
+	    "asyncprobe_targets{status=\"cancelled\"} 1\n"));
+	assert_promtool_ok(got);
 	free(got);
 }
 END_TEST
@@ -460,11 +551,11 @@ START_TEST(test_prom_many)
 	got = render("prom", r, N, NULL);
 	ck_assert_ptr_eq(strstr(got, "# asyncprobe: 500 duplicate "), got);
 	snprintf(want, sizeof(want), "\nprobe_ip_protocol{target=\"h499:22\","
-	    "host=\"localhost\",port=\"22\",ip=\"127.0.0.1\"} 4\n# HELP ");
+	    "host=\"localhost\",port=\"22\"} 4\n# HELP ");
 	ck_assert_ptr_nonnull(strstr(got, want));
 	ck_assert_ptr_nonnull(strstr(got,
 	    "asyncprobe_targets{status=\"connected\"} 1000\n"));
-	ck_assert_uint_eq(assert_exposition(got), 3 * N / 2 +
+	ck_assert_uint_eq(assert_exposition(got), 4 * N / 2 +
 	    AP_STATUS_COUNT);
 	free(got);
 	free(names);
@@ -485,6 +576,7 @@ START_TEST(test_prom_promtool_mixed)
 	r[i].target = "q\"uote\\ new\nline \xff\xfe caf\xc3\xa9:1";
 	r[i++].host = "h\xc3";
 	r[i] = rec[0];
+	r[i].target = "localhost:23";
 	r[i].ip = "127.0.0.2";
 	r[i++].elapsed_us = -5;
 	r[i] = rec[3];
@@ -498,13 +590,15 @@ START_TEST(test_prom_promtool_mixed)
 	got = render("prom", r, NELEM(r), NULL);
 	ck_assert_ptr_eq(strstr(got, "# asyncprobe: 1 duplicate"), got);
 	ck_assert_ptr_nonnull(strstr(got, "probe_duration_seconds{target="
-	    "\"other:80\",host=\"nosuch.test\",port=\"80\",ip=\"\"} "
+	    "\"other:80\",host=\"nosuch.test\",port=\"80\"} "
 	    "9223372036854.775807\n"));
 	ck_assert_ptr_nonnull(strstr(got, "probe_duration_seconds{target="
-	    "\"localhost:22\",host=\"localhost\",port=\"22\","
-	    "ip=\"127.0.0.2\"} -0.000005\n"));
-	ck_assert_uint_eq(assert_exposition(got), 3 * (NELEM(r) - 1) +
-	    AP_STATUS_COUNT);
+	    "\"localhost:23\",host=\"localhost\",port=\"22\"} "
+	    "-0.000005\n"));
+	/* 10 records: 3 families each, the address hash for the 7 with an
+	 * address, no probe_success for the cancelled one. */
+	ck_assert_uint_eq(assert_exposition(got), 3 * (NELEM(r) - 1) + 7 -
+	    1 + AP_STATUS_COUNT);
 	if (have_promtool()) {
 		ck_assert_msg(promtool(got) == 0, "promtool:\n%s", got);
 		/* The check can fail: raw invalid UTF-8 in a label. */
@@ -563,9 +657,9 @@ START_TEST(test_prom_icmp)
 	    "whose error an ICMP message caused, labelled with the message "
 	    "and its sender.\n# TYPE asyncprobe_icmp gauge\n"
 	    "asyncprobe_icmp{target=\"db:5432\",host=\"db\",port=\"5432\","
-	    "ip=\"::1\",icmp=\"admin-prohibited\",icmp_from=\"198.18.0.1\"} "
+	    "icmp=\"admin-prohibited\",icmp_from=\"198.18.0.1\"} "
 	    "1\n# HELP asyncprobe_targets") != NULL, "%s", got);
-	ck_assert_uint_eq(assert_exposition(got), 6 + 1 + AP_STATUS_COUNT);
+	ck_assert_uint_eq(assert_exposition(got), 8 + 1 + AP_STATUS_COUNT);
 	assert_promtool_ok(got);
 	free(got);
 }
@@ -587,58 +681,116 @@ START_TEST(test_nagios_icmp)
 	r[1].icmp = &icmp_admin;
 	got = render("nagios", r, 2, &code);
 	ck_assert_str_eq(got, "ASYNCPROBE CRITICAL - 1/2 targets down "
-	    "(denied 1): db:5432 (admin-prohibited from 198.18.0.1) | "
-	    "up=1;;;0;2 down=1;1;1;0;2 rtt_max=0.000123s;;;0 "
-	    "elapsed=0.251s\n");
+	    "(denied 1) | up=1;;;0;2 down=1;0;0;0;2 invalid=0;;;0 "
+	    "rtt_max=0.000123s;;;0 elapsed=0.251s\n"
+	    "db:5432 denied EHOSTUNREACH (admin-prohibited from 198.18.0.1)\n");
 	ck_assert_int_eq(code, 2);
 	free(got);
 }
 END_TEST
+#define NAGIOS_DOWN3	"db:5432 refused ECONNREFUSED\n" \
+	"nosuch.test:80 unresolved NXDOMAIN\n" \
+	"[2001:db8::1]:22 timeout ETIMEDOUT\n"
 
 START_TEST(test_nagios_golden)
 {
 	char	*got;
 	int	 code;
 
-	/* 1 up of 5 (no invalid): critical at the default 1, 1. */
+	/* 2 up of 5 (no invalid): critical at the default 1, 1, whose
+	 * ranges "0" alert above 0; then the long output. */
 	got = render("nagios", rec, 5, &code);
 	ck_assert_str_eq(got, "ASYNCPROBE CRITICAL - 3/5 targets down "
-	    "(refused 1, timeout 1, unresolved 1): db:5432, nosuch.test:80, "
-	    "[2001:db8::1]:22 | up=2;;;0;5 down=3;1;1;0;5 "
-	    "rtt_max=0.004567s;;;0 elapsed=1.500s\n");
+	    "(refused 1, timeout 1, unresolved 1) | up=2;;;0;5 down=3;0;0;0;5 "
+	    "invalid=0;;;0 rtt_max=0.004567s;;;0 elapsed=1.500s\n"
+	    NAGIOS_DOWN3);
 	ck_assert_int_eq(code, 2);
 	free(got);
 
 	/* All up. */
 	got = render("nagios", rec, 1, &code);
 	ck_assert_str_eq(got, "ASYNCPROBE OK - 0/1 targets down | "
-	    "up=1;;;0;1 down=0;1;1;0;1 rtt_max=0.000123s;;;0 "
+	    "up=1;;;0;1 down=0;0;0;0;1 invalid=0;;;0 rtt_max=0.000123s;;;0 "
 	    "elapsed=0.004s\n");
 	ck_assert_int_eq(code, 0);
 	free(got);
 
-	/* An invalid line: UNKNOWN, and named by the line as written. */
+	/* An invalid line is counted, not a target: CRITICAL stands. */
 	got = render("nagios", rec, NELEM(rec), &code);
-	ck_assert_str_eq(got, "ASYNCPROBE UNKNOWN - 4/6 targets down "
-	    "(refused 1, timeout 1, unresolved 1, invalid 1): db:5432, "
-	    "nosuch.test:80, [2001:db8::1]:22, web:99999 | up=2;;;0;6 "
-	    "down=4;1;1;0;6 rtt_max=0.004567s;;;0 elapsed=1.500s\n");
-	ck_assert_int_eq(code, 3);
+	ck_assert_str_eq(got, "ASYNCPROBE CRITICAL - 3/5 targets down "
+	    "(refused 1, timeout 1, unresolved 1), 1 invalid line | "
+	    "up=2;;;0;5 down=3;0;0;0;5 invalid=1;;;0 rtt_max=0.004567s;;;0 "
+	    "elapsed=1.500s\n" NAGIOS_DOWN3);
+	ck_assert_int_eq(code, 2);
 	free(got);
 
 	/* Nothing probed at all. */
 	got = render("nagios", NULL, 0, &code);
 	ck_assert_str_eq(got, "ASYNCPROBE UNKNOWN - no targets | "
-	    "up=0;;;0;0 down=0;1;1;0;0 rtt_max=U;;;0 elapsed=0.000s\n");
+	    "up=0;;;0;0 down=0;0;0;0;0 invalid=0;;;0 rtt_max=U;;;0 "
+	    "elapsed=0.000s\n");
 	ck_assert_int_eq(code, 3);
 	free(got);
+}
+END_TEST
+
+/* An input file that could not be read: UNKNOWN, with the reason, even
+ * when the targets read say otherwise. */
+START_TEST(test_nagios_unreadable)
+{
+	struct ap_writer	 w;
+	char			*buf = NULL;
+	size_t			 len = 0;
+	FILE			*fp;
+
+	ck_assert_ptr_nonnull(fp = open_memstream(&buf, &len));
+	memset(&w, 0, sizeof(w));
+	w.ops = &ap_output_nagios;
+	w.fp = fp;
+	ck_assert_int_eq(ap_writer_begin(&w), 0);
+	ap_writer_input_error(&w, "a.txt: No such file or directory");
+	ck_assert_int_eq(ap_writer_write(&w, &rec[1]), 0);
+	ap_writer_input_error(&w, "b|c.txt: Permission denied");
+	ck_assert_int_eq(ap_writer_end(&w), 0);
+	ck_assert_int_eq(ap_writer_exit_code(&w, 1), 3);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_str_eq(buf, "ASYNCPROBE UNKNOWN - cannot read a.txt: No "
+	    "such file or directory (and 1 more), 1/1 targets down (refused 1)"
+	    " | up=0;;;0;1 down=1;0;0;0;1 invalid=0;;;0 rtt_max=U;;;0 "
+	    "elapsed=0.251s\ndb:5432 refused ECONNREFUSED\n");
+	free(buf);
+}
+END_TEST
+
+/* The exit-code hook: the plugin's code, 3 for a system failure (4) or
+ * a writer that never ended; other formats keep the SPEC 6 status. */
+START_TEST(test_nagios_exit_hook)
+{
+	struct ap_writer	 w;
+
+	memset(&w, 0, sizeof(w));
+	w.ops = &ap_output_nagios;
+	ck_assert(ap_writer_has_exit_code(&w));
+	ck_assert(ap_writer_whole_run(&w));
+	ck_assert_int_eq(ap_writer_exit_code(&w, 0), 3);
+	w.ended = true;
+	w.code = 1;
+	ck_assert_int_eq(ap_writer_exit_code(&w, 0), 1);
+	ck_assert_int_eq(ap_writer_exit_code(&w, 4), 3);
+	w.ops = &ap_output_prom;
+	ck_assert(!ap_writer_has_exit_code(&w));
+	ck_assert(ap_writer_whole_run(&w));
+	ck_assert_int_eq(ap_writer_exit_code(&w, 2), 2);
+	w.ops = ap_output_find("csv");
+	ck_assert(!ap_writer_whole_run(&w));
 }
 END_TEST
 
 /*
  * Thresholds: "down" refused records among "total", CRITICAL at
  * down >= crit, else WARNING at down >= warn; a percentage is of all
- * targets, and perfdata shows it as the count it stands for.
+ * targets, and perfdata shows a range that alerts at that very count:
+ * "N-1" (alert above it), "@0:" for 0 (alert always).
  */
 #define CNT(n)	{ true, false, (n) }
 #define PCT(n)	{ true, true, (n) }
@@ -680,18 +832,32 @@ static const struct th_case {
 	/* defaults: unset, or no threshold at all (NULL, below) */
 	{ DEF, DEF, 4, 0, 0, 0, 1, 1 },
 	{ DEF, DEF, 4, 1, 0, 2, 1, 1 },
-	/* UNKNOWN: an invalid record whatever the counts, or no targets */
+	/* invalid records (counted in "down" here, the first ones) are no
+	 * targets: UNKNOWN unless a threshold is crossed; no targets */
 	{ CNT(5), CNT(5), 10, 1, 1, 3, 5, 5 },
+	{ CNT(1), CNT(1), 10, 3, 1, 2, 1, 1 },
+	{ CNT(1), CNT(2), 10, 2, 1, 1, 1, 2 },
 	{ CNT(1), CNT(1), 1, 1, 1, 3, 1, 1 },
 	{ CNT(1), CNT(1), 0, 0, 0, 3, 1, 1 },
 	{ PCT(10), PCT(20), 0, 0, 0, 3, 0, 0 },
 	{ CNT(0), CNT(0), 0, 0, 0, 3, 0, 0 },
 };
 
+/* The perfdata range alerting from n on. */
+static void
+range(char *buf, size_t len, unsigned n)
+{
+	if (n == 0)
+		snprintf(buf, len, "@0:");
+	else
+		snprintf(buf, len, "%u", n - 1);
+}
+
 static void
 th_run(const struct ap_threshold *warn, const struct ap_threshold *crit,
     const struct th_case *c, int i)
 {
+	char			 wr[16], cr[16];
 	static const char *const codes[] = {
 		"OK", "WARNING", "CRITICAL", "UNKNOWN"
 	};
@@ -717,9 +883,12 @@ th_run(const struct ap_threshold *warn, const struct ap_threshold *crit,
 	ck_assert_msg(strncmp(got, want, strlen(want)) == 0, "case %d: %s", i,
 	    got);
 	free(want);
-	ck_assert_int_ge(asprintf(&want, " | up=%u;;;0;%u down=%u;%u;%u;0;%u ",
-	    c->total - c->down, c->total, c->down, c->warn_n, c->crit_n,
-	    c->total), 0);
+	range(wr, sizeof(wr), c->warn_n);
+	range(cr, sizeof(cr), c->crit_n);
+	ck_assert_int_ge(asprintf(&want, " | up=%u;;;0;%u down=%u;%s;%s;0;%u "
+	    "invalid=%u;;;0 ", c->total - c->down, c->total - c->invalid,
+	    c->down - c->invalid, wr, cr, c->total - c->invalid, c->invalid),
+	    0);
 	ck_assert_msg(strstr(got, want) != NULL, "case %d: %s", i, got);
 	free(want);
 	free(got);
@@ -737,7 +906,7 @@ START_TEST(test_nagios_thresholds)
 }
 END_TEST
 
-/* Names in the status line: one line, no '|', nothing a screen obeys. */
+/* Names in the long output: one line, no '|', nothing a screen obeys. */
 static const struct nag_esc_case {
 	const char	*host;
 	const char	*want;		/* as listed */
@@ -771,59 +940,58 @@ START_TEST(test_nagios_escape)
 
 	r.host = c->host;
 	got = render("nagios", &r, 1, NULL);
-	ck_assert_int_ge(asprintf(&want, "ASYNCPROBE CRITICAL - 1/1 targets "
-	    "down (refused 1): %s | up=0;", c->want), 0);
-	ck_assert_msg(strncmp(got, want, strlen(want)) == 0, "case %d: %s",
-	    _i, got);
-	/* One line, one '|'. */
+	ck_assert_int_ge(asprintf(&want, "\n%s refused ECONNREFUSED\n",
+	    c->want), 0);
+	ck_assert_msg(strncmp(got, "ASYNCPROBE CRITICAL - 1/1 targets down "
+	    "(refused 1) | up=0;", 50) == 0, "case %d: %s", _i, got);
+	/* The status line, then one line naming it; one '|'. */
+	ck_assert_ptr_nonnull(bar = strchr(got, '\n'));
+	ck_assert_msg(strcmp(bar, want) == 0, "case %d: %s", _i, got);
 	ck_assert_ptr_nonnull(bar = strchr(got, '|'));
 	ck_assert_ptr_null(strchr(bar + 1, '|'));
-	ck_assert_ptr_eq(strchr(got, '\n'), got + strlen(got) - 1);
 	free(want);
 	free(got);
 }
 END_TEST
 
-/* An invalid line is named by its text, escaped the same way. */
+/* An invalid line is counted, never listed as a target down. */
 START_TEST(test_nagios_escape_target)
 {
 	struct ap_result	 r = rec[5];
 	char			*got;
+	int			 code;
 
 	r.target = "a|b\n";
-	got = render("nagios", &r, 1, NULL);
-	ck_assert_str_eq(got, "ASYNCPROBE UNKNOWN - 1/1 targets down "
-	    "(invalid 1): a\\x7cb\\x0a | up=0;;;0;1 down=1;1;1;0;1 "
+	got = render("nagios", &r, 1, &code);
+	ck_assert_str_eq(got, "ASYNCPROBE UNKNOWN - 0/0 targets down, 1 "
+	    "invalid line | up=0;;;0;0 down=0;0;0;0;0 invalid=1;;;0 "
 	    "rtt_max=U;;;0 elapsed=0.000s\n");
-	free(got);
-	r.target = "";
-	got = render("nagios", &r, 1, NULL);
-	ck_assert_ptr_nonnull(strstr(got, "(invalid 1): - | "));
+	ck_assert_int_eq(code, 3);
 	free(got);
 }
 END_TEST
 
-/* At most 10 names, then ", ..."; a name repeated (-m) is listed once. */
+/* At most 10 named, one line each, then "and N more"; with -m each
+ * address's record is one. */
 static const struct list_case {
 	unsigned	 down;		/* distinct failing targets */
 	unsigned	 repeat;	/* each record given this many times */
-	const char	*tail;		/* the list ends so */
+	unsigned	 more;		/* "and N more"; 0: no such line */
 } list_cases[] = {
-	{ 1, 1, ": h0:5432 | " },
-	{ 9, 1, ", h8:5432 | " },
-	{ 10, 1, ", h9:5432 | " },
-	{ 11, 1, ", h9:5432, ... | " },
-	{ 25, 1, ", h9:5432, ... | " },
-	{ 10, 3, ", h9:5432 | " },
-	{ 11, 2, ", h9:5432, ... | " },
+	{ 1, 1, 0 },
+	{ 9, 1, 0 },
+	{ 10, 1, 0 },
+	{ 11, 1, 1 },
+	{ 25, 1, 15 },
+	{ 10, 3, 20 },
 };
 
 START_TEST(test_nagios_list)
 {
 	const struct list_case	*c = &list_cases[_i];
 	struct ap_result	*r;
-	char			(*names)[16], *got, *p;
-	unsigned		 i, n = c->down * c->repeat, commas = 0;
+	char			(*names)[16], *got, *p, *q, want[64];
+	unsigned		 i, n = c->down * c->repeat, lines = 0;
 
 	r = calloc(n, sizeof(*r));
 	names = calloc(c->down, sizeof(*names));
@@ -833,14 +1001,25 @@ START_TEST(test_nagios_list)
 		snprintf(names[i], sizeof(names[i]), "h%u", i);
 	for (i = 0; i < n; i++) {
 		r[i] = rec[1];
-		r[i].host = names[i % c->down];
+		r[i].host = names[i / c->repeat];
 	}
 	got = render("nagios", r, n, NULL);
-	ck_assert_msg(strstr(got, c->tail) != NULL, "case %d: %s", _i, got);
-	for (p = got; *p != '|'; p++)
-		commas += *p == ',';
-	ck_assert_uint_eq(commas, c->down < 10 ? c->down - 1 :
-	    c->down == 10 ? 9 : 10);
+	p = strchr(got, '\n') + 1;
+	for (i = 0; *p != '\0' && strncmp(p, "and ", 4) != 0; i++) {
+		snprintf(want, sizeof(want), "h%u:5432 refused ECONNREFUSED\n",
+		    i / c->repeat);
+		ck_assert_msg(strncmp(p, want, strlen(want)) == 0, "case %d: %s",
+		    _i, got);
+		q = strchr(p, '\n');
+		p = q + 1;
+		lines++;
+	}
+	ck_assert_uint_eq(lines, n < 10 ? n : 10);
+	if (c->more > 0) {
+		snprintf(want, sizeof(want), "and %u more\n", c->more);
+		ck_assert_str_eq(p, want);
+	} else
+		ck_assert_str_eq(p, "");
 	free(names);
 	free(got);
 	free(r);
@@ -861,7 +1040,8 @@ START_TEST(test_nagios_rtt_elapsed)
 	r[2].timestamp_ms = T0 + 7;
 	got = render("nagios", r, 3, NULL);
 	ck_assert_str_eq(got, "ASYNCPROBE OK - 0/3 targets down | up=3;;;0;3 "
-	    "down=0;1;1;0;3 rtt_max=0.004567s;;;0 elapsed=0.010s\n");
+	    "down=0;0;0;0;3 invalid=0;;;0 rtt_max=0.004567s;;;0 "
+	    "elapsed=0.010s\n");
 	free(got);
 }
 END_TEST
@@ -947,6 +1127,8 @@ output_ops_suite(void)
 	    (int)NELEM(prom_esc_cases));
 	tcase_add_test(tc, test_prom_duplicates);
 	tcase_add_test(tc, test_prom_icmp);
+	tcase_add_test(tc, test_prom_labels);
+	tcase_add_test(tc, test_prom_cancelled);
 	tcase_add_test(tc, test_prom_many);
 	tcase_add_test(tc, test_prom_promtool_mixed);
 	tcase_add_loop_test(tc, test_exposition_checker, 0,
@@ -956,6 +1138,8 @@ output_ops_suite(void)
 	tc = tcase_create("nagios");
 	tcase_add_test(tc, test_nagios_golden);
 	tcase_add_test(tc, test_nagios_icmp);
+	tcase_add_test(tc, test_nagios_unreadable);
+	tcase_add_test(tc, test_nagios_exit_hook);
 	tcase_add_loop_test(tc, test_nagios_thresholds, 0,
 	    (int)NELEM(th_cases));
 	tcase_add_loop_test(tc, test_nagios_escape, 0,

@@ -929,10 +929,15 @@ static const struct pin_case {
 } pin_cases[] = {
 	{ "127.0.2.1",		NULL },
 	{ "[2001:db8::1],127.0.2.1", NULL },
-	{ "nope",		"'nope' is not an IPv4 or IPv6 address" },
+	{ "nope",		"'nope' is not a numeric IPv4 or IPv6 address" },
 	{ "127.0.2.1,[127.0.2.2]",
-	    "'[127.0.2.2]' is not an IPv4 or IPv6 address" },
-	{ "",			"no address given for 'host'" },
+	    "'[127.0.2.2]' is not a numeric IPv4 or IPv6 address" },
+	{ "",			"empty address in the list" },
+	{ "443:127.0.2.1",	NULL },			/* curl's form */
+	{ "443:[2001:db8::1],127.0.2.1", NULL },
+	{ "0:127.0.2.1",	"port 0 out of range 1-65535" },
+	{ "443:nope",		"'nope' is not a numeric IPv4 or IPv6 address" },
+	{ "fe80::1%lo",		NULL },
 };
 
 START_TEST(test_pin)

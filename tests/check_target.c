@@ -5,6 +5,7 @@
 
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -179,34 +180,38 @@ static const struct line_case {
 	    "IPv6 address with a port must be bracketed: [::1]:443", NULL },
 	{ "2001:db8::1:65536", 0, "22", BAD, NULL, false, NULL,
 	    "IPv6 address with a port must be bracketed: [::1]:443", NULL },
-	{ "[fe80::1%eth0]:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", NULL },
-	{ "fe80::1%eth0", 0, "22", BAD, NULL, false, NULL,
-	    "bad character in host", NULL },
+	{ "[fe80::1%nosuchif0]:22", 0, NULL, BAD, NULL, false, NULL,
+	    "unknown zone 'nosuchif0': no such interface", NULL },
+	{ "fe80::1%nosuchif0", 0, "22", BAD, NULL, false, NULL,
+	    "unknown zone 'nosuchif0': no such interface", NULL },
+	{ "h%lo:22", 0, NULL, BAD, NULL, false, NULL,
+	    "a zone ('%') only follows an IPv6 address: [fe80::1%eth0]:22",
+	    NULL },
 	/* bytes no host has; the text shown is escaped */
 	{ "[::1 ]:22", 0, NULL, BAD, NULL, false, NULL,
 	    "bad character in host", NULL },
 	{ "h\x01st:22", 0, NULL, BAD, NULL, false, NULL,
 	    "bad character in host", "h\\x01st:22" },
 	{ "h\x1b:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", "h\\x1B:22" },
+	    "bad character in host", "h\\x1b:22" },
 	{ "h\x7f:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", "h\\x7F:22" },
+	    "bad character in host", "h\\x7f:22" },
 	{ "h\xc3\xa9:22", 0, NULL, BAD, NULL, false, NULL,
 	    "bad character in host", NULL },		/* valid UTF-8 */
 	{ "h\xff:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", "h\\xFF:22" },
+	    "bad character in host", "h\\xff:22" },
 	{ "h\xc0\xaf:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", "h\\xC0\\xAF:22" },	/* overlong */
+	    "bad character in host", "h\\xc0\\xaf:22" },	/* overlong */
 	{ "h\xc2\x9b:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", "h\\xC2\\x9B:22" },	/* C1 CSI */
+	    "bad character in host", "h\\xc2\\x9b:22" },	/* C1 CSI */
 	{ "h\xed\xa0\x80:22", 0, NULL, BAD, NULL, false, NULL,
-	    "bad character in host", "h\\xED\\xA0\\x80:22" }, /* surrogate */
+	    "bad character in host", "h\\xed\\xa0\\x80:22" }, /* surrogate */
 	{ "a\\\x01:1", 0, NULL, BAD, NULL, false, NULL,
 	    "bad character in host", "a\\\\\\x01:1" },
 	{ "a\\b:1", 0, NULL, BAD, NULL, false, NULL,
 	    "bad character in host", NULL },
-	{ "h/x:22", 0, NULL, BAD, NULL, false, NULL, "bad character in host",
+	{ "h/x:22", 0, NULL, BAD, NULL, false, NULL, "a prefix needs a "
+	  "numeric address without a zone: 192.0.2.0/28, [2001:db8::/124]",
 	    NULL },
 	{ "h:22\0", 5, NULL, BAD, NULL, false, NULL, "NUL byte in line",
 	    "h:22\\x00" },
@@ -255,6 +260,70 @@ START_TEST(test_line_table)
 	ap_line_free(&l);	/* twice: it resets */
 	if (defp != NULL)
 		ap_portlist_free(defp);
+}
+END_TEST
+
+/* Prefixes and zones: the first address, how many, the zone's index. */
+static const struct addr_case {
+	const char	*line;
+	int		 rc;
+	const char	*first;		/* OK: the first address */
+	uint32_t	 naddrs;
+	uint32_t	 scope;
+	const char	*reason;	/* BAD */
+} addr_cases[] = {
+	{ "127.0.2.0/28:22", OK, "127.0.2.0", 16, 0, NULL },
+	{ "127.0.2.7/28:22", OK, "127.0.2.0", 16, 0, NULL },	/* nmap */
+	{ "127.0.0.0/30 22,80", OK, "127.0.0.0", 4, 0, NULL },
+	{ "127.0.0.1/32:22", OK, "127.0.0.1", 1, 0, NULL },
+	{ "127.1.0.0/16:22", OK, "127.1.0.0", 65536, 0, NULL },
+	{ "[2001:db8::/124]:22", OK, "2001:db8::", 16, 0, NULL },
+	{ "[2001:db8::ff/120]:22", OK, "2001:db8::", 256, 0, NULL },
+	{ "[::1/128]:22", OK, "::1", 1, 0, NULL },
+	{ "[2001:db8::/112]:22", OK, "2001:db8::", 65536, 0, NULL },
+	{ "[fe80::1%lo]:22", OK, "fe80::1", 1, 1, NULL },
+	{ "[fe80::1%1]:22", OK, "fe80::1", 1, 1, NULL },
+	{ "127.0.0.0/15:22", BAD, NULL, 0, 0,
+	    "prefix /15 has more than 65536 addresses" },
+	{ "[2001:db8::/111]:22", BAD, NULL, 0, 0,
+	    "prefix /111 has more than 65536 addresses" },
+	{ "127.0.2.0/33:22", BAD, NULL, 0, 0, "bad prefix length '33'" },
+	{ "127.0.2.0/:22", BAD, NULL, 0, 0, "bad prefix length ''" },
+	{ "127.0.2.0/2x:22", BAD, NULL, 0, 0, "bad prefix length '2x'" },
+	{ "[2001:db8::/129]:22", BAD, NULL, 0, 0, "bad prefix length '129'" },
+	{ "web/28:22", BAD, NULL, 0, 0, "a prefix needs a numeric address "
+	    "without a zone: 192.0.2.0/28, [2001:db8::/124]" },
+	{ "[fe80::%lo/120]:22", BAD, NULL, 0, 0, "a prefix needs a numeric "
+	    "address without a zone: 192.0.2.0/28, [2001:db8::/124]" },
+	{ "[fe80::1%]:22", BAD, NULL, 0, 0,
+	    "unknown zone '': no such interface" },
+	{ "[fe80::1%a b]:22", BAD, NULL, 0, 0,
+	    "unknown zone 'a b': no such interface" },
+	{ "[fe80::1%0]:22", BAD, NULL, 0, 0,
+	    "unknown zone '0': no such interface" },
+};
+
+START_TEST(test_addr_table)
+{
+	const struct addr_case	*c = &addr_cases[_i];
+	struct ap_line		 l;
+	enum ap_line_rc		 rc;
+	char			 err[AP_ERRBUF_LEN], text[64];
+
+	rc = ap_line_parse(c->line, strlen(c->line), NULL, &l, err,
+	    sizeof(err));
+	ck_assert_msg((int)rc == c->rc, "case %d: rc %d (%s)", _i, rc, err);
+	if (rc == AP_LINE_OK) {
+		ck_assert(l.host_is_ip);
+		ck_assert_ptr_nonnull(inet_ntop(l.ip_family, l.ip, text,
+		    sizeof(text)));
+		ck_assert_str_eq(text, c->first);
+		ck_assert_uint_eq(l.naddrs, c->naddrs);
+		ck_assert_uint_eq(l.scope_id, c->scope);
+		ck_assert_str_eq(l.text, c->line);
+	} else
+		ck_assert_str_eq(err, c->reason);
+	ap_line_free(&l);
 }
 END_TEST
 
@@ -310,7 +379,7 @@ START_TEST(test_line_long_binary)
 	    sizeof(err)), BAD);
 	ck_assert_str_eq(err, "line longer than 1024 bytes");
 	ck_assert_uint_le(strlen(l.text), 203);
-	ck_assert(strncmp(l.text, "\\xFF\\xFF", 8) == 0);
+	ck_assert(strncmp(l.text, "\\xff\\xff", 8) == 0);
 	for (i = 0; l.text[i] != '\0'; i++)
 		ck_assert(l.text[i] >= 0x20 && l.text[i] < 0x7f);
 	ap_line_free(&l);
@@ -488,7 +557,7 @@ static const struct plist_case {
 	{ "ssh,foo", -1, NULL, 0, "unknown service 'foo'" },
 	{ "22x", -1, NULL, 0, "bad port '22x'" },
 	{ "-5", -1, NULL, 0, "unknown service '-5'" },
-	{ "s\x1b[0m", -1, NULL, 0, "bad port 's\\x1B[0m'" },
+	{ "s\x1b[0m", -1, NULL, 0, "bad port 's\\x1b[0m'" },
 	{ "1-65535,1-65535", -1, NULL, 0, "more than 65536 ports" },
 	{ "1-65535,2-3", -1, NULL, 0, "more than 65536 ports" },
 };
@@ -542,7 +611,8 @@ static const struct host_case {
 	{ "example.org", true }, { "a_b-c.d", true }, { "127.1.2.3", true },
 	{ "::1", true }, { "2001:db8::1", true }, { "::ffff:127.1.2.3", true },
 	{ "", false }, { "a b", false }, { "[::1]", false },
-	{ "fe80::1%eth0", false }, { "h\xc3\xa9", false }, { "h\n", false },
+	{ "fe80::1%lo", true }, { "fe80::1%nosuchif0", false },
+	{ "h\xc3\xa9", false }, { "h\n", false },
 	{ "::1:99999", false }, { "a:b", false }, { "h/x", false },
 };
 
@@ -635,6 +705,7 @@ target_suite(void)
 
 	tc = tcase_create("line");
 	tcase_add_loop_test(tc, test_line_table, 0, NELEM(line_cases));
+	tcase_add_loop_test(tc, test_addr_table, 0, NELEM(addr_cases));
 	tcase_add_loop_test(tc, test_line_long, 0, NELEM(long_cases));
 	tcase_add_test(tc, test_line_long_binary);
 	tcase_add_test(tc, test_line_host_length);

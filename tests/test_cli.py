@@ -86,7 +86,7 @@ class ExitCodes(aptest.TestCase):
             (self.refused + self.nx, 2),
             (self.ok + self.bad, 3),
             (self.refused + self.nx + self.bad, 3),
-            ("", 0),
+            ("", 1),                    # no targets: fping says 1 too
         ]
         for stdin, want in cases:
             with self.subTest(stdin=stdin):

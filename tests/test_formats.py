@@ -141,6 +141,79 @@ class Formats(aptest.TestCase):
         self.assertEqual(len(set(status_col.values())), 1, r.out)
         self.assertEqual(len(set(ip_col.values())), 1, r.out)
 
+    def test_text_exact_rows(self):
+        # SPEC 5: the record's own host:port first, so each port of a
+        # multi-port line is told apart; an IPv4 row within 80 columns.
+        a, r_ = self.acc.port, self.ref.port
+        r = aptest.run(["-j", "1", "--ordered"],
+                       "127.0.0.1:%d,%d\n" % (a, r_))
+        self.assertEqual(r.rc, 1, r.describe())
+        lines = r.out.splitlines()
+        self.assertEqual(lines[0], "TARGET                STATUS      IP  "
+                         "               RTT_MS  ERROR")
+        self.assertRegex(lines[1], r"^127\.0\.0\.1:%d +connected   "
+                         r"127\.0\.0\.1 +\d+\.\d{3}$" % a)
+        self.assertEqual(lines[2], "%-21s refused     127.0.0.1      "
+                         "         -  ECONNREFUSED" % ("127.0.0.1:%d" % r_))
+        self.assertEqual(len(lines), 3, r.out)
+        for l in lines:
+            self.assertLessEqual(len(l), 80, l)
+
+    def test_text_header_only_with_records(self):
+        # SPEC 5: the header is written just before the first record, so
+        # "-u" with nothing down prints nothing (cron mails nothing), on
+        # every path: one loop, -j, --ordered, csv.
+        up = "127.0.0.1:%d\n" % self.acc.port * 20
+        down = "127.0.0.1:%d\n" % self.ref.port
+        for args in ([], ["-j", "1"], ["-j", "2"], ["--ordered"],
+                     ["-j", "2", "--ordered"], ["-f", "csv"],
+                     ["-f", "csv", "-j", "2"]):
+            with self.subTest(args=args):
+                r = aptest.run(["-u"] + args, up)
+                self.assertEqual((r.rc, r.out, r.err), (0, "", ""),
+                                 r.describe())
+                r = aptest.run(["-u"] + args, up + down + up)
+                self.assertEqual(r.rc, 1, r.describe())
+                lines = r.out.splitlines()
+                self.assertEqual(len(lines), 2, r.out)
+                self.assertTrue(lines[0].startswith(
+                    "target,host" if "csv" in args else "TARGET "), r.out)
+                self.assertIn("refused", lines[1])
+                # Up first, the down one late: the header still leads.
+                r = aptest.run(args, up + down)
+                self.assertEqual(r.rc, 1, r.describe())
+                lines = r.out.splitlines()
+                self.assertEqual(len(lines), 22, r.out)
+                self.assertTrue(lines[0].startswith(
+                    "target,host" if "csv" in args else "TARGET "), r.out)
+                self.assertEqual(sum(l.startswith(("TARGET", "target,"))
+                                     for l in lines), 1, r.out)
+
+    def test_no_header(self):
+        down = "127.0.0.1:%d\n" % self.ref.port
+        for fmt in ("text", "csv"):
+            with self.subTest(format=fmt):
+                r = aptest.run(["-f", fmt, "--no-header"], down)
+                self.assertEqual(r.rc, 1, r.describe())
+                self.assertEqual(len(r.out.splitlines()), 1, r.out)
+                self.assertIn("refused", r.out)
+                self.assertNotIn("TARGET", r.out)
+                self.assertNotIn("target,", r.out)
+
+    def test_peer_bytes_escaped_in_csv(self):
+        # A banner with ESC and invalid UTF-8 reaches neither a terminal
+        # nor a spreadsheet raw: \x1b in text and csv, \u001b in json.
+        rec = aptest.recorder(greet=r"220 \x1b[2J\xff hi\r\n")
+        t = "127.0.0.1:%d\n" % rec.port
+        r = aptest.run(["-f", "csv", "--banner"], t)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertNotIn(b"\x1b", r.raw)
+        self.assertNotIn(b"\xff", r.raw)
+        self.assertEqual(r.rows[0]["banner"], "220 \\x1b[2J\\xff hi\\x0d\\x0a")
+        r = aptest.run(["--banner"], t)
+        self.assertNotIn(b"\x1b", r.raw)
+        self.assertIn("banner: 220 \\x1b[2J\\xff hi\\x0d\\x0a", r.out)
+
     def test_alive_only(self):
         r = self.run_fmt("-f", "json", "-a")
         self.assertEqual(r.rc, 3, r.describe())

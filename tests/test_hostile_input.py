@@ -166,7 +166,7 @@ class Hostile(aptest.TestCase):
 
     def test_text_shows_target_like_csv(self):
         # SPEC 5: the same fields in every format.  The parser stores
-        # `ev\x1B[2Jil:80`; text prints `ev\\x1B[2Jil:80`.
+        # `ev\x1b[2Jil:80`; text prints `ev\\x1b[2Jil:80`.
         c = self.run_file("csv")
         t = self.run_file("text")
         rows = list(csv.DictReader(io.StringIO(c.stdout.decode("utf-8"),

@@ -6,10 +6,12 @@ and --banner with a recording peer; -r, --rate, --shard, --max-runtime,
 Timing checks use wide tolerances: they catch a missing behaviour (no
 pacing, no retry, no cancel), not a slow machine."""
 
+import os
 import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 
@@ -445,7 +447,8 @@ class Summary(aptest.TestCase):
         cases = [
             ("3", five, 0),
             ("4", five, 1),
-            ("0", five, 0),
+            ("6", five, 1),             # more than there are: fping's 1
+            ("0", five, 3),             # fping refuses -x 0 too
             ("60%", five, 0),
             ("80%", five, 1),
             ("100%", lines_of(self.A, self.A), 0),
@@ -454,6 +457,45 @@ class Summary(aptest.TestCase):
         for arg, stdin, want in cases:
             with self.subTest(x=arg, lines=stdin.count("\n")):
                 self.assertEqual(self.minup(arg, stdin), want)
+
+    def test_min_up_is_fpings(self):
+        # The real fping, on 127.0.0.1 only: n targets up and -x k give
+        # the same exit status in both (fping pings, we connect).
+        fping = shutil.which("fping")
+        if fping is None:
+            self.skipTest("fping is not installed")
+        p = subprocess.run([fping, "-q", "-t", "200", "127.0.0.1"],
+                           capture_output=True, timeout=20)
+        if p.returncode != 0:
+            self.skipTest("fping cannot ping 127.0.0.1 here: %r" % p.stderr)
+        for n in (1, 2, 3):
+            for k in range(1, n + 3):
+                with self.subTest(up=n, x=k):
+                    f = subprocess.run([fping, "-q", "-t", "200", "-x",
+                                        str(k)] + ["127.0.0.1"] * n,
+                                       capture_output=True, timeout=20)
+                    r = aptest.run(["-q", "-x", str(k)],
+                                   lines_of(*[self.A] * n))
+                    self.assertEqual(r.rc, f.returncode,
+                                     r.describe() + f.stdout.decode())
+                    self.assertEqual(r.rc, 0 if k <= n else 1)
+        # Nothing to probe at all: 1 in both, with a message.
+        f = subprocess.run([fping, "-q"], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=20)
+        r = aptest.run(["-q"], "")
+        self.assertEqual((r.rc, f.returncode), (1, 1), r.describe())
+        self.assertEqual(r.err, "asyncprobe: no targets\n")
+        r = aptest.run(["-q", "-x", "1"], "# only a comment\n")
+        self.assertEqual(r.rc, 1, r.describe())
+
+    def test_min_up_beats_unresolved(self):
+        # fping's -x answers only "enough?": its 2 for a name that did not
+        # resolve does not apply.
+        r = aptest.run(["-q", "-x", "1", "-n"], lines_of(self.A, "nx.test:1"))
+        self.assertEqual(r.rc, 3, r.describe())     # -n: a name is invalid
+        r = aptest.run(["-q", "-x", "1", "--resolve", "nx.test:127.0.0.1"],
+                       lines_of(self.A, "127.0.0.1:%d" % self.ref.port))
+        self.assertEqual(r.rc, 0, r.describe())
 
     def test_min_up_long_option(self):
         five = lines_of(self.A, self.A, self.A, self.R, self.R)
@@ -510,44 +552,161 @@ class Formats(aptest.TestCase):
         r = aptest.run(["-f", "nagios", "-t", "300ms"] + self.pins +
                        list(args), self.stdin if stdin is None else stdin)
         lines = r.out.splitlines()
-        self.assertEqual(len(lines), 1, r.describe())
+        self.assertGreaterEqual(len(lines), 1, r.describe())
         return r, lines[0]
 
     def test_nagios_thresholds(self):
         # 2 of 4 down.
         cases = [
-            ([], 2, "CRITICAL"),                        # defaults 1, 1
-            (["--warn-down", "1", "--crit-down", "3"], 1, "WARNING"),
-            (["--warn-down", "2", "--crit-down", "2"], 2, "CRITICAL"),
-            (["--warn-down", "3", "--crit-down", "4"], 0, "OK"),
-            (["--warn-down", "25%", "--crit-down", "75%"], 1, "WARNING"),
-            (["--warn-down", "10%", "--crit-down", "50%"], 2, "CRITICAL"),
-            (["--warn-down", "51%", "--crit-down", "90%"], 0, "OK"),
+            ([], 2, "CRITICAL", "0;0"),                 # defaults 1, 1
+            (["--warn-down", "1", "--crit-down", "3"], 1, "WARNING", "0;2"),
+            (["--warn-down", "2", "--crit-down", "2"], 2, "CRITICAL", "1;1"),
+            (["--warn-down", "3", "--crit-down", "4"], 0, "OK", "2;3"),
+            (["--warn-down", "25%", "--crit-down", "75%"], 1, "WARNING",
+             "0;2"),
+            (["--warn-down", "10%", "--crit-down", "50%"], 2, "CRITICAL",
+             "0;1"),
+            (["--warn-down", "51%", "--crit-down", "90%"], 0, "OK", "2;3"),
+            (["--warn-down", "0", "--crit-down", "3"], 1, "WARNING", "@0:;2"),
         ]
-        for args, code, word in cases:
+        for args, code, word, ranges in cases:
             with self.subTest(args=args):
                 r, line = self.nagios(*args)
                 self.assertEqual(r.rc, code, r.describe())
                 self.assertTrue(line.startswith(
-                    "ASYNCPROBE %s - 2/4 targets down" % word), line)
-                self.assertRegex(line, r" \| \S+=\S+", line)
+                    "ASYNCPROBE %s - 2/4 targets down (refused 1, timeout 1)"
+                    " | " % word), line)
+                self.assertIn(" down=2;%s;0;4 " % ranges, line)
+                self.assertEqual(nagios_state(line), code, line)
+
+    def test_nagios_long_output(self):
+        r, line = self.nagios()
+        self.assertEqual(r.out.splitlines()[1:], [
+            "127.0.0.1:%d refused ECONNREFUSED" % self.ref.port,
+            "127.0.0.1:%d timeout ETIMEDOUT" % self.hole.port,
+        ] if r.out.index("refused ECONN") < r.out.index("timeout ETIMED")
+            else [
+            "127.0.0.1:%d timeout ETIMEDOUT" % self.hole.port,
+            "127.0.0.1:%d refused ECONNREFUSED" % self.ref.port,
+        ], r.out)
+        # Ten named, then how many more.
+        many = lines_of(*["127.0.0.1:%d" % self.ref.port] * 13)
+        r, line = self.nagios(stdin=many)
+        self.assertEqual(r.rc, 2, r.describe())
+        rest = r.out.splitlines()[1:]
+        self.assertEqual(rest, ["127.0.0.1:%d refused ECONNREFUSED" %
+                                self.ref.port] * 10 + ["and 3 more"], r.out)
 
     def test_nagios_all_up(self):
         r, line = self.nagios(stdin=lines_of(*self.lines[:2]))
         self.assertEqual(r.rc, 0, r.describe())
-        self.assertTrue(line.startswith("ASYNCPROBE OK - "), line)
-        self.assertRegex(line, r" \| .*\bdown=0;", line)
-
-    def test_nagios_all_up_wording(self):
-        r, line = self.nagios(stdin=lines_of(*self.lines[:2]))
-        self.assertTrue(line.startswith("ASYNCPROBE OK - 0/2 targets down"),
-                        line)
+        self.assertEqual(r.out.splitlines()[1:], [], r.out)
+        self.assertRegex(line, r"^ASYNCPROBE OK - 0/2 targets down \| "
+                         r"up=2;;;0;2 down=0;0;0;0;2 invalid=0;;;0 "
+                         r"rtt_max=\d+\.\d{6}s;;;0 elapsed=\d+\.\d{3}s$")
+        self.assertEqual(nagios_state(line), 0, line)
 
     def test_nagios_invalid_is_unknown(self):
+        # Invalid lines are counted, and UNKNOWN only when no threshold
+        # is crossed.
         r, line = self.nagios("--warn-down", "5", "--crit-down", "5",
                               stdin=self.stdin + "bad line\n")
         self.assertEqual(r.rc, 3, r.describe())
-        self.assertTrue(line.startswith("ASYNCPROBE UNKNOWN"), line)
+        self.assertTrue(line.startswith(
+            "ASYNCPROBE UNKNOWN - 2/4 targets down (refused 1, timeout 1), "
+            "1 invalid line | "), line)
+        self.assertIn(" invalid=1;;;0 ", line)
+        r, line = self.nagios(stdin=self.stdin + "bad line\n")
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertTrue(line.startswith("ASYNCPROBE CRITICAL - 2/4 targets "
+                                        "down"), line)
+
+    def test_nagios_unreadable_is_unknown(self):
+        missing = os.path.join(aptest.tmpdir(), "missing.txt")
+        r = aptest.run(["-f", "nagios", missing])
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertTrue(r.out.startswith(
+            "ASYNCPROBE UNKNOWN - cannot read %s: No such file or directory"
+            ", no targets | " % missing), r.out)
+        # Among readable ones, and whatever the others say.
+        ok = aptest.write_file("up.txt", lines_of(*self.lines[:2]))
+        r = aptest.run(["-f", "nagios"] + self.pins + [ok, missing])
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertTrue(r.out.startswith(
+            "ASYNCPROBE UNKNOWN - cannot read %s: No such file or directory"
+            ", 0/2 targets down | " % missing), r.out)
+
+    def test_nagios_no_targets_is_unknown(self):
+        r, line = self.nagios(stdin="# nothing\n")
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertTrue(line.startswith("ASYNCPROBE UNKNOWN - no targets | "),
+                        line)
+
+    def test_nagios_quiet_keeps_codes(self):
+        # SPEC 1: -q -f nagios writes nothing, exits with the plugin code.
+        r = aptest.run(["-q", "-f", "nagios", "-t", "300ms"] + self.pins,
+                       self.stdin)
+        self.assertEqual((r.rc, r.out), (2, ""), r.describe())
+        r = aptest.run(["-q", "-f", "nagios"] + self.pins,
+                       lines_of(*self.lines[:2]))
+        self.assertEqual((r.rc, r.out), (0, ""), r.describe())
+
+
+def nagios_range_alerts(rng, v):
+    """monitoring-plugins' range rules: "N" alerts outside 0..N, "A:B"
+    outside A..B, "~" an infinite start, "@" inverts."""
+    inside = rng.startswith("@")
+    if inside:
+        rng = rng[1:]
+    if rng == "":
+        return False
+    lo, hi = (rng.split(":", 1) if ":" in rng else ("0", rng))
+    lo = float("-inf") if lo == "~" else float(lo or 0)
+    hi = float("inf") if hi == "" else float(hi)
+    within = lo <= v <= hi
+    return within if inside else not within
+
+
+# A real parser of the plugin format's ranges, nagiosplugin (Debian's
+# python3-nagiosplugin), run by the system's python3 when the one running
+# the tests has no such module.
+NAGIOSPLUGIN = r"""
+import sys, nagiosplugin
+for arg in sys.argv[1:]:
+    rng, v = arg.rsplit("=", 1)
+    print(int(not nagiosplugin.Range(rng).match(float(v))))
+"""
+
+
+def nagiosplugin_alerts(pairs):
+    """[(range, value)] -> [alerts?] by nagiosplugin, or None without it."""
+    for py in (sys.executable, "/usr/bin/python3"):
+        if not os.path.exists(py):
+            continue
+        p = subprocess.run([py, "-c", NAGIOSPLUGIN] +
+                           ["%s=%s" % rv for rv in pairs],
+                           capture_output=True, text=True, timeout=30)
+        if p.returncode == 0:
+            return [l == "1" for l in p.stdout.split()]
+    return None
+
+
+def nagios_state(line):
+    """The state a parser of the plugin format derives from the down
+    perfdata: 2 if its crit range alerts, 1 if its warn range does, else
+    0.  Must agree with the code the plugin exited with.  nagiosplugin's
+    verdict when it is installed, and the written rules always."""
+    m = re.search(r" down=(\d+);([^;]*);([^;]*);", line)
+    v, warn, crit = int(m.group(1)), m.group(2), m.group(3)
+    ours = [nagios_range_alerts(crit, v), nagios_range_alerts(warn, v)]
+    real = nagiosplugin_alerts([(crit, v), (warn, v)])
+    if real is not None:
+        assert real == ours, (line, real, ours)
+    if ours[0]:
+        return 2
+    if ours[1]:
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -156,9 +156,12 @@ class Invalid(aptest.TestCase):
         self.assertEqual(recs["-:2"]["status"], "connected")
 
     def test_comments_and_blanks_only(self):
+        # No targets at all: exit 1 with a message, as fping (a list cut
+        # short by accident must not look healthy).
         r = aptest.run(["-f", "json"], "# nothing\n\n   \n\t# x\n")
-        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(r.rc, 1, r.describe())
         self.assertEqual(r.out, "")
+        self.assertEqual(r.err, "asyncprobe: no targets\n")
 
 
 class Load(aptest.TestCase):

@@ -376,34 +376,61 @@ class OutputFile(aptest.TestCase):
         self.assertEqual({x["status"] for x in recs}, {"connected"})
         self.assertOnlyOutput()
 
-    def test_sigterm_writes_finished_and_cancelled(self):
-        # SPEC 6: on a signal the finished records are written and the
-        # ones in flight as cancelled -- so -o FILE is committed with
-        # them (main.c renames unless a system error happened).
+    def test_sigterm_keeps_old_file(self):
+        # SPEC 1: on a signal the old -o file stays -- a prom file with
+        # the cancelled targets must never replace the last good one.
+        # The records still go nowhere else: stdout stays empty.
         hole = aptest.net("hole")
         path = aptest.write_file("ot.txt", "127.0.0.1:%d\n" % self.acc.port
                                  * 5 + "127.0.0.1:%d\n" % hole.port * 5)
-        p = subprocess.Popen(aptest.probe_argv(["-f", "json", "-t", "10s",
-                                                "-o", self.out, path]),
-                             stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            # Loopback connects take well under a millisecond: after
-            # half a second only the holes are still in flight.
-            time.sleep(0.5)
-            p.send_signal(signal.SIGTERM)
-            out, err = p.communicate(timeout=5)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        self.assertEqual(p.returncode, 143, err)
-        with open(self.out, "rb") as fp:
-            recs = aptest.json_lines(fp.read())
-        self.assertOnceEach(recs, ["%s:%d" % (path, i) for i in range(1, 11)])
-        st = sorted(x["status"] for x in recs)
-        self.assertEqual(st, ["cancelled"] * 5 + ["connected"] * 5)
-        self.assertOnlyOutput()
+        for fmt in ("json", "prom"):
+            with self.subTest(format=fmt):
+                p = subprocess.Popen(
+                    aptest.probe_argv(["-f", fmt, "-t", "10s", "-o",
+                                       self.out, path]),
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE)
+                try:
+                    # Loopback connects take well under a millisecond:
+                    # after half a second only the holes are in flight.
+                    time.sleep(0.5)
+                    p.send_signal(signal.SIGTERM)
+                    out, err = p.communicate(timeout=5)
+                finally:
+                    if p.poll() is None:
+                        p.kill()
+                        p.wait()
+                self.assertEqual(p.returncode, 143, err)
+                self.assertEqual(out, b"")
+                with open(self.out) as fp:
+                    self.assertEqual(fp.read(), "old content\n")
+                self.assertOnlyOutput()
+
+    def test_symlink_replaces_its_target(self):
+        # -o through a symbolic link: the file it points to is replaced
+        # (a temporary file beside it, renamed there); the link stays.
+        real = os.path.join(self.dir, "real.json")
+        with open(real, "w") as fp:
+            fp.write("old\n")
+        os.unlink(self.out)
+        os.symlink("real.json", self.out)
+        r = aptest.run(["-f", "json", "-o", self.out],
+                       "127.0.0.1:%d\n" % self.acc.port)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertTrue(os.path.islink(self.out))
+        self.assertEqual(os.readlink(self.out), "real.json")
+        with open(real, "rb") as fp:
+            recs = json_lines(fp.read())
+        self.assertEqual([x["status"] for x in recs], ["connected"])
+        self.assertEqual(sorted(os.listdir(self.dir)),
+                         ["out.json", "real.json"])
+        # A dangling link: the file is made where it points.
+        os.unlink(real)
+        r = aptest.run(["-f", "json", "-o", self.out],
+                       "127.0.0.1:%d\n" % self.acc.port)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertTrue(os.path.islink(self.out))
+        self.assertTrue(os.path.isfile(real))
 
     def test_mode_follows_umask(self):
         old = os.umask(0o022)

@@ -10,6 +10,7 @@
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include <ctype.h>
@@ -29,6 +30,7 @@
 #define ERRLEN		512
 #define CLONES		40	/* names per pair with the "grow" bit */
 #define MAX_ADDRS	256	/* more than a 1 KiB list can hold */
+#define ADDR_KEY	21	/* family, address, zone */
 
 /* argv strings must be writable: getopt may permute the vector. */
 static char	prog[] = "asyncprobe";
@@ -264,26 +266,62 @@ check_unescape(const char *s)
 	free(want);
 }
 
-/* One address of a --resolve list or a hosts entry, as the headers say:
- * IPv4 or IPv6, bare or bracketed. */
+/* A zone as the headers promise it: an interface name, or the index of
+ * one, in decimal; its index into *scope. */
 static bool
-addr_parse(const char *s, size_t len, unsigned char out[17])
+zone_ok(const char *z, size_t len, uint32_t *scope)
 {
-	char	buf[128];
+	char		 name[IF_NAMESIZE];
+	size_t		 i;
+	unsigned long	 v;
+
+	if (len == 0 || len >= IF_NAMESIZE)
+		return (false);
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)z[i]) && z[i] != '-' &&
+		    z[i] != '_' && z[i] != '.')
+			return (false);
+	memcpy(name, z, len);
+	name[len] = '\0';
+	if (strspn(name, "0123456789") == len) {
+		v = strtoul(name, NULL, 10);
+		*scope = (uint32_t)v;
+		return (len <= 10 && v > 0 && v <= UINT32_MAX &&
+		    if_indextoname((unsigned)v, name) != NULL);
+	}
+	return ((*scope = if_nametoindex(name)) != 0);
+}
+
+/* One address of a --resolve list or a hosts entry, as the headers say:
+ * IPv4 or IPv6, bare or bracketed, IPv6 with a zone.  out: family, the
+ * 16 address bytes, the zone's 4. */
+static bool
+addr_parse(const char *s, size_t len, unsigned char out[ADDR_KEY])
+{
+	char		 buf[128];
+	const char	*pct;
+	uint32_t	 scope = 0;
+	bool		 v6only = false;
 
 	if (len == 0 || len >= sizeof(buf))
 		return (false);
-	memset(out, 0, 17);
+	memset(out, 0, ADDR_KEY);
 	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
-		memcpy(buf, s + 1, len - 2);
-		buf[len - 2] = '\0';
-		out[0] = 6;
-		return (inet_pton(AF_INET6, buf, out + 1) == 1);
+		s++;
+		len -= 2;
+		v6only = true;
+	}
+	if ((pct = memchr(s, '%', len)) != NULL) {
+		if (!zone_ok(pct + 1, (size_t)(s + len - pct - 1), &scope))
+			return (false);
+		len = (size_t)(pct - s);
+		v6only = true;
 	}
 	memcpy(buf, s, len);
 	buf[len] = '\0';
+	memcpy(out + 17, &scope, 4);
 	out[0] = 4;
-	if (inet_pton(AF_INET, buf, out + 1) == 1)
+	if (!v6only && inet_pton(AF_INET, buf, out + 1) == 1)
 		return (true);
 	out[0] = 6;
 	return (inet_pton(AF_INET6, buf, out + 1) == 1);
@@ -307,7 +345,7 @@ name_ok(const char *s, size_t len)
 static bool
 first_is_good(const char *list)
 {
-	unsigned char	 addr[17];
+	unsigned char	 addr[ADDR_KEY];
 	const char	*a = list + strspn(list, ","), *end;
 
 	end = strchr(a, ',') ? strchr(a, ',') : a + strlen(a);
@@ -332,7 +370,31 @@ cli_parse(int argc, char *const *argv, struct ap_options *o, char *err,
 	return (rc);
 }
 
-/* --resolve=VALUE alone: accepted exactly when the oracle says so. */
+/* The addresses of a comma list, each once; false when one does not
+ * parse (or the list has an empty element). */
+static bool
+list_parse(const char *list, unsigned char seen[][ADDR_KEY], size_t *nseen)
+{
+	unsigned char	 addr[ADDR_KEY];
+	const char	*a, *end;
+	size_t		 i;
+
+	*nseen = 0;
+	for (a = list; a != NULL; a = *end ? end + 1 : NULL) {
+		end = strchr(a, ',') ? strchr(a, ',') : a + strlen(a);
+		if (!addr_parse(a, (size_t)(end - a), addr))
+			return (false);
+		for (i = 0; i < *nseen; i++)
+			if (memcmp(seen[i], addr, ADDR_KEY) == 0)
+				break;
+		if (i == *nseen && *nseen < MAX_ADDRS)
+			memcpy(seen[(*nseen)++], addr, ADDR_KEY);
+	}
+	return (true);
+}
+
+/* --resolve=VALUE alone: accepted exactly when the oracle says so:
+ * HOST:LIST, or curl's HOST:PORT:LIST when the rest is no list. */
 static void
 check_pin(const char *v)
 {
@@ -340,25 +402,27 @@ check_pin(const char *v)
 	struct ap_hosts		*h;
 	const struct ap_addr	*got;
 	char			*arg, *argv[3], err[ERRLEN];
-	const char		*colon = strchr(v, ':'), *a, *end;
-	unsigned char		 addr[17], seen[MAX_ADDRS][17];
-	size_t			 n, nseen = 0, i;
+	const char		*colon = strchr(v, ':'), *list = NULL, *pl;
+	unsigned char		 seen[MAX_ADDRS][ADDR_KEY];
+	size_t			 n, nseen = 0, digits;
+	unsigned long		 port = 0;
+	uint16_t		 pport;
 	bool			 ok;
 	enum ap_cli_rc		 rc;
 
 	ok = colon != NULL && name_ok(v, (size_t)(colon - v)) &&
 	    colon[1] != '\0';
-	for (a = ok ? colon + 1 : NULL; a != NULL; a = *end ? end + 1 : NULL) {
-		end = strchr(a, ',') ? strchr(a, ',') : a + strlen(a);
-		if (!addr_parse(a, (size_t)(end - a), addr)) {
-			ok = false;
-			break;
+	if (ok && list_parse(colon + 1, seen, &nseen))
+		list = colon + 1;
+	else if (ok) {
+		digits = strspn(colon + 1, "0123456789");
+		if (digits >= 1 && digits <= 5 && colon[1 + digits] == ':') {
+			port = strtoul(colon + 1, NULL, 10);
+			if (port >= 1 && port <= 65535 &&
+			    list_parse(colon + 2 + digits, seen, &nseen))
+				list = colon + 2 + digits;
 		}
-		for (i = 0; i < nseen; i++)
-			if (memcmp(seen[i], addr, 17) == 0)
-				break;
-		if (i == nseen && nseen < MAX_ADDRS)
-			memcpy(seen[nseen++], addr, 17);
+		ok = list != NULL;
 	}
 	if (asprintf(&arg, "--resolve=%s", v) == -1)
 		abort();
@@ -374,11 +438,14 @@ check_pin(const char *v)
 		    strncmp(o.pins[0].host, v, (size_t)(colon - v)) == 0,
 		    "host '%s'", o.pins[0].host);
 		FUZZ_CHECK(strcmp(o.pins[0].addrs, colon + 1) == 0, "addrs");
-		/* What the option took, the hosts table must take too. */
+		/* The resolver's split agrees, and what the option took, the
+		 * hosts table must take too. */
+		FUZZ_CHECK(ap_pin_parse(o.pins[0].addrs, &pport, &pl, err,
+		    sizeof(err)) == 0 && pport == port && pl == o.pins[0].addrs +
+		    (list - colon - 1), "split '%s'", o.pins[0].addrs);
 		h = ap_hosts_new();
-		FUZZ_CHECK(ap_hosts_add_list(h, o.pins[0].host,
-		    o.pins[0].addrs, err, sizeof(err)) == 0, "'%s': %s",
-		    o.pins[0].addrs, err);
+		FUZZ_CHECK(ap_hosts_add_list(h, o.pins[0].host, pl, err,
+		    sizeof(err)) == 0, "'%s': %s", pl, err);
 		got = ap_hosts_lookup(h, o.pins[0].host, &n);
 		FUZZ_CHECK(got != NULL && n == nseen, "%zu addresses, want %zu",
 		    n, nseen);
@@ -461,7 +528,7 @@ check_argv(int argc, char **argv)
  * in the order first given, duplicates dropped. */
 struct model_entry {
 	char		*name;		/* lower case */
-	unsigned char	 addrs[MAX_ADDRS][17];
+	unsigned char	 addrs[MAX_ADDRS][ADDR_KEY];
 	size_t		 n;
 };
 
@@ -472,7 +539,7 @@ check_hosts(char **piece, int npieces, bool grow)
 	struct ap_hosts			*h = ap_hosts_new();
 	const struct ap_addr		*got;
 	const char			*list, *a, *end;
-	unsigned char			 addr[17], one[17];
+	unsigned char			 addr[ADDR_KEY], one[ADDR_KEY];
 	char				 err[ERRLEN], name[300], *p;
 	size_t				 nm = 0, i, k, n, nadd;
 	int				 pi, c, rc;
@@ -528,11 +595,11 @@ check_hosts(char **piece, int npieces, bool grow)
 				if (end > a) {
 					for (i = 0; i < m[k].n; i++)
 						if (memcmp(m[k].addrs[i], addr,
-						    17) == 0)
+						    ADDR_KEY) == 0)
 							break;
 					if (i == m[k].n && m[k].n < MAX_ADDRS)
 						memcpy(m[k].addrs[m[k].n++],
-						    addr, 17);
+						    addr, ADDR_KEY);
 				}
 				if (*end == '\0')
 					break;
@@ -557,8 +624,10 @@ check_hosts(char **piece, int npieces, bool grow)
 				    "");
 				one[0] = 6;
 				memcpy(one + 1, &got[i].u.sin6.sin6_addr, 16);
+				memcpy(one + 17, &got[i].u.sin6.sin6_scope_id,
+				    4);
 			}
-			FUZZ_CHECK(memcmp(one, m[k].addrs[i], 17) == 0,
+			FUZZ_CHECK(memcmp(one, m[k].addrs[i], ADDR_KEY) == 0,
 			    "address %zu of '%s'", i, m[k].name);
 		}
 		free(m[k].name);

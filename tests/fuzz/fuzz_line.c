@@ -5,6 +5,9 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
+
+#include <ctype.h>
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,13 +26,50 @@ static const char *const defaults[] = {
 	NULL, "22", "80,443,8000-8010", "1-65535", "ssh,http", "65535"
 };
 
+/* A zone as the headers promise it: an interface name, or the index of
+ * one, in decimal. */
+static bool
+zone_ok(const char *z)
+{
+	char		 name[IF_NAMESIZE];
+	size_t		 len = strlen(z), i;
+	unsigned long	 v;
+
+	if (len == 0 || len >= IF_NAMESIZE)
+		return (false);
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)z[i]) && z[i] != '-' &&
+		    z[i] != '_' && z[i] != '.')
+			return (false);
+	if (strspn(z, "0123456789") == len) {
+		v = strtoul(z, NULL, 10);
+		return (len <= 10 && v > 0 && v <= UINT32_MAX &&
+		    if_indextoname((unsigned)v, name) != NULL);
+	}
+	return (if_nametoindex(z) != 0);
+}
+
+/* An address, IPv6 with a zone, or a prefix "addr/len" (no zone): the
+ * numeric hosts of SPEC 2. */
 static bool
 is_numeric(const char *host)
 {
-	unsigned char	a[16];
+	unsigned char	 a[16];
+	char		 buf[128];
+	const char	*cut;
+	size_t		 n;
 
-	return (inet_pton(AF_INET, host, a) == 1 ||
-	    inet_pton(AF_INET6, host, a) == 1);
+	if ((cut = strpbrk(host, "%/")) == NULL)
+		return (inet_pton(AF_INET, host, a) == 1 ||
+		    inet_pton(AF_INET6, host, a) == 1);
+	if ((n = (size_t)(cut - host)) >= sizeof(buf))
+		return (false);
+	memcpy(buf, host, n);
+	buf[n] = '\0';
+	if (*cut == '%')
+		return (inet_pton(AF_INET6, buf, a) == 1 && zone_ok(cut + 1));
+	return (inet_pton(AF_INET, buf, a) == 1 ||
+	    inet_pton(AF_INET6, buf, a) == 1);
 }
 
 /* A port list as ap_portlist_parse() promises it: ranges in 1..65535,
@@ -140,6 +180,7 @@ check_padded(const char *line, size_t len, const struct ap_portlist *defports,
 		    p.host_is_ip == l->host_is_ip &&
 		    p.ip_family == l->ip_family &&
 		    memcmp(p.ip, l->ip, sizeof(p.ip)) == 0 &&
+		    p.scope_id == l->scope_id && p.naddrs == l->naddrs &&
 		    p.ports.nranges == l->ports.nranges &&
 		    p.ports.count == l->ports.count, "'%s'",
 		    fuzz_show(line, len));
@@ -192,6 +233,13 @@ check_line(const char *line, size_t len, const struct ap_portlist *defports)
 	FUZZ_CHECK(l.host_is_ip == is_numeric(l.host), "host_is_ip %d for "
 	    "'%s'", l.host_is_ip, l.host);
 	FUZZ_CHECK(len <= AP_LINE_MAX + 1, "OK for a %zu-byte line", len);
+	/* A prefix: a power of two addresses, at most AP_PREFIX_MAX. */
+	FUZZ_CHECK(l.naddrs >= 1 && l.naddrs <= AP_PREFIX_MAX &&
+	    (l.naddrs & (l.naddrs - 1)) == 0 &&
+	    (l.naddrs == 1 || strchr(l.host, '/') != NULL), "%u addresses "
+	    "for '%s'", l.naddrs, l.host);
+	FUZZ_CHECK(l.scope_id == 0 || strchr(l.host, '%') != NULL, "zone %u "
+	    "for '%s'", l.scope_id, l.host);
 	FUZZ_CHECK(memchr(line, '\0', len) == NULL, "OK with a NUL byte");
 	check_portlist(&l.ports, true);
 	/* No port written: only fine when there is a default to use. */
@@ -210,9 +258,21 @@ check_host_valid(const char *s)
 	bool	want = len > 0 && len <= 253, got = ap_host_valid(s);
 	unsigned char a6[16];
 
-	if (strchr(s, ':') != NULL)
+	const char *pct = strchr(s, '%');
+	char	 addr[128];
+
+	if (strchr(s, ':') != NULL && pct == NULL)
 		want = inet_pton(AF_INET6, s, a6) == 1;
-	else {
+	else if (strchr(s, ':') != NULL) {
+		/* An IPv6 address with a zone. */
+		want = (size_t)(pct - s) < sizeof(addr);
+		if (want) {
+			memcpy(addr, s, (size_t)(pct - s));
+			addr[pct - s] = '\0';
+			want = inet_pton(AF_INET6, addr, a6) == 1 &&
+			    zone_ok(pct + 1);
+		}
+	} else {
 		for (i = 0; i < len && want; i++)
 			want = (s[i] >= 'a' && s[i] <= 'z') ||
 			    (s[i] >= 'A' && s[i] <= 'Z') ||

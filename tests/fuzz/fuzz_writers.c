@@ -4,9 +4,11 @@
  * text writers into open_memstream() buffers, then read back with parsers
  * written here: a strict RFC 8259 parser that decodes every string, and a
  * strict RFC 4180 parser.  Every field must come back as it went in, after
- * the one documented change: a byte that starts no well-formed UTF-8
- * sequence becomes U+FFFD (and, in CSV, a NUL too).  The text writer must
- * leave no byte that drives a terminal. */
+ * the one documented change: in JSON a byte that starts no well-formed
+ * UTF-8 sequence becomes U+FFFD; in CSV, as in text, every byte of a
+ * control, of invalid UTF-8 or of a character a terminal obeys becomes
+ * \xHH.  The text and csv writers must leave no byte that drives a
+ * terminal. */
 #include "config.h"
 
 #include <sys/socket.h>
@@ -28,7 +30,7 @@
 #define MAX_RECORDS	4
 #define MAX_ATTEMPTS	4
 #define STR_MAX		200
-#define NFIELDS		15
+#define NFIELDS		17
 
 static const char *const status_words[AP_STATUS_COUNT] = {
 	"connected", "refused", "timeout", "unreachable", "denied",
@@ -39,12 +41,12 @@ static const char *const stage_words[] = {
 };
 static const char *const json_keys[] = {
 	"target", "host", "port", "status", "ip", "rtt_ms", "elapsed_ms",
-	"errno", "error", "addresses", "degraded", "line", "banner",
-	"timestamp", "attempts"
+	"errno", "error", "icmp", "icmp_from", "addresses", "degraded",
+	"line", "banner", "timestamp", "attempts"
 };
 static const char csv_header[] = "target,host,port,status,ip,rtt_ms,"
-    "elapsed_ms,errno,error,addresses,degraded,line,banner,timestamp,"
-    "attempts";
+    "elapsed_ms,errno,error,icmp,icmp_from,addresses,degraded,line,banner,"
+    "timestamp,attempts";
 static const int some_errors[] = {
 	0, ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH,
 	EACCES, EPERM, EADDRNOTAVAIL, EMFILE, ECANCELED, AP_ERR_NXDOMAIN,
@@ -93,6 +95,43 @@ sb_repl(struct sb *s, const void *p, size_t len, bool nul_too)
 			n = 1;
 		} else
 			sb_put(s, u + i, n);
+	}
+}
+
+/* A character a terminal would obey rather than show: C1, and the
+ * bidirectional and zero-width format characters. */
+static bool
+cp_dangerous(uint32_t cp)
+{
+	return ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x200b && cp <= 0x200f) ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069));
+}
+
+/* CSV's change, as text's: every byte of what is not printable ASCII or
+ * harmless well-formed UTF-8 as \xHH. */
+static void
+sb_csv(struct sb *s, const void *p, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*u = p;
+	uint32_t		 cp;
+	size_t			 i, n, k;
+	char			 esc[4] = { '\\', 'x' };
+
+	sb_put(s, "", 0);
+	for (i = 0; i < len; i += n) {
+		n = fuzz_utf8(u + i, len - i, &cp);
+		if (n != 0 && cp >= 0x20 && cp != 0x7f && !cp_dangerous(cp)) {
+			sb_put(s, u + i, n);
+			continue;
+		}
+		if (n == 0)
+			n = 1;
+		for (k = 0; k < n; k++) {
+			esc[2] = hex[u[i + k] >> 4];
+			esc[3] = hex[u[i + k] & 0x0f];
+			sb_put(s, esc, 4);
+		}
 	}
 }
 
@@ -619,36 +658,41 @@ check_json_record(const struct jv *o, const struct ap_result *r)
 	w = want_str(&s, text, strlen(text), true, false);
 	check_jstr(&v[8], "error", w);
 	free(s.b);
+	/* The records made here carry no ICMP detail. */
+	FUZZ_CHECK(r->icmp == NULL && v[9].t == J_NULL && v[10].t == J_NULL,
+	    "icmp");
 	snprintf(num, sizeof(num), "%u", r->addresses);
-	check_jnum(&v[9], "addresses", num);
-	FUZZ_CHECK(v[10].t == (r->degraded ? J_TRUE : J_FALSE), "degraded");
+	check_jnum(&v[11], "addresses", num);
+	FUZZ_CHECK(v[12].t == (r->degraded ? J_TRUE : J_FALSE), "degraded");
 	text = r->file != NULL ? r->file : "-";
 	memset(&s, 0, sizeof(s));
 	sb_repl(&s, text, strlen(text), false);
 	snprintf(num, sizeof(num), ":%lu", r->line);
 	sb_puts(&s, num);
-	check_jstr(&v[11], "line", &s);
+	check_jstr(&v[13], "line", &s);
 	free(s.b);
 	w = want_str(&s, r->banner, r->banner_len, false, false);
-	check_jstr(&v[12], "banner", w);
+	check_jstr(&v[14], "banner", w);
 	free(s.b);
-	FUZZ_CHECK(v[13].t == J_STR, "timestamp");
+	FUZZ_CHECK(v[15].t == J_STR, "timestamp");
 	if (fmt_time(r->timestamp_ms, ts, sizeof(ts)))
-		FUZZ_CHECK(strcmp((char *)v[13].s.b, ts) == 0, "timestamp "
-		    "'%s' want '%s'", (char *)v[13].s.b, ts);
+		FUZZ_CHECK(strcmp((char *)v[15].s.b, ts) == 0, "timestamp "
+		    "'%s' want '%s'", (char *)v[15].s.b, ts);
 
-	a = &v[14];
+	a = &v[16];
 	FUZZ_CHECK(a->t == J_ARR && a->n == (r->attempts != NULL ?
 	    r->nattempts : 0), "attempts");
 	for (i = 0; i < a->n; i++) {
 		const struct ap_attempt	*at = &r->attempts[i];
 		const struct jv		*m = a->items[i].items;
 		static const char *const akeys[] = { "ip", "errno", "stage",
-		    "ms" };
+		    "ms", "icmp", "icmp_from" };
 		size_t			 k;
 
-		FUZZ_CHECK(a->items[i].t == J_OBJ && a->items[i].n == 4, "");
-		for (k = 0; k < 4; k++)
+		FUZZ_CHECK(a->items[i].t == J_OBJ && a->items[i].n == 6, "");
+		FUZZ_CHECK(at->icmp.origin != AP_ICMP_NONE || (m[4].t == J_NULL &&
+		    m[5].t == J_NULL), "attempts.icmp");
+		for (k = 0; k < 6; k++)
 			FUZZ_CHECK(strcmp((char *)a->items[i].keys[k].b,
 			    akeys[k]) == 0, "attempt member %zu", k);
 		w = want_str(&s, at->ip, strlen(at->ip), true, false);
@@ -784,7 +828,7 @@ check_csv_record(const struct csv_rec *c, const struct ap_result *r)
 #define CSTR(i, str, len) do {						\
 	memset(&s, 0, sizeof(s));					\
 	if ((str) != NULL)						\
-		sb_repl(&s, (str), (len), true);			\
+		sb_csv(&s, (str), (len));				\
 	check_cfield(c, (i), (str) != NULL ? &s : NULL, "");		\
 	free(s.b);							\
 } while (0)
@@ -801,20 +845,22 @@ check_csv_record(const struct csv_rec *c, const struct ap_result *r)
 	check_cfield(c, 7, NULL, ap_errno_name(r->error));
 	text = error_text(r);
 	CSTR(8, text, strlen(text));
+	check_cfield(c, 9, NULL, "");		/* no ICMP detail here */
+	check_cfield(c, 10, NULL, "");
 	snprintf(num, sizeof(num), "%u", r->addresses);
-	check_cfield(c, 9, NULL, num);
-	check_cfield(c, 10, NULL, r->degraded ? "true" : "false");
+	check_cfield(c, 11, NULL, num);
+	check_cfield(c, 12, NULL, r->degraded ? "true" : "false");
 	text = r->file != NULL ? r->file : "-";
 	memset(&s, 0, sizeof(s));
-	sb_repl(&s, text, strlen(text), true);
+	sb_csv(&s, text, strlen(text));
 	snprintf(num, sizeof(num), ":%lu", r->line);
 	sb_puts(&s, num);
-	check_cfield(c, 11, &s, NULL);
+	check_cfield(c, 13, &s, NULL);
 	free(s.b);
-	CSTR(12, r->banner, r->banner_len);
+	CSTR(14, r->banner, r->banner_len);
 #undef CSTR
 	if (fmt_time(r->timestamp_ms, ts, sizeof(ts)))
-		check_cfield(c, 13, NULL, ts);
+		check_cfield(c, 15, NULL, ts);
 	memset(&s, 0, sizeof(s));
 	sb_put(&s, "", 0);
 	for (i = 0; r->attempts != NULL && i < r->nattempts; i++) {
@@ -825,7 +871,7 @@ check_csv_record(const struct csv_rec *c, const struct ap_result *r)
 		sb_puts(&s, r->attempts[i].error == 0 ? "ok" :
 		    ap_errno_name(r->attempts[i].error));
 	}
-	check_cfield(c, 14, &s, NULL);
+	check_cfield(c, 16, &s, NULL);
 	free(s.b);
 }
 
@@ -839,11 +885,18 @@ check_csv(const char *out, size_t len, struct rec *v, size_t n)
 	uint32_t		 cp;
 	size_t			 i, bad;
 
-	/* Control bytes may stay (quoted), but the file is UTF-8 text. */
+	/* UTF-8 text, no control but the CRLF that ends a row, nothing a
+	 * terminal or spreadsheet would obey. */
 	for (bad = 0; bad < len; bad += i) {
 		i = fuzz_utf8(p + bad, len - bad, &cp);
 		FUZZ_CHECK(i > 0 && cp != 0, "csv: byte %zu is not UTF-8 text",
 		    bad);
+		FUZZ_CHECK(cp >= 0x20 || (cp == '\r' && bad + 1 < len &&
+		    p[bad + 1] == '\n') || (cp == '\n' && bad > 0 &&
+		    p[bad - 1] == '\r'), "csv: control 0x%02x at byte %zu",
+		    (unsigned)cp, bad);
+		FUZZ_CHECK(cp != 0x7f && !cp_dangerous(cp), "csv: U+%04X at "
+		    "byte %zu", (unsigned)cp, bad);
 	}
 	FUZZ_CHECK(csv_parse_record(&p, end, &c) == 0 && c.n == NFIELDS,
 	    "csv header");
