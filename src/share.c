@@ -49,7 +49,7 @@ struct ap_share {
 	bool			 eof;
 	bool			 again;		/* input not ready */
 	bool			 busy;		/* input mid huge line */
-	bool			 cancelled;	/* read no more input */
+	atomic_bool		 cancelled;	/* read no more input */
 	int			 n;
 	struct engine_slot	*slots;
 	struct ap_share_counts	 counts;
@@ -64,6 +64,7 @@ ap_share_new(struct ap_input *input, int n, FILE *out)
 	struct ap_share	*s = xcalloc(1, sizeof(*s));
 	int		 i;
 
+	atomic_init(&s->cancelled, false);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->out_lock, NULL);
 	s->input = input;
@@ -328,12 +329,12 @@ ap_share_next(struct ap_share *s, int idx, struct ap_input_item *out,
 	return (me->current->rc);
 }
 
+/* Without the lock: a reader may hold it for long over an input that
+ * never ends a line (/dev/zero), and a signal must not wait for it. */
 void
 ap_share_cancel(struct ap_share *s)
 {
-	pthread_mutex_lock(&s->lock);
-	s->cancelled = true;
-	pthread_mutex_unlock(&s->lock);
+	atomic_store(&s->cancelled, true);
 }
 
 int

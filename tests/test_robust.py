@@ -420,7 +420,7 @@ class OutputFile(aptest.TestCase):
         self.assertTrue(os.path.islink(self.out))
         self.assertEqual(os.readlink(self.out), "real.json")
         with open(real, "rb") as fp:
-            recs = json_lines(fp.read())
+            recs = aptest.json_lines(fp.read())
         self.assertEqual([x["status"] for x in recs], ["connected"])
         self.assertEqual(sorted(os.listdir(self.dir)),
                          ["out.json", "real.json"])

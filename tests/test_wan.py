@@ -272,20 +272,22 @@ class Classes(aptest.TestCase):
         out = self.res["text"]["out"].splitlines()
         self.assertEqual(len(out), 2, out)
         self.assertRegex(out[1], r"^198\.18\.2\.16:%d +denied +198\.18\.2\.16 "
-                         r"+-  EHOSTUNREACH: No route to host; icmp "
+                         r"+-  EHOSTUNREACH; icmp "
                          r"admin-prohibited from 198\.18\.0\.1$" % P)
 
     def test_prom(self):
         self.assertIn('asyncprobe_icmp{target="198.18.2.16:%d",'
-                      'host="198.18.2.16",port="%d",ip="198.18.2.16",'
+                      'host="198.18.2.16",port="%d",'
                       'icmp="admin-prohibited",icmp_from="198.18.0.1"} 1\n'
                       % (P, P), self.res["prom"]["out"])
 
     def test_nagios(self):
-        self.assertRegex(self.res["nagios"]["out"],
-                         r"^ASYNCPROBE CRITICAL - 1/1 targets down \(denied "
-                         r"1\): 198\.18\.2\.16:%d \(admin-prohibited from "
-                         r"198\.18\.0\.1\) \|" % P)
+        out = self.res["nagios"]["out"]
+        self.assertRegex(out, r"^ASYNCPROBE CRITICAL - 1/1 targets down "
+                         r"\(denied 1\) \|")
+        # The long output names the target down and the ICMP reason.
+        self.assertIn("\n198.18.2.16:%d denied EHOSTUNREACH "
+                      "(admin-prohibited from 198.18.0.1)\n" % P, out)
 
     def test_all_addresses(self):
         recs = {r["ip"]: r for r in records(self.res["all"])}
