@@ -339,7 +339,7 @@ ap_probe_start(struct event_base *base, const struct ap_addr *dst,
 		goto fail;
 	}
 	/* Its events keep the base's default priority, the one the
-	 * caller's timers share: see engine_int.h.  (Setting another would
+	 * caller's timers share: see engine.c.  (Setting another would
 	 * have to come after bufferevent_socket_connect(), which sets the
 	 * descriptor again and the default priority with it.) */
 	*stage = AP_STAGE_HANDSHAKE;
