@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,10 @@ ap_pool_malloc(size_t size)
 	size_t			 cls, csize;
 	void			*p;
 
+	if (size > PTRDIFF_MAX) {	/* as malloc would say, ASan or not */
+		errno = ENOMEM;
+		return (NULL);
+	}
 	if (size > POOL_MAX || !ap_pool_caching())
 		return (malloc(size == 0 ? 1 : size));
 	cls = class_of(size);
