@@ -16,6 +16,10 @@ exceeded), a prefix it has no route for, and a neighbour that never
 answers ARP or neighbour solicitation.  Only 198.18.0.0/15 and fd00::/8
 are used, on these links only.
 
+Wan(delay_ms=D) puts a fourth namespace between the scanner and the
+router, a bridge with no address (DELAYER) that holds each frame D ms
+each way: s0 ==== d0 delay d1 ==== r0.
+
 The router and hosts namespaces are held by `unshare -n sleep` processes:
 they go when those processes end (teardown()), or with the outer
 namespace at the latest."""
