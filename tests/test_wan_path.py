@@ -35,9 +35,10 @@ N = 1000            # open ports, one listener
 LOSS = 0.03         # per packet, each direction
 # Per target, a handshake is lost with 1 - 0.97^2 = 5.9 %: -t 1 misses
 # about 59 of 1000 (sd 7.5); a second chance misses about 0.059^2 =
-# 0.35 %, about 3.5 of 1000 (sd 1.9).  Both bounds are 5 sd away.
+# 0.35 %, about 3.5 of 1000 (sd 1.9; 2 to 9 measured).  Both bounds are
+# 5 sd or more away.
 LOSSY_T1_MIN = 20
-RECOVERED_MAX = 15
+RECOVERED_MAX = 20
 
 RUNS = {            # name -> asyncprobe's options
     "t1": ["-t", "1s"],
