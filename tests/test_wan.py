@@ -6,8 +6,9 @@ The router answers with each ICMP message (iptables REJECT), drops,
 resets, has a prefix with no route and a dead neighbour; every class is
 asserted exactly (status, errno, stage, icmp, icmp_from), in every
 format, and with Tcl 8.6's `socket -async` and `nmap -sT --reason` as
-oracles where they are installed.  This kernel has no netem, so there is
-no delay or loss here: every verdict comes at once or at the deadline.
+oracles where they are installed.  There is no delay or loss here (this
+kernel has no netem; test_wan_path.py makes both): every verdict comes at
+once or at the deadline.
 Skipped (77) only when unshare or iptables is unavailable."""
 
 import json
