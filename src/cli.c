@@ -22,7 +22,7 @@
 #include "hosts.h"
 #include "output.h"
 #include "result.h"
-#include "target.h"
+#include "line.h"
 #include "text.h"
 #include "xmalloc.h"
 

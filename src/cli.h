@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "target.h"
+#include "line.h"
 
 #define AP_DEFAULT_TIMEOUT_MS		5000
 #define AP_DEFAULT_ATTEMPT_DELAY_MS	250
