@@ -412,7 +412,7 @@ race_done(void *ctx, struct ap_race *r)
 	struct ap_engine	*eng = ctx;
 	uint64_t		 waiting;
 
-	ap_resolve_cancel(r->link.lookup);
+	ap_resolver_cancel(r->link.lookup);
 	TAILQ_REMOVE(&eng->inflight, r, link.inflight);
 	eng->ninflight--;
 	if ((waiting = ap_budget_give(eng->budget)) != 0 && eng->share != NULL)
@@ -514,7 +514,7 @@ target_start(struct ap_engine *eng, const struct ap_input_item *it)
 		ap_addrlist_clear(&l);
 		return;
 	}
-	if ((r->link.lookup = ap_resolve_start(eng->resolver, it->host,
+	if ((r->link.lookup = ap_resolver_start(eng->resolver, it->host,
 	    resolved_cb, r)) == NULL)
 		engine_fail(eng, "DNS client", errno);
 }
@@ -1211,7 +1211,7 @@ ap_engine_free(struct ap_engine *eng)
 	eng->stopping = true;
 	while ((r = TAILQ_FIRST(&eng->inflight)) != NULL) {
 		TAILQ_REMOVE(&eng->inflight, r, link.inflight);
-		ap_resolve_cancel(r->link.lookup);
+		ap_resolver_cancel(r->link.lookup);
 		while ((k = SLIST_FIRST(&r->kids)) != NULL) {
 			SLIST_REMOVE_HEAD(&r->kids, sibling);
 			ap_race_free(k);

@@ -37,7 +37,7 @@ struct ap_lookup {
 	struct name		*name;
 	TAILQ_ENTRY(ap_lookup)	 entry;
 	size_t			 delivered;	/* addrs already handed out */
-	ap_resolve_cb		*cb;
+	ap_resolver_cb		*cb;
 	void			*arg;
 };
 
@@ -511,7 +511,7 @@ name_destroy(struct name *n)
 }
 
 struct ap_lookup *
-ap_resolve_start(struct ap_resolver *r, const char *host, ap_resolve_cb *cb,
+ap_resolver_start(struct ap_resolver *r, const char *host, ap_resolver_cb *cb,
     void *arg)
 {
 	struct ap_lookup	*l;
@@ -567,7 +567,7 @@ ap_resolve_start(struct ap_resolver *r, const char *host, ap_resolve_cb *cb,
 }
 
 void
-ap_resolve_cancel(struct ap_lookup *l)
+ap_resolver_cancel(struct ap_lookup *l)
 {
 	struct name	*n;
 

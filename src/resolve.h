@@ -28,12 +28,12 @@ struct ap_resolver_config {
 };
 
 /* Addresses arrive with port 0, only of the configured family.  cb runs
- * from the loop, never inside ap_resolve_start(): zero or more times with
+ * from the loop, never inside ap_resolver_start(): zero or more times with
  * new addresses and done false, then once with done true (the last new
  * addresses, if any, and error: 0 when the name had any address, else
  * AP_ERR_NXDOMAIN, AP_ERR_NODATA, AP_ERR_SERVFAIL, AP_ERR_DNS or
  * ETIMEDOUT).  addrs is borrowed for the call. */
-typedef void ap_resolve_cb(const struct ap_addr *addrs, size_t n,
+typedef void ap_resolver_cb(const struct ap_addr *addrs, size_t n,
 		    bool done, int error, void *arg);
 
 /* NULL with a reason in errbuf when a hosts file or nameserver is bad. */
@@ -56,8 +56,8 @@ bool		 ap_resolver_static(struct ap_resolver *, const char *name,
 bool		 ap_resolver_static_port(struct ap_resolver *,
 		    const char *name, uint16_t port, struct ap_addrlist *l);
 /* Ask DNS.  NULL with errno only when the DNS client cannot be set up. */
-struct ap_lookup *ap_resolve_start(struct ap_resolver *, const char *name,
-		    ap_resolve_cb *, void *arg);
-void		 ap_resolve_cancel(struct ap_lookup *);	/* NULL ok; no cb */
+struct ap_lookup *ap_resolver_start(struct ap_resolver *, const char *name,
+		    ap_resolver_cb *, void *arg);
+void		 ap_resolver_cancel(struct ap_lookup *);  /* NULL ok; no cb */
 
 #endif

@@ -67,7 +67,7 @@ static struct fake_dns {
 
 static struct event_base	*base;
 static struct event		*limit_ev;
-static bool			 in_start;	/* inside ap_resolve_start */
+static bool			 in_start;	/* inside ap_resolver_start */
 static long			 slack_ms;	/* added to every upper bound */
 
 static void
@@ -183,7 +183,7 @@ start(struct rec *r, const char *name)
 {
 	r->t0 = now_ms();
 	in_start = true;
-	r->l = ap_resolve_start(res, name, resolve_cb, r);
+	r->l = ap_resolver_start(res, name, resolve_cb, r);
 	in_start = false;
 	ck_assert_ptr_nonnull(r->l);
 }
@@ -241,7 +241,7 @@ all_addrs(const struct rec *r, char *buf, size_t len)
 		    i > 0 ? "," : "", tok[i]);
 }
 
-/* Nothing was called from inside ap_resolve_start(); exactly the last
+/* Nothing was called from inside ap_resolver_start(); exactly the last
  * call is done. */
 static void
 check_calls(const struct rec *r)
@@ -250,7 +250,7 @@ check_calls(const struct rec *r)
 
 	for (k = 0; k < r->ncalls; k++) {
 		ck_assert_msg(!r->calls[k].inside_start,
-		    "callback %d ran inside ap_resolve_start()", k);
+		    "callback %d ran inside ap_resolver_start()", k);
 		ck_assert_msg(r->calls[k].done == (k == r->ncalls - 1 &&
 		    r->done), "call %d: done %d", k, r->calls[k].done);
 		if (!r->calls[k].done)
@@ -447,7 +447,7 @@ START_TEST(test_aaaa_never)
 	ck_assert_int_ge(r.calls[0].ms, 10);
 	ck_assert_int_le(r.calls[0].ms, 90 + slack_ms);
 	ck_assert_uint_ge(nq(EVDNS_TYPE_AAAA), 1);
-	ap_resolve_cancel(r.l);
+	ap_resolver_cancel(r.l);
 	run(0, 50);
 	ck_assert_int_eq(r.ncalls, 1);
 	drain_and_free();
@@ -701,7 +701,7 @@ cancel_cb(evutil_socket_t fd, short what, void *arg)
 	struct rec	*r = arg;
 
 	(void)fd, (void)what;
-	ap_resolve_cancel(r->l);
+	ap_resolver_cancel(r->l);
 	r->l = NULL;
 }
 
@@ -717,7 +717,7 @@ START_TEST(test_cancel)
 	if (c->after_ms > 0)
 		event_base_once(base, -1, EV_TIMEOUT, cancel_cb, &r, &tv);
 	else {
-		ap_resolve_cancel(r.l);
+		ap_resolver_cancel(r.l);
 		r.l = NULL;
 	}
 	run(0, 300);
@@ -738,7 +738,7 @@ START_TEST(test_cancel_one_of_two)
 	new_resolver(AF_UNSPEC, 50, NULL);
 	start(&r1, "slow.test");
 	start(&r2, "slow.test");
-	ap_resolve_cancel(r1.l);
+	ap_resolver_cancel(r1.l);
 	r1.l = NULL;
 	run(1, LIMIT_MS);
 	ck_assert_int_eq(r1.ncalls, 0);
@@ -756,7 +756,7 @@ static void
 cancel_hook(struct rec *r, const struct call *c)
 {
 	if (!c->done) {
-		ap_resolve_cancel(r->l);
+		ap_resolver_cancel(r->l);
 		r->l = NULL;
 	}
 }
@@ -799,7 +799,7 @@ START_TEST(test_cancel_restart)
 	memset(&r2, 0, sizeof(r2));
 	new_resolver(AF_UNSPEC, 50, NULL);
 	start(&r1, "slow.test");
-	ap_resolve_cancel(r1.l);
+	ap_resolver_cancel(r1.l);
 	r1.l = NULL;
 	start(&r2, "slow.test");
 	run(1, LIMIT_MS);
@@ -827,9 +827,9 @@ START_TEST(test_cancel_then_free)
 	start(&r1, "slow.test");
 	start(&r2, "drop6.test");
 	run(0, 20);
-	ap_resolve_cancel(r1.l);
-	ap_resolve_cancel(r2.l);
-	ap_resolve_cancel(NULL);
+	ap_resolver_cancel(r1.l);
+	ap_resolver_cancel(r2.l);
+	ap_resolver_cancel(NULL);
 	ap_resolver_free(res);
 	res = NULL;
 	if (loop_after_free[_i])
@@ -989,7 +989,7 @@ END_TEST
 START_TEST(test_free_null)
 {
 	ap_resolver_free(NULL);
-	ap_resolve_cancel(NULL);
+	ap_resolver_cancel(NULL);
 }
 END_TEST
 
