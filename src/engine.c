@@ -1021,13 +1021,8 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 	}
 	eng->cap = eng->budget->max;
 
-	if (opt->source != NULL) {
-		if (ap_addr_pton(opt->source, 0, &eng->source) == -1) {
-			snprintf(errbuf, errlen, "invalid value '%s' for "
-			    "-S/--source: not an IPv4 or IPv6 address",
-			    opt->source);
-			goto fail;
-		}
+	if (opt->have_source) {
+		eng->source = opt->source;
 		eng->have_source = true;
 		/* Only addresses of the source's family can be reached. */
 		if (eng->family == AF_UNSPEC)
@@ -1069,17 +1064,8 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 	if ((eng->resolver = ap_resolver_new(eng->base, &rc, errbuf,
 	    errlen)) == NULL)
 		goto fail;
-	for (i = 0; i < opt->npins; i++) {
-		char	reason[AP_ERRBUF_LEN];
-
-		if (ap_resolver_pin(eng->resolver, opt->pins[i].host,
-		    opt->pins[i].addrs, reason, sizeof(reason)) == -1) {
-			snprintf(errbuf, errlen, "invalid value '%s:%s' for "
-			    "--resolve: %s", opt->pins[i].host,
-			    opt->pins[i].addrs, reason);
-			goto fail;
-		}
-	}
+	for (i = 0; i < opt->npins; i++)
+		ap_resolver_pin(eng->resolver, &opt->pins[i]);
 	if (events_new(eng) == -1) {
 		snprintf(errbuf, errlen, "cannot create events");
 		goto fail;

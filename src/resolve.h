@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "addrlist.h"
+#include "hosts.h"
 
 struct event_base;
 struct ap_resolver;
@@ -41,10 +42,9 @@ struct ap_resolver *ap_resolver_new(struct event_base *,
 		    const struct ap_resolver_config *, char *errbuf,
 		    size_t errlen);
 void		 ap_resolver_free(struct ap_resolver *);	/* NULL ok */
-/* Pin name to "ADDR[,ADDR...]", or for one port only to curl's
- * "PORT:ADDR[,ADDR...]" (--resolve, ap_pin_parse()); -1 with a reason. */
-int		 ap_resolver_pin(struct ap_resolver *, const char *name,
-		    const char *addrs, char *errbuf, size_t errlen);
+/* Pin a name to addresses, for every port or (curl's HOST:PORT:ADDR) one
+ * port only: a --resolve pin as ap_pin_parse() made it. */
+void		 ap_resolver_pin(struct ap_resolver *, const struct ap_pin *);
 /* Pins, then the hosts file: the addresses of name filtered by family
  * into l (port 0).  False when neither knows the name. */
 /* Whether a --resolve pin covers name (-n: the only names allowed). */

@@ -29,6 +29,7 @@
 #include "result.h"
 #include "fakedns.h"
 #include "testutil.h"
+#include "xmalloc.h"
 
 #define LIMIT_MS	3000	/* the longest any loop run may take */
 #define MAXCALLS	8
@@ -278,6 +279,22 @@ new_resolver(int family, int delay_ms, const char *hosts_file)
 	cfg.resolution_delay_ms = delay_ms;
 	res = ap_resolver_new(base, &cfg, err, sizeof(err));
 	ck_assert_msg(res != NULL, "ap_resolver_new: %s", err);
+}
+
+/* --resolve name:value as the command line hands it over: parsed by
+ * ap_pin_parse(), then pinned.  -1 with the parser's reason. */
+static int
+pin(const char *name, const char *value, char *err, size_t errlen)
+{
+	struct ap_pin	 p;
+
+	memset(&p, 0, sizeof(p));
+	if (ap_pin_parse(value, &p, err, errlen) == -1)
+		return (-1);
+	p.host = xstrdup(name);
+	ap_resolver_pin(res, &p);
+	ap_pin_free(&p);
+	return (0);
 }
 
 static void
@@ -881,9 +898,9 @@ START_TEST(test_static)
 
 	new_resolver(c->family, 50, tu_tmpfile_str(hosts_text));
 	tu_tmp_cleanup();
-	ck_assert_int_eq(ap_resolver_pin(res, "pinned",
+	ck_assert_int_eq(pin("pinned",
 	    "127.0.2.60,[2001:db8::60]", err, sizeof(err)), 0);
-	ck_assert_int_eq(ap_resolver_pin(res, "pinv4", "127.0.2.61", err,
+	ck_assert_int_eq(pin("pinv4", "127.0.2.61", err,
 	    sizeof(err)), 0);
 	memset(&l, 0, sizeof(l));
 	ck_assert_msg(ap_resolver_static(res, c->name, &l) == c->found,
@@ -912,7 +929,7 @@ START_TEST(test_static_merge)
 	char			err[256];
 
 	new_resolver(AF_UNSPEC, 50, NULL);
-	ck_assert_int_eq(ap_resolver_pin(res, "p", "127.0.2.1,::1", err,
+	ck_assert_int_eq(pin("p", "127.0.2.1,::1", err,
 	    sizeof(err)), 0);
 	memset(&l, 0, sizeof(l));
 	ck_assert_int_eq(ap_addr_pton("::1", 0, &a), 0);
@@ -946,7 +963,7 @@ START_TEST(test_pin)
 	char			 err[256] = "";
 
 	new_resolver(AF_UNSPEC, 50, NULL);
-	ck_assert_int_eq(ap_resolver_pin(res, "host", c->addrs, err,
+	ck_assert_int_eq(pin("host", c->addrs, err,
 	    sizeof(err)), c->err == NULL ? 0 : -1);
 	if (c->err != NULL)
 		ck_assert_str_eq(err, c->err);
