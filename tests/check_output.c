@@ -15,6 +15,7 @@
 
 #include <check.h>
 
+#include "cli.h"
 #include "output.h"
 #include "result.h"
 #include "stats.h"
@@ -800,6 +801,51 @@ START_TEST(test_test_only_writer)
 }
 END_TEST
 
+/*
+ * ...and one row makes it a format: registered, the test writer is found
+ * by name, listed for --help, taken by -f, and written through the same
+ * wrappers.  Rows are never added twice.
+ */
+START_TEST(test_registered_writer)
+{
+	struct ap_options	 o;
+	struct ap_writer	 w;
+	char			 a0[] = "asyncprobe", a1[] = "-f", a2[] = "test";
+	char			*argv[] = { a0, a1, a2, NULL };
+	char			 err[256] = "", *buf = NULL;
+	size_t			 len = 0;
+	int			 begins = t_begins, writes = t_writes;
+
+	ck_assert_str_eq(ap_output_list(), "text, csv, json, prom, nagios");
+	ck_assert_int_eq(ap_output_register(&test_writer), 0);
+	ck_assert_ptr_eq(ap_output_find("test"), &test_writer);
+	ck_assert_ptr_eq(ap_output_at(5), &test_writer);
+	ck_assert_ptr_null(ap_output_at(6));
+	ck_assert_str_eq(ap_output_list(),
+	    "text, csv, json, prom, nagios, test");
+	ck_assert_int_eq(ap_output_register(&test_writer), -1);
+	ck_assert_int_eq(ap_output_register(&ap_output_csv), -1);
+	ck_assert_ptr_eq(ap_output_find("csv"), &ap_output_csv);
+
+	ck_assert_msg(ap_cli_parse(3, argv, &o, err, sizeof(err)) ==
+	    AP_CLI_OK, "-f test: %s", err);
+	ck_assert_ptr_eq(o.format, &test_writer);
+	ap_options_free(&o);
+
+	memset(&w, 0, sizeof(w));
+	ck_assert_ptr_nonnull(w.ops = ap_output_find("test"));
+	ck_assert_ptr_nonnull(w.fp = open_memstream(&buf, &len));
+	ck_assert_int_eq(ap_writer_begin(&w), 0);
+	ck_assert_int_eq(ap_writer_write(&w, &rec[1]), 0);
+	ck_assert_int_eq(ap_writer_end(&w), 0);
+	ck_assert_int_eq(t_begins - begins, 1);
+	ck_assert_int_eq(t_writes - writes, 1);
+	ck_assert_str_eq(buf, "HEAD\ndb:5432\n");
+	fclose(w.fp);
+	free(buf);
+}
+END_TEST
+
 /* Stats */
 
 static struct ap_stats *
@@ -976,6 +1022,7 @@ output_suite(void)
 	tc = tcase_create("registry");
 	tcase_add_test(tc, test_registry);
 	tcase_add_test(tc, test_test_only_writer);
+	tcase_add_test(tc, test_registered_writer);
 	tcase_add_loop_test(tc, test_format_ms, 0, NELEM(ms_cases));
 	tcase_add_loop_test(tc, test_format_timestamp, 0, NELEM(ts_cases));
 	tcase_add_test(tc, test_format_timestamp_extremes);
