@@ -12,14 +12,10 @@
 #include "result.h"
 
 /*
- * strerrorname_np() and strerrordesc_np() (glibc 2.32) are thread-safe and
- * name every errno the C library knows.  Configure does not probe for them
- * yet, so fall back on the glibc version.
+ * strerrorname_np() and strerrordesc_np() (glibc 2.32, found by configure:
+ * HAVE_STRERRORNAME_NP) are thread-safe and name every errno the C library
+ * knows; without them, errno_names below and strerror_r() do.
  */
-#if !defined(HAVE_STRERRORNAME_NP) && defined(__GLIBC__) && \
-    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
-#define HAVE_STRERRORNAME_NP 1
-#endif
 
 /* The SPEC 4 words, in enum order: the only place they are spelled. */
 static const char *const status_names[AP_STATUS_COUNT] = {
