@@ -393,14 +393,6 @@ copy_truncated(char *buf, size_t len, const char *s, size_t n)
 }
 
 void
-ap_format_timestamp(int64_t ms, char *buf, size_t len)
-{
-	char	 tmp[64];
-
-	copy_truncated(buf, len, tmp, format_timestamp(ms, tmp));
-}
-
-void
 ap_format_ms(int64_t us, char *buf, size_t len)
 {
 	char	 tmp[32], *p;

@@ -96,20 +96,6 @@ ap_status_name(enum ap_status status)
 	return (status_names[status]);
 }
 
-enum ap_status
-ap_status_from_name(const char *name)
-{
-	unsigned	 i;
-
-	if (name == NULL)
-		return (AP_STATUS_COUNT);
-	for (i = 0; i < AP_STATUS_COUNT; i++) {
-		if (strcmp(name, status_names[i]) == 0)
-			return ((enum ap_status)i);
-	}
-	return (AP_STATUS_COUNT);
-}
-
 const char *
 ap_stage_name(enum ap_stage stage)
 {

@@ -106,8 +106,6 @@ void		 ap_set_error(char *errbuf, size_t errlen, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 
 const char	*ap_status_name(enum ap_status);
-/* AP_STATUS_COUNT when name is not a status word. */
-enum ap_status	 ap_status_from_name(const char *);
 const char	*ap_stage_name(enum ap_stage);
 /* "ECONNREFUSED", "NXDOMAIN", ...; "" for 0; "E<number>" if unknown. */
 const char	*ap_errno_name(int error);
