@@ -359,17 +359,11 @@ item_record(struct ap_recorder *rec, const struct ap_input_item *it,
 	struct ap_record_group	*g = ap_record_group_new(rec);
 	struct ap_result	 r;
 
-	memset(&r, 0, sizeof(r));
-	r.target = it->text;
-	r.host = it->host != NULL ? it->host : "";
-	r.port = it->port;
+	ap_result_init(&r, it->text, it->host != NULL ? it->host : "",
+	    it->port, it->file, it->line);
 	r.status = status;
-	r.ip = "";
-	r.rtt_us = -1;
 	r.error = error;
 	r.error_text = reason;
-	r.file = it->file;
-	r.line = it->line;
 	ap_record_emit(rec, g, &r);
 	ap_record_item_done(rec, g, it->index);
 }

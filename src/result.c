@@ -87,6 +87,20 @@ ap_set_error(char *errbuf, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+ap_result_init(struct ap_result *r, const char *target, const char *host,
+    unsigned port, const char *file, unsigned long line)
+{
+	memset(r, 0, sizeof(*r));
+	r->target = target;
+	r->host = host;
+	r->port = port;
+	r->ip = "";
+	r->rtt_us = -1;
+	r->file = file;
+	r->line = line;
+}
+
 const char *
 ap_status_name(enum ap_status status)
 {

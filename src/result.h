@@ -100,6 +100,15 @@ struct ap_result {
 	const struct ap_icmp	*icmp;
 };
 
+/* The record of a target before anything is known of its race: the
+ * target as written, host, port and input line; no address (ip ""), no
+ * RTT (-1), no attempts, status 0 and the rest zero.  The one place a
+ * record starts: the race fills in its verdict, the recorder an invalid
+ * or cancelled line's status. */
+void		 ap_result_init(struct ap_result *, const char *target,
+		    const char *host, unsigned port, const char *file,
+		    unsigned long line);
+
 /* Fill a caller's error buffer (NULL or 0 length: nothing), as every
  * parser and setup function reports why it said no. */
 void		 ap_set_error(char *errbuf, size_t errlen, const char *fmt, ...)
