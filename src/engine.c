@@ -131,13 +131,21 @@ engine_stop(struct ap_engine *eng)
 		event_active(eng->stop_ev, EV_TIMEOUT, 1);
 }
 
+void
+ap_tally_failed(struct ap_engine_tally *t, const char *what, int error)
+{
+	if (error == EPIPE && strcmp(what, "write") == 0)
+		t->output_closed = true;
+	else if (t->system_error == 0) {
+		t->system_error = error;
+		t->system_what = what;
+	}
+}
+
 static void
 engine_fail(struct ap_engine *eng, const char *what, int error)
 {
-	if (eng->tally.system_error == 0) {
-		eng->tally.system_error = error;
-		eng->tally.system_what = what;
-	}
+	ap_tally_failed(&eng->tally, what, error);
 	engine_stop(eng);
 }
 
@@ -1106,17 +1114,6 @@ ap_engine_new_shared(const struct ap_options *opt, struct ap_share *share,
 	    errlen));
 }
 
-static void
-writer_end_failed(struct ap_engine *eng)
-{
-	if (errno == EPIPE)
-		eng->tally.output_closed = true;
-	else if (eng->tally.system_error == 0) {
-		eng->tally.system_error = errno;
-		eng->tally.system_what = "write";
-	}
-}
-
 const struct ap_engine_tally *
 ap_engine_run(struct ap_engine *eng)
 {
@@ -1126,7 +1123,7 @@ ap_engine_run(struct ap_engine *eng)
 	 * -j: the caller writes the header and the end once. */
 	if (alone && !eng->opt->quiet &&
 	    ap_writer_begin(eng->writer) == -1) {
-		writer_end_failed(eng);
+		ap_tally_failed(&eng->tally, "write", errno);
 		return (&eng->tally);
 	}
 	eng->start_us = ap_now_us();
@@ -1158,7 +1155,7 @@ ap_engine_run(struct ap_engine *eng)
 		ap_record_flush(eng->rec);
 	if (alone && !eng->opt->quiet && ap_record_ok(eng->rec) &&
 	    ap_writer_end(eng->writer) == -1)
-		writer_end_failed(eng);
+		ap_tally_failed(&eng->tally, "write", errno);
 	return (&eng->tally);
 }
 

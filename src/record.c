@@ -107,15 +107,7 @@ ap_record_ok(const struct ap_recorder *rec)
 static void
 failed(struct ap_recorder *rec, const char *what, int error)
 {
-	struct ap_engine_tally	*t = rec->c.tally;
-
-	if (error == EPIPE && strcmp(what, "write") == 0)
-		/* A closed pipe (| head) ends the run quietly. */
-		t->output_closed = true;
-	else if (t->system_error == 0) {
-		t->system_error = error;
-		t->system_what = what;
-	}
+	ap_tally_failed(rec->c.tally, what, error);
 	rec->c.fail(rec->c.arg);
 }
 
