@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "addrlist.h"
-#include "target.h"
+#include "line.h"
 #include "pool.h"
 
 bool

@@ -22,7 +22,7 @@
 #include "hosts.h"
 #include "output.h"
 #include "result.h"
-#include "target.h"
+#include "line.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -517,19 +517,6 @@ set_bytes(char **dst, size_t *dstlen, const char *arg, char *why,
 	return (0);
 }
 
-/* A numeric address, IPv6 optionally in brackets and with a zone
- * (fe80::1%eth0); af gets its family. */
-static int
-parse_numeric_addr(const char *s, int *af)
-{
-	struct ap_addr	 a;
-
-	if (ap_addr_pton(s, 0, &a) == -1)
-		return (-1);
-	*af = a.u.sa.sa_family;
-	return (0);
-}
-
 /* IP, IP:PORT, IPv6, [IPv6] or [IPv6]:PORT, as evdns takes them. */
 static int
 check_resolver(const char *s, char *why, size_t whylen)
@@ -581,13 +568,12 @@ syntax:
 }
 
 /* HOST:ADDR[,ADDR...] or curl's HOST:PORT:ADDR[,ADDR...]; fills pin on
- * success (the value after HOST: as written, for the resolver). */
+ * success, parsed for the resolver. */
 static int
 parse_pin(const char *s, struct ap_pin *pin, char *why, size_t whylen)
 {
-	const char	*colon, *addrs;
+	const char	*colon;
 	char		*host;
-	uint16_t	 port;
 
 	if ((colon = strchr(s, ':')) == NULL || colon == s ||
 	    colon[1] == '\0') {
@@ -600,12 +586,11 @@ parse_pin(const char *s, struct ap_pin *pin, char *why, size_t whylen)
 		free(host);
 		return (-1);
 	}
-	if (ap_pin_parse(colon + 1, &port, &addrs, why, whylen) == -1) {
+	if (ap_pin_parse(colon + 1, pin, why, whylen) == -1) {
 		free(host);
 		return (-1);
 	}
 	pin->host = host;
-	pin->addrs = xstrdup(colon + 1);
 	return (0);
 }
 
@@ -767,7 +752,6 @@ parse_one(int c, const char *arg, struct ap_options *o, int *seen4,
 	char			 why[AP_LINE_MAX / 4];
 	int64_t			 ms;
 	uint64_t		 u;
-	int			 af;
 
 	switch (c) {
 	case 't':
@@ -814,15 +798,10 @@ parse_one(int c, const char *arg, struct ap_options *o, int *seen4,
 		o->ports = pl;
 		break;
 	case 'S':
-		if (parse_numeric_addr(arg, &af) == -1)
+		if (ap_addr_pton(arg, 0, &o->source) == -1)
 			return (bad_value(c, arg, "expected a numeric IPv4 or "
 			    "IPv6 address", errbuf, errlen));
-		/* Stored without brackets, ready for inet_pton(). */
-		free(o->source);
-		if (arg[0] == '[')
-			o->source = xstrndup(arg + 1, strlen(arg) - 2);
-		else
-			o->source = xstrdup(arg);
+		o->have_source = true;
 		break;
 	case 'r':
 		if (ap_parse_uint(arg, 0, AP_RETRIES_MAX, &u, why,
@@ -988,7 +967,8 @@ enum ap_cli_rc
 ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
     size_t errlen)
 {
-	int	 c, i, n, seen4 = 0, seen6 = 0, af;
+	char	 source[AP_IPSTR_LEN];
+	int	 c, i, n, seen4 = 0, seen6 = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = AP_DEFAULT_TIMEOUT_MS;
@@ -1057,10 +1037,11 @@ ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
 		    "mutually exclusive: -q writes no records", o->output);
 		return (AP_CLI_ERROR);
 	}
-	if (o->source != NULL && o->family != AF_UNSPEC &&
-	    parse_numeric_addr(o->source, &af) == 0 && af != o->family) {
+	if (o->have_source && o->family != AF_UNSPEC &&
+	    o->source.u.sa.sa_family != o->family) {
+		ap_addr_ntop(&o->source, source, sizeof(source));
 		ap_set_error(errbuf, errlen, "-S/--source %s is not an %s address "
-		    "but %s was given", o->source,
+		    "but %s was given", source,
 		    o->family == AF_INET ? "IPv4" : "IPv6",
 		    o->family == AF_INET ? "-4" : "-6");
 		return (AP_CLI_ERROR);
@@ -1081,16 +1062,13 @@ ap_options_free(struct ap_options *o)
 	if (o == NULL)
 		return;
 	ap_portlist_free(&o->ports);
-	free(o->source);
 	free(o->send_data);
 	free(o->expect);
 	for (i = 0; i < o->nresolvers; i++)
 		free(o->resolvers[i]);
 	free(o->hosts_file);
-	for (i = 0; i < o->npins; i++) {
-		free(o->pins[i].host);
-		free(o->pins[i].addrs);
-	}
+	for (i = 0; i < o->npins; i++)
+		ap_pin_free(&o->pins[i]);
 	free(o->pins);
 	free(o->output);
 	for (i = 0; i < (int)o->nlabels; i++)

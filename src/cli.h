@@ -10,7 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "target.h"
+#include "addrlist.h"
+#include "hosts.h"
+#include "line.h"
 
 #define AP_DEFAULT_TIMEOUT_MS		5000
 #define AP_DEFAULT_ATTEMPT_DELAY_MS	250
@@ -37,12 +39,6 @@ struct ap_threshold {		/* -x, --warn-down, --crit-down: N or N% */
 	double	 value;		/* count, or percent 0..100 */
 };
 
-/* One --resolve HOST:ADDR[,ADDR...] pin, kept as written after the split. */
-struct ap_pin {
-	char		*host;
-	char		*addrs;		/* "ADDR[,ADDR...]", brackets allowed */
-};
-
 struct ap_options {
 	/* probing */
 	int		 timeout_ms;		/* -t: per target, all in */
@@ -52,7 +48,8 @@ struct ap_options {
 	int		 family;		/* AF_UNSPEC, AF_INET, AF_INET6 */
 	bool		 all_addresses;		/* -m: a record per address */
 	struct ap_portlist ports;		/* -p; count 0 when unset */
-	char		*source;		/* -S address, or NULL */
+	bool		 have_source;		/* -S given: */
+	struct ap_addr	 source;		/* its address, port 0 */
 	int		 retries;		/* -r: extra rounds, 0..10 */
 	char		*send_data;		/* --send, decoded; NULL none */
 	size_t		 send_len;
@@ -73,7 +70,7 @@ struct ap_options {
 	char		*resolvers[AP_MAX_RESOLVERS];	/* "IP" or "IP:PORT" */
 	int		 nresolvers;
 	char		*hosts_file;		/* NULL: none; default /etc/hosts */
-	struct ap_pin	*pins;
+	struct ap_pin	*pins;			/* --resolve, parsed */
 	int		 npins;
 	bool		 numeric;		/* -n */
 	/* output */

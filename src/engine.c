@@ -131,13 +131,21 @@ engine_stop(struct ap_engine *eng)
 		event_active(eng->stop_ev, EV_TIMEOUT, 1);
 }
 
+void
+ap_tally_failed(struct ap_engine_tally *t, const char *what, int error)
+{
+	if (error == EPIPE && strcmp(what, "write") == 0)
+		t->output_closed = true;
+	else if (t->system_error == 0) {
+		t->system_error = error;
+		t->system_what = what;
+	}
+}
+
 static void
 engine_fail(struct ap_engine *eng, const char *what, int error)
 {
-	if (eng->tally.system_error == 0) {
-		eng->tally.system_error = error;
-		eng->tally.system_what = what;
-	}
+	ap_tally_failed(&eng->tally, what, error);
 	engine_stop(eng);
 }
 
@@ -412,7 +420,7 @@ race_done(void *ctx, struct ap_race *r)
 	struct ap_engine	*eng = ctx;
 	uint64_t		 waiting;
 
-	ap_resolve_cancel(r->link.lookup);
+	ap_resolver_cancel(r->link.lookup);
 	TAILQ_REMOVE(&eng->inflight, r, link.inflight);
 	eng->ninflight--;
 	if ((waiting = ap_budget_give(eng->budget)) != 0 && eng->share != NULL)
@@ -514,7 +522,7 @@ target_start(struct ap_engine *eng, const struct ap_input_item *it)
 		ap_addrlist_clear(&l);
 		return;
 	}
-	if ((r->link.lookup = ap_resolve_start(eng->resolver, it->host,
+	if ((r->link.lookup = ap_resolver_start(eng->resolver, it->host,
 	    resolved_cb, r)) == NULL)
 		engine_fail(eng, "DNS client", errno);
 }
@@ -1021,13 +1029,8 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 	}
 	eng->cap = eng->budget->max;
 
-	if (opt->source != NULL) {
-		if (ap_addr_pton(opt->source, 0, &eng->source) == -1) {
-			snprintf(errbuf, errlen, "invalid value '%s' for "
-			    "-S/--source: not an IPv4 or IPv6 address",
-			    opt->source);
-			goto fail;
-		}
+	if (opt->have_source) {
+		eng->source = opt->source;
 		eng->have_source = true;
 		/* Only addresses of the source's family can be reached. */
 		if (eng->family == AF_UNSPEC)
@@ -1069,17 +1072,8 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 	if ((eng->resolver = ap_resolver_new(eng->base, &rc, errbuf,
 	    errlen)) == NULL)
 		goto fail;
-	for (i = 0; i < opt->npins; i++) {
-		char	reason[AP_ERRBUF_LEN];
-
-		if (ap_resolver_pin(eng->resolver, opt->pins[i].host,
-		    opt->pins[i].addrs, reason, sizeof(reason)) == -1) {
-			snprintf(errbuf, errlen, "invalid value '%s:%s' for "
-			    "--resolve: %s", opt->pins[i].host,
-			    opt->pins[i].addrs, reason);
-			goto fail;
-		}
-	}
+	for (i = 0; i < opt->npins; i++)
+		ap_resolver_pin(eng->resolver, &opt->pins[i]);
 	if (events_new(eng) == -1) {
 		snprintf(errbuf, errlen, "cannot create events");
 		goto fail;
@@ -1120,17 +1114,6 @@ ap_engine_new_shared(const struct ap_options *opt, struct ap_share *share,
 	    errlen));
 }
 
-static void
-writer_end_failed(struct ap_engine *eng)
-{
-	if (errno == EPIPE)
-		eng->tally.output_closed = true;
-	else if (eng->tally.system_error == 0) {
-		eng->tally.system_error = errno;
-		eng->tally.system_what = "write";
-	}
-}
-
 const struct ap_engine_tally *
 ap_engine_run(struct ap_engine *eng)
 {
@@ -1140,7 +1123,7 @@ ap_engine_run(struct ap_engine *eng)
 	 * -j: the caller writes the header and the end once. */
 	if (alone && !eng->opt->quiet &&
 	    ap_writer_begin(eng->writer) == -1) {
-		writer_end_failed(eng);
+		ap_tally_failed(&eng->tally, "write", errno);
 		return (&eng->tally);
 	}
 	eng->start_us = ap_now_us();
@@ -1172,7 +1155,7 @@ ap_engine_run(struct ap_engine *eng)
 		ap_record_flush(eng->rec);
 	if (alone && !eng->opt->quiet && ap_record_ok(eng->rec) &&
 	    ap_writer_end(eng->writer) == -1)
-		writer_end_failed(eng);
+		ap_tally_failed(&eng->tally, "write", errno);
 	return (&eng->tally);
 }
 
@@ -1211,7 +1194,7 @@ ap_engine_free(struct ap_engine *eng)
 	eng->stopping = true;
 	while ((r = TAILQ_FIRST(&eng->inflight)) != NULL) {
 		TAILQ_REMOVE(&eng->inflight, r, link.inflight);
-		ap_resolve_cancel(r->link.lookup);
+		ap_resolver_cancel(r->link.lookup);
 		while ((k = SLIST_FIRST(&r->kids)) != NULL) {
 			SLIST_REMOVE_HEAD(&r->kids, sibling);
 			ap_race_free(k);

@@ -29,9 +29,16 @@ struct ap_engine_tally {
 	const char	*system_what;			/* what failed */
 };
 
+/* Note that what ("write", "memory", "event loop", ...) failed with
+ * error: a write that meets EPIPE means the output was closed (| head), a
+ * quiet end (output_closed); anything else is a system error, the first
+ * one kept.  The one place either is decided. */
+void		 ap_tally_failed(struct ap_engine_tally *, const char *what,
+		    int error);
+
 /* All pointers are borrowed and must outlive the engine; stats may be
  * NULL.  NULL with a reason in errbuf on a bad configuration (a hosts
- * file that can't be read, a bad --resolve or --source) or when the event
+ * file that can't be read, a nameserver evdns refuses) or when the event
  * loop can't be made. */
 struct ap_engine *ap_engine_new(const struct ap_options *, struct ap_input *,
 		    struct ap_writer *, struct ap_stats *, char *errbuf,

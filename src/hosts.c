@@ -179,15 +179,16 @@ ap_hosts_add_list(struct ap_hosts *h, const char *name, const char *addrs,
 	return (0);
 }
 
-/* Every element of a comma list is an address; the first that is not is
- * named in errbuf. */
+/* Every element of a comma list is an address: true with them in pin;
+ * else the first that is not is named in errbuf and pin is untouched. */
 static bool
-addr_list_ok(const char *list, char *errbuf, size_t errlen)
+addr_list_parse(const char *list, struct ap_pin *pin, char *errbuf,
+    size_t errlen)
 {
 	const char	*a, *end;
 	char		 one[128];
-	struct ap_addr	 addr;
-	size_t		 len;
+	struct ap_addr	 addr, *addrs = NULL;
+	size_t		 len, n = 0;
 
 	for (a = list; ; a = end + 1) {
 		if ((end = strchr(a, ',')) == NULL)
@@ -195,30 +196,37 @@ addr_list_ok(const char *list, char *errbuf, size_t errlen)
 		len = (size_t)(end - a);
 		if (len == 0) {
 			snprintf(errbuf, errlen, "empty address in the list");
-			return (false);
+			goto fail;
 		}
 		snprintf(one, sizeof(one), "%.*s", (int)len, a);
 		if (len >= sizeof(one) || ap_addr_pton(one, 0, &addr) == -1) {
 			snprintf(errbuf, errlen, "'%s' is not a numeric IPv4 or "
 			    "IPv6 address", one);
-			return (false);
+			goto fail;
 		}
+		addrs = xreallocarray(addrs, n + 1, sizeof(*addrs));
+		addrs[n++] = addr;
 		if (*end == '\0')
-			return (true);
+			break;
 	}
+	pin->addrs = addrs;
+	pin->naddrs = n;
+	return (true);
+fail:
+	free(addrs);
+	return (false);
 }
 
 int
-ap_pin_parse(const char *value, uint16_t *port, const char **addrs,
-    char *errbuf, size_t errlen)
+ap_pin_parse(const char *value, struct ap_pin *pin, char *errbuf,
+    size_t errlen)
 {
 	char		 why[256];
 	size_t		 n = strspn(value, "0123456789");
 	unsigned long	 v;
 
-	*port = 0;
-	*addrs = value;
-	if (addr_list_ok(value, why, sizeof(why)))
+	pin->port = 0;
+	if (addr_list_parse(value, pin, why, sizeof(why)))
 		return (0);
 	if (n > 0 && n <= 5 && value[n] == ':') {
 		v = strtoul(value, NULL, 10);
@@ -227,14 +235,32 @@ ap_pin_parse(const char *value, uint16_t *port, const char **addrs,
 			    v);
 			return (-1);
 		}
-		if (!addr_list_ok(value + n + 1, errbuf, errlen))
+		if (!addr_list_parse(value + n + 1, pin, errbuf, errlen))
 			return (-1);
-		*port = (uint16_t)v;
-		*addrs = value + n + 1;
+		pin->port = (uint16_t)v;
 		return (0);
 	}
 	snprintf(errbuf, errlen, "%s", why);
 	return (-1);
+}
+
+void
+ap_pin_free(struct ap_pin *pin)
+{
+	if (pin == NULL)
+		return;
+	free(pin->host);
+	free(pin->addrs);
+}
+
+void
+ap_hosts_add(struct ap_hosts *h, const char *name, const struct ap_addr *a,
+    size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		add_addr(h, name, &a[i]);
 }
 
 const struct ap_addr *

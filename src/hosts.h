@@ -24,16 +24,27 @@ int		 ap_hosts_load(struct ap_hosts *, const char *path);
  * -1 with a reason in errbuf when an address does not parse. */
 int		 ap_hosts_add_list(struct ap_hosts *, const char *name,
 		    const char *addrs, char *errbuf, size_t errlen);
+/* One --resolve pin, parsed once (by the command line). */
+struct ap_pin {
+	char		*host;			/* as written */
+	uint16_t	 port;			/* 0: every port */
+	struct ap_addr	*addrs;			/* port 0, as written */
+	size_t		 naddrs;		/* >= 1 */
+};
 /*
  * The value of --resolve after "HOST:": "ADDR[,ADDR...]", or curl's
  * "PORT:ADDR[,ADDR...]" (a pin for that port only) when the value is not
  * a list of addresses by itself ("80:2001:db8::1" is one IPv6 address:
  * bracket it, "80:[2001:db8::1]").  Addresses bare or bracketed, IPv6
- * with a zone.  *port is 0 for the first form; *addrs points into value.
- * -1 with a reason in errbuf.
+ * with a zone.  Fills pin's port (0 for the first form) and addresses,
+ * not its host; -1 with a reason in errbuf, and then nothing to free.
  */
-int		 ap_pin_parse(const char *value, uint16_t *port,
-		    const char **addrs, char *errbuf, size_t errlen);
+int		 ap_pin_parse(const char *value, struct ap_pin *pin,
+		    char *errbuf, size_t errlen);
+void		 ap_pin_free(struct ap_pin *);		/* NULL ok */
+/* Add addresses to name (duplicates dropped). */
+void		 ap_hosts_add(struct ap_hosts *, const char *name,
+		    const struct ap_addr *, size_t n);
 /* The addresses of name (port 0) in file order, or NULL with *n = 0. */
 const struct ap_addr *ap_hosts_lookup(const struct ap_hosts *,
 		    const char *name, size_t *n);

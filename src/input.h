@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "result.h"
-#include "target.h"
+#include "line.h"
 
 struct ap_input;
 

@@ -17,8 +17,11 @@
 #include "output.h"
 
 
-/* A new format is one file plus one row here (zmap). */
-static const struct ap_writer_ops *const writers[] = {
+#define WRITERS_MAX	16	/* the rows below and those registered */
+
+/* A new format is one file plus one row here (zmap); the rows left NULL
+ * are for ap_output_register(). */
+static const struct ap_writer_ops *writers[WRITERS_MAX + 1] = {
 	&ap_output_text,
 	&ap_output_csv,
 	&ap_output_json,
@@ -26,6 +29,25 @@ static const struct ap_writer_ops *const writers[] = {
 	&ap_output_nagios,
 	NULL
 };
+static bool	 list_made;	/* ap_output_list()'s text is current */
+
+int
+ap_output_register(const struct ap_writer_ops *ops)
+{
+	size_t	 n;
+
+	if (ops == NULL || ops->name == NULL || ops->write == NULL ||
+	    ap_output_find(ops->name) != NULL)
+		return (-1);
+	for (n = 0; writers[n] != NULL; n++)
+		;
+	if (n >= WRITERS_MAX)
+		return (-1);
+	writers[n] = ops;
+	writers[n + 1] = NULL;
+	list_made = false;
+	return (0);
+}
 
 const struct ap_writer_ops *
 ap_output_find(const char *name)
@@ -55,11 +77,10 @@ const char *
 ap_output_list(void)
 {
 	static char	 list[128];
-	static bool	 made;
 	size_t		 i, len = 0;
 
 	/* Built on the first call, from main() before any thread. */
-	if (made)
+	if (list_made)
 		return (list);
 	for (i = 0; writers[i] != NULL; i++) {
 		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
@@ -67,7 +88,7 @@ ap_output_list(void)
 		if (len >= sizeof(list))
 			break;
 	}
-	made = true;
+	list_made = true;
 	return (list);
 }
 
@@ -369,14 +390,6 @@ copy_truncated(char *buf, size_t len, const char *s, size_t n)
 		n = len - 1;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
-}
-
-void
-ap_format_timestamp(int64_t ms, char *buf, size_t len)
-{
-	char	 tmp[64];
-
-	copy_truncated(buf, len, tmp, format_timestamp(ms, tmp));
 }
 
 void

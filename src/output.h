@@ -71,6 +71,11 @@ const struct ap_writer_ops	*ap_output_find(const char *name);
 const char			*ap_output_list(void);
 /* The i-th format of the registry, NULL past the last. */
 const struct ap_writer_ops	*ap_output_at(size_t i);
+/* Add a format to the registry, after the others: the seam that lets a
+ * test prove a format is one ops table and one row.  Call it before any
+ * thread runs.  -1 when ops has no name or write(), the name is taken,
+ * or the registry is full. */
+int				 ap_output_register(const struct ap_writer_ops *);
 
 /*
  * Each returns 0, or -1 when the stream failed (ferror).  begin() is
@@ -100,8 +105,6 @@ bool	ap_writer_has_exit_code(const struct ap_writer *);
 int	ap_output_nagios_code(const struct ap_writer *);
 
 /* Shared formatting helpers, so every format prints the same values. */
-/* RFC 3339 UTC with milliseconds: 2026-11-24T08:25:24.123Z. */
-void	ap_format_timestamp(int64_t ms, char *buf, size_t len);
 /* Microseconds as milliseconds with 3 decimals: "12.345". */
 void	ap_format_ms(int64_t us, char *buf, size_t len);
 
@@ -129,8 +132,10 @@ int	ap_obuf_grow(struct ap_obuf *, size_t more);
  * 0, or -1 with errno when out of memory or the stream failed. */
 int	ap_obuf_flush(struct ap_obuf *, FILE *);
 void	ap_obuf_uint(struct ap_obuf *, uint64_t);
-/* As ap_format_ms() and ap_format_timestamp() print them. */
+/* As ap_format_ms() prints it. */
 void	ap_obuf_ms(struct ap_obuf *, int64_t us);
+/* RFC 3339 UTC with milliseconds: 2026-11-24T08:25:24.123Z; nothing for
+ * a year that cannot be printed. */
 void	ap_obuf_timestamp(struct ap_obuf *, int64_t ms);
 
 /* Room for n more bytes at b->p + b->len, or NULL when out of memory;

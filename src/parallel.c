@@ -146,12 +146,7 @@ run_threads(const struct ap_options *o, struct ap_share *share,
 
 	atomic_init(&running, 0);
 	if (!o->quiet && ap_writer_begin(writer) == -1) {
-		if (errno == EPIPE)
-			tally->output_closed = true;
-		else {
-			tally->system_error = errno;
-			tally->system_what = "write";
-		}
+		ap_tally_failed(tally, "write", errno);
 		return;
 	}
 	for (started = 0; started < n; started++) {
@@ -162,8 +157,7 @@ run_threads(const struct ap_options *o, struct ap_share *share,
 			atomic_fetch_sub(&running, 1);
 			/* Those running end now; nothing is lost. */
 			ap_share_wake_all(share, 'c');
-			tally->system_error = EAGAIN;
-			tally->system_what = "threads";
+			ap_tally_failed(tally, "threads", EAGAIN);
 			break;
 		}
 	}
@@ -173,14 +167,8 @@ run_threads(const struct ap_options *o, struct ap_share *share,
 		merge(tally, w[i].tally);
 	}
 	if (!o->quiet && !tally->output_closed && tally->system_error == 0 &&
-	    ap_writer_end(writer) == -1) {
-		if (errno == EPIPE)
-			tally->output_closed = true;
-		else {
-			tally->system_error = errno;
-			tally->system_what = "write";
-		}
-	}
+	    ap_writer_end(writer) == -1)
+		ap_tally_failed(tally, "write", errno);
 }
 
 /*

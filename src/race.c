@@ -501,15 +501,8 @@ static void
 result_init(const struct ap_race *r, struct ap_result *res,
     const struct ap_attempt *pub)
 {
-	memset(res, 0, sizeof(*res));
-	res->target = r->text;
-	res->host = r->host;
-	res->port = r->port;
-	res->ip = "";
-	res->rtt_us = -1;
+	ap_result_init(res, r->text, r->host, r->port, r->file, r->line);
 	res->elapsed_us = now_us(r) - r->start_us;
-	res->file = r->file;
-	res->line = r->line;
 	res->attempts = pub;
 	res->nattempts = r->nattempts;
 	res->addresses = r->tried;

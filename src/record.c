@@ -107,15 +107,7 @@ ap_record_ok(const struct ap_recorder *rec)
 static void
 failed(struct ap_recorder *rec, const char *what, int error)
 {
-	struct ap_engine_tally	*t = rec->c.tally;
-
-	if (error == EPIPE && strcmp(what, "write") == 0)
-		/* A closed pipe (| head) ends the run quietly. */
-		t->output_closed = true;
-	else if (t->system_error == 0) {
-		t->system_error = error;
-		t->system_what = what;
-	}
+	ap_tally_failed(rec->c.tally, what, error);
 	rec->c.fail(rec->c.arg);
 }
 
@@ -359,17 +351,11 @@ item_record(struct ap_recorder *rec, const struct ap_input_item *it,
 	struct ap_record_group	*g = ap_record_group_new(rec);
 	struct ap_result	 r;
 
-	memset(&r, 0, sizeof(r));
-	r.target = it->text;
-	r.host = it->host != NULL ? it->host : "";
-	r.port = it->port;
+	ap_result_init(&r, it->text, it->host != NULL ? it->host : "",
+	    it->port, it->file, it->line);
 	r.status = status;
-	r.ip = "";
-	r.rtt_us = -1;
 	r.error = error;
 	r.error_text = reason;
-	r.file = it->file;
-	r.line = it->line;
 	ap_record_emit(rec, g, &r);
 	ap_record_item_done(rec, g, it->index);
 }

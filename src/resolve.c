@@ -37,7 +37,7 @@ struct ap_lookup {
 	struct name		*name;
 	TAILQ_ENTRY(ap_lookup)	 entry;
 	size_t			 delivered;	/* addrs already handed out */
-	ap_resolve_cb		*cb;
+	ap_resolver_cb		*cb;
 	void			*arg;
 };
 
@@ -144,24 +144,20 @@ ap_resolver_free(struct ap_resolver *r)
 	free(r);
 }
 
-int
-ap_resolver_pin(struct ap_resolver *r, const char *name, const char *value,
-    char *errbuf, size_t errlen)
+void
+ap_resolver_pin(struct ap_resolver *r, const struct ap_pin *pin)
 {
-	const char	*addrs;
 	char		 key[300];
-	uint16_t	 port;
 
-	if (ap_pin_parse(value, &port, &addrs, errbuf, errlen) == -1)
-		return (-1);
-	if (port == 0)
-		return (ap_hosts_add_list(r->pins, name, addrs, errbuf,
-		    errlen));
+	if (pin->port == 0) {
+		ap_hosts_add(r->pins, pin->host, pin->addrs, pin->naddrs);
+		return;
+	}
 	/* curl's HOST:PORT:ADDR: only that port's targets see it. */
 	if (r->port_pins == NULL)
 		r->port_pins = ap_hosts_new();
-	snprintf(key, sizeof(key), "%s:%u", name, (unsigned)port);
-	return (ap_hosts_add_list(r->port_pins, key, addrs, errbuf, errlen));
+	snprintf(key, sizeof(key), "%s:%u", pin->host, (unsigned)pin->port);
+	ap_hosts_add(r->port_pins, key, pin->addrs, pin->naddrs);
 }
 
 static void
@@ -511,7 +507,7 @@ name_destroy(struct name *n)
 }
 
 struct ap_lookup *
-ap_resolve_start(struct ap_resolver *r, const char *host, ap_resolve_cb *cb,
+ap_resolver_start(struct ap_resolver *r, const char *host, ap_resolver_cb *cb,
     void *arg)
 {
 	struct ap_lookup	*l;
@@ -567,7 +563,7 @@ ap_resolve_start(struct ap_resolver *r, const char *host, ap_resolve_cb *cb,
 }
 
 void
-ap_resolve_cancel(struct ap_lookup *l)
+ap_resolver_cancel(struct ap_lookup *l)
 {
 	struct name	*n;
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "addrlist.h"
+#include "hosts.h"
 
 struct event_base;
 struct ap_resolver;
@@ -28,12 +29,12 @@ struct ap_resolver_config {
 };
 
 /* Addresses arrive with port 0, only of the configured family.  cb runs
- * from the loop, never inside ap_resolve_start(): zero or more times with
+ * from the loop, never inside ap_resolver_start(): zero or more times with
  * new addresses and done false, then once with done true (the last new
  * addresses, if any, and error: 0 when the name had any address, else
  * AP_ERR_NXDOMAIN, AP_ERR_NODATA, AP_ERR_SERVFAIL, AP_ERR_DNS or
  * ETIMEDOUT).  addrs is borrowed for the call. */
-typedef void ap_resolve_cb(const struct ap_addr *addrs, size_t n,
+typedef void ap_resolver_cb(const struct ap_addr *addrs, size_t n,
 		    bool done, int error, void *arg);
 
 /* NULL with a reason in errbuf when a hosts file or nameserver is bad. */
@@ -41,10 +42,9 @@ struct ap_resolver *ap_resolver_new(struct event_base *,
 		    const struct ap_resolver_config *, char *errbuf,
 		    size_t errlen);
 void		 ap_resolver_free(struct ap_resolver *);	/* NULL ok */
-/* Pin name to "ADDR[,ADDR...]", or for one port only to curl's
- * "PORT:ADDR[,ADDR...]" (--resolve, ap_pin_parse()); -1 with a reason. */
-int		 ap_resolver_pin(struct ap_resolver *, const char *name,
-		    const char *addrs, char *errbuf, size_t errlen);
+/* Pin a name to addresses, for every port or (curl's HOST:PORT:ADDR) one
+ * port only: a --resolve pin as ap_pin_parse() made it. */
+void		 ap_resolver_pin(struct ap_resolver *, const struct ap_pin *);
 /* Pins, then the hosts file: the addresses of name filtered by family
  * into l (port 0).  False when neither knows the name. */
 /* Whether a --resolve pin covers name (-n: the only names allowed). */
@@ -56,8 +56,8 @@ bool		 ap_resolver_static(struct ap_resolver *, const char *name,
 bool		 ap_resolver_static_port(struct ap_resolver *,
 		    const char *name, uint16_t port, struct ap_addrlist *l);
 /* Ask DNS.  NULL with errno only when the DNS client cannot be set up. */
-struct ap_lookup *ap_resolve_start(struct ap_resolver *, const char *name,
-		    ap_resolve_cb *, void *arg);
-void		 ap_resolve_cancel(struct ap_lookup *);	/* NULL ok; no cb */
+struct ap_lookup *ap_resolver_start(struct ap_resolver *, const char *name,
+		    ap_resolver_cb *, void *arg);
+void		 ap_resolver_cancel(struct ap_lookup *);  /* NULL ok; no cb */
 
 #endif

@@ -12,14 +12,10 @@
 #include "result.h"
 
 /*
- * strerrorname_np() and strerrordesc_np() (glibc 2.32) are thread-safe and
- * name every errno the C library knows.  Configure does not probe for them
- * yet, so fall back on the glibc version.
+ * strerrorname_np() and strerrordesc_np() (glibc 2.32, found by configure:
+ * HAVE_STRERRORNAME_NP) are thread-safe and name every errno the C library
+ * knows; without them, errno_names below and strerror_r() do.
  */
-#if !defined(HAVE_STRERRORNAME_NP) && defined(__GLIBC__) && \
-    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
-#define HAVE_STRERRORNAME_NP 1
-#endif
 
 /* The SPEC 4 words, in enum order: the only place they are spelled. */
 static const char *const status_names[AP_STATUS_COUNT] = {
@@ -91,6 +87,20 @@ ap_set_error(char *errbuf, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+ap_result_init(struct ap_result *r, const char *target, const char *host,
+    unsigned port, const char *file, unsigned long line)
+{
+	memset(r, 0, sizeof(*r));
+	r->target = target;
+	r->host = host;
+	r->port = port;
+	r->ip = "";
+	r->rtt_us = -1;
+	r->file = file;
+	r->line = line;
+}
+
 const char *
 ap_status_name(enum ap_status status)
 {
@@ -98,20 +108,6 @@ ap_status_name(enum ap_status status)
 	if ((unsigned)status >= AP_STATUS_COUNT)
 		return ("error");
 	return (status_names[status]);
-}
-
-enum ap_status
-ap_status_from_name(const char *name)
-{
-	unsigned	 i;
-
-	if (name == NULL)
-		return (AP_STATUS_COUNT);
-	for (i = 0; i < AP_STATUS_COUNT; i++) {
-		if (strcmp(name, status_names[i]) == 0)
-			return ((enum ap_status)i);
-	}
-	return (AP_STATUS_COUNT);
 }
 
 const char *

@@ -100,14 +100,21 @@ struct ap_result {
 	const struct ap_icmp	*icmp;
 };
 
+/* The record of a target before anything is known of its race: the
+ * target as written, host, port and input line; no address (ip ""), no
+ * RTT (-1), no attempts, status 0 and the rest zero.  The one place a
+ * record starts: the race fills in its verdict, the recorder an invalid
+ * or cancelled line's status. */
+void		 ap_result_init(struct ap_result *, const char *target,
+		    const char *host, unsigned port, const char *file,
+		    unsigned long line);
+
 /* Fill a caller's error buffer (NULL or 0 length: nothing), as every
  * parser and setup function reports why it said no. */
 void		 ap_set_error(char *errbuf, size_t errlen, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 
 const char	*ap_status_name(enum ap_status);
-/* AP_STATUS_COUNT when name is not a status word. */
-enum ap_status	 ap_status_from_name(const char *);
 const char	*ap_stage_name(enum ap_stage);
 /* "ECONNREFUSED", "NXDOMAIN", ...; "" for 0; "E<number>" if unknown. */
 const char	*ap_errno_name(int error);

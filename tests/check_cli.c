@@ -97,8 +97,8 @@ threshold(char *buf, size_t len, const char *key,
 static void
 dump(const struct ap_options *o, char *buf, size_t len)
 {
-	char	tmp[256];
-	size_t	i;
+	char	tmp[256], addr[AP_IPSTR_LEN];
+	size_t	i, k;
 	int	j;
 
 	snprintf(buf, len, " t=%d at=%d ad=%d seq=%d fam=%s m=%d ports=",
@@ -117,8 +117,10 @@ dump(const struct ap_options *o, char *buf, size_t len)
 			    o->ports.ranges[i].lo, o->ports.ranges[i].hi);
 		cat(buf, len, tmp);
 	}
+	if (o->have_source)
+		ap_addr_ntop(&o->source, addr, sizeof(addr));
 	snprintf(tmp, sizeof(tmp), " nports=%zu src=%s r=%d send=",
-	    o->ports.count, o->source ? o->source : "-", o->retries);
+	    o->ports.count, o->have_source ? addr : "-", o->retries);
 	cat(buf, len, tmp);
 	bytes(buf, len, o->send_data, o->send_len);
 	cat(buf, len, " expect=");
@@ -144,7 +146,16 @@ dump(const struct ap_options *o, char *buf, size_t len)
 			cat(buf, len, "|");
 		cat(buf, len, o->pins[j].host);
 		cat(buf, len, "=");
-		cat(buf, len, o->pins[j].addrs);
+		if (o->pins[j].port != 0) {
+			snprintf(tmp, sizeof(tmp), "%u:", o->pins[j].port);
+			cat(buf, len, tmp);
+		}
+		for (k = 0; k < o->pins[j].naddrs; k++) {
+			if (k > 0)
+				cat(buf, len, ",");
+			ap_addr_ntop(&o->pins[j].addrs[k], addr, sizeof(addr));
+			cat(buf, len, addr);
+		}
 	}
 	snprintf(tmp, sizeof(tmp), " n=%d fmt=%s out=%s a=%d u=%d ord=%d q=%d "
 	    "s=%d prog=%s v=%d", o->numeric,
@@ -281,7 +292,7 @@ static const struct good_case {
 	  { "pins=a.test=127.0.0.1" } },
 	{ { "--resolve", "a.test:[::1],127.0.0.2", "--resolve",
 	    "B_2.test:::1", NULL },
-	  { "pins=a.test=[::1],127.0.0.2|B_2.test=::1" } },
+	  { "pins=a.test=::1,127.0.0.2|B_2.test=::1" } },
 	{ { "-n", NULL }, { "n=1" } },
 	{ { "--numeric", NULL }, { "n=1" } },
 	/* output */
@@ -311,7 +322,7 @@ static const struct good_case {
 	{ { "--no-header", "-f", "csv", NULL }, { "fmt=csv", "nohdr=1" } },
 	{ { "-S", "[fe80::1%lo]", NULL }, { "src=fe80::1%lo" } },
 	{ { "--resolve", "a.test:443:127.0.0.1,[::1]", NULL },
-	  { "pins=a.test=443:127.0.0.1,[::1]" } },
+	  { "pins=a.test=443:127.0.0.1,::1" } },
 	{ { "--resolve", "a.test:fe80::1%lo", NULL },
 	  { "pins=a.test=fe80::1%lo" } },
 	{ { "-q", "-o", "-", NULL }, { "q=1", "out=-" } },	{ { "--warn-down", "2", "--crit-down", "5", NULL },

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "input.h"
-#include "target.h"
+#include "line.h"
 #include "testutil.h"
 
 #define MAX_STEPS	100000	/* no test loop runs longer */

@@ -15,6 +15,7 @@
 
 #include <check.h>
 
+#include "cli.h"
 #include "output.h"
 #include "result.h"
 #include "stats.h"
@@ -330,11 +331,24 @@ static const struct ts_case {
 	{ -1, "1969-12-31T23:59:59.999Z" },
 };
 
+/* What ap_obuf_timestamp() appends, as a string in buf (64 bytes). */
+static void
+format_timestamp(int64_t ms, char *buf)
+{
+	struct ap_obuf	 b;
+
+	ap_obuf_init(&b, buf, 64);
+	ap_obuf_timestamp(&b, ms);
+	ck_assert_ptr_null(b.heap);
+	ck_assert_uint_lt(b.len, 64);
+	buf[b.len] = '\0';
+}
+
 START_TEST(test_format_timestamp)
 {
 	char	 buf[64];
 
-	ap_format_timestamp(ts_cases[_i].ms, buf, sizeof(buf));
+	format_timestamp(ts_cases[_i].ms, buf);
 	ck_assert_str_eq(buf, ts_cases[_i].want);
 }
 END_TEST
@@ -346,10 +360,10 @@ START_TEST(test_format_timestamp_extremes)
 	char	 buf[64];
 
 	memset(buf, 'x', sizeof(buf));
-	ap_format_timestamp(INT64_MIN, buf, sizeof(buf));
+	format_timestamp(INT64_MIN, buf);
 	ck_assert_ptr_nonnull(memchr(buf, '\0', sizeof(buf)));
 	memset(buf, 'x', sizeof(buf));
-	ap_format_timestamp(INT64_MAX, buf, sizeof(buf));
+	format_timestamp(INT64_MAX, buf);
 	ck_assert_ptr_nonnull(memchr(buf, '\0', sizeof(buf)));
 }
 END_TEST
@@ -360,8 +374,6 @@ START_TEST(test_format_truncates)
 
 	ap_format_ms(1234567, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "1234.");
-	ap_format_timestamp(0, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "1970-");
 }
 END_TEST
 
@@ -800,6 +812,51 @@ START_TEST(test_test_only_writer)
 }
 END_TEST
 
+/*
+ * ...and one row makes it a format: registered, the test writer is found
+ * by name, listed for --help, taken by -f, and written through the same
+ * wrappers.  Rows are never added twice.
+ */
+START_TEST(test_registered_writer)
+{
+	struct ap_options	 o;
+	struct ap_writer	 w;
+	char			 a0[] = "asyncprobe", a1[] = "-f", a2[] = "test";
+	char			*argv[] = { a0, a1, a2, NULL };
+	char			 err[256] = "", *buf = NULL;
+	size_t			 len = 0;
+	int			 begins = t_begins, writes = t_writes;
+
+	ck_assert_str_eq(ap_output_list(), "text, csv, json, prom, nagios");
+	ck_assert_int_eq(ap_output_register(&test_writer), 0);
+	ck_assert_ptr_eq(ap_output_find("test"), &test_writer);
+	ck_assert_ptr_eq(ap_output_at(5), &test_writer);
+	ck_assert_ptr_null(ap_output_at(6));
+	ck_assert_str_eq(ap_output_list(),
+	    "text, csv, json, prom, nagios, test");
+	ck_assert_int_eq(ap_output_register(&test_writer), -1);
+	ck_assert_int_eq(ap_output_register(&ap_output_csv), -1);
+	ck_assert_ptr_eq(ap_output_find("csv"), &ap_output_csv);
+
+	ck_assert_msg(ap_cli_parse(3, argv, &o, err, sizeof(err)) ==
+	    AP_CLI_OK, "-f test: %s", err);
+	ck_assert_ptr_eq(o.format, &test_writer);
+	ap_options_free(&o);
+
+	memset(&w, 0, sizeof(w));
+	ck_assert_ptr_nonnull(w.ops = ap_output_find("test"));
+	ck_assert_ptr_nonnull(w.fp = open_memstream(&buf, &len));
+	ck_assert_int_eq(ap_writer_begin(&w), 0);
+	ck_assert_int_eq(ap_writer_write(&w, &rec[1]), 0);
+	ck_assert_int_eq(ap_writer_end(&w), 0);
+	ck_assert_int_eq(t_begins - begins, 1);
+	ck_assert_int_eq(t_writes - writes, 1);
+	ck_assert_str_eq(buf, "HEAD\ndb:5432\n");
+	fclose(w.fp);
+	free(buf);
+}
+END_TEST
+
 /* Stats */
 
 static struct ap_stats *
@@ -976,6 +1033,7 @@ output_suite(void)
 	tc = tcase_create("registry");
 	tcase_add_test(tc, test_registry);
 	tcase_add_test(tc, test_test_only_writer);
+	tcase_add_test(tc, test_registered_writer);
 	tcase_add_loop_test(tc, test_format_ms, 0, NELEM(ms_cases));
 	tcase_add_loop_test(tc, test_format_timestamp, 0, NELEM(ts_cases));
 	tcase_add_test(tc, test_format_timestamp_extremes);

@@ -29,6 +29,7 @@
 #include "result.h"
 #include "fakedns.h"
 #include "testutil.h"
+#include "xmalloc.h"
 
 #define LIMIT_MS	3000	/* the longest any loop run may take */
 #define MAXCALLS	8
@@ -67,7 +68,7 @@ static struct fake_dns {
 
 static struct event_base	*base;
 static struct event		*limit_ev;
-static bool			 in_start;	/* inside ap_resolve_start */
+static bool			 in_start;	/* inside ap_resolver_start */
 static long			 slack_ms;	/* added to every upper bound */
 
 static void
@@ -183,7 +184,7 @@ start(struct rec *r, const char *name)
 {
 	r->t0 = now_ms();
 	in_start = true;
-	r->l = ap_resolve_start(res, name, resolve_cb, r);
+	r->l = ap_resolver_start(res, name, resolve_cb, r);
 	in_start = false;
 	ck_assert_ptr_nonnull(r->l);
 }
@@ -241,7 +242,7 @@ all_addrs(const struct rec *r, char *buf, size_t len)
 		    i > 0 ? "," : "", tok[i]);
 }
 
-/* Nothing was called from inside ap_resolve_start(); exactly the last
+/* Nothing was called from inside ap_resolver_start(); exactly the last
  * call is done. */
 static void
 check_calls(const struct rec *r)
@@ -250,7 +251,7 @@ check_calls(const struct rec *r)
 
 	for (k = 0; k < r->ncalls; k++) {
 		ck_assert_msg(!r->calls[k].inside_start,
-		    "callback %d ran inside ap_resolve_start()", k);
+		    "callback %d ran inside ap_resolver_start()", k);
 		ck_assert_msg(r->calls[k].done == (k == r->ncalls - 1 &&
 		    r->done), "call %d: done %d", k, r->calls[k].done);
 		if (!r->calls[k].done)
@@ -278,6 +279,22 @@ new_resolver(int family, int delay_ms, const char *hosts_file)
 	cfg.resolution_delay_ms = delay_ms;
 	res = ap_resolver_new(base, &cfg, err, sizeof(err));
 	ck_assert_msg(res != NULL, "ap_resolver_new: %s", err);
+}
+
+/* --resolve name:value as the command line hands it over: parsed by
+ * ap_pin_parse(), then pinned.  -1 with the parser's reason. */
+static int
+pin(const char *name, const char *value, char *err, size_t errlen)
+{
+	struct ap_pin	 p;
+
+	memset(&p, 0, sizeof(p));
+	if (ap_pin_parse(value, &p, err, errlen) == -1)
+		return (-1);
+	p.host = xstrdup(name);
+	ap_resolver_pin(res, &p);
+	ap_pin_free(&p);
+	return (0);
 }
 
 static void
@@ -447,7 +464,7 @@ START_TEST(test_aaaa_never)
 	ck_assert_int_ge(r.calls[0].ms, 10);
 	ck_assert_int_le(r.calls[0].ms, 90 + slack_ms);
 	ck_assert_uint_ge(nq(EVDNS_TYPE_AAAA), 1);
-	ap_resolve_cancel(r.l);
+	ap_resolver_cancel(r.l);
 	run(0, 50);
 	ck_assert_int_eq(r.ncalls, 1);
 	drain_and_free();
@@ -701,7 +718,7 @@ cancel_cb(evutil_socket_t fd, short what, void *arg)
 	struct rec	*r = arg;
 
 	(void)fd, (void)what;
-	ap_resolve_cancel(r->l);
+	ap_resolver_cancel(r->l);
 	r->l = NULL;
 }
 
@@ -717,7 +734,7 @@ START_TEST(test_cancel)
 	if (c->after_ms > 0)
 		event_base_once(base, -1, EV_TIMEOUT, cancel_cb, &r, &tv);
 	else {
-		ap_resolve_cancel(r.l);
+		ap_resolver_cancel(r.l);
 		r.l = NULL;
 	}
 	run(0, 300);
@@ -738,7 +755,7 @@ START_TEST(test_cancel_one_of_two)
 	new_resolver(AF_UNSPEC, 50, NULL);
 	start(&r1, "slow.test");
 	start(&r2, "slow.test");
-	ap_resolve_cancel(r1.l);
+	ap_resolver_cancel(r1.l);
 	r1.l = NULL;
 	run(1, LIMIT_MS);
 	ck_assert_int_eq(r1.ncalls, 0);
@@ -756,7 +773,7 @@ static void
 cancel_hook(struct rec *r, const struct call *c)
 {
 	if (!c->done) {
-		ap_resolve_cancel(r->l);
+		ap_resolver_cancel(r->l);
 		r->l = NULL;
 	}
 }
@@ -799,7 +816,7 @@ START_TEST(test_cancel_restart)
 	memset(&r2, 0, sizeof(r2));
 	new_resolver(AF_UNSPEC, 50, NULL);
 	start(&r1, "slow.test");
-	ap_resolve_cancel(r1.l);
+	ap_resolver_cancel(r1.l);
 	r1.l = NULL;
 	start(&r2, "slow.test");
 	run(1, LIMIT_MS);
@@ -827,9 +844,9 @@ START_TEST(test_cancel_then_free)
 	start(&r1, "slow.test");
 	start(&r2, "drop6.test");
 	run(0, 20);
-	ap_resolve_cancel(r1.l);
-	ap_resolve_cancel(r2.l);
-	ap_resolve_cancel(NULL);
+	ap_resolver_cancel(r1.l);
+	ap_resolver_cancel(r2.l);
+	ap_resolver_cancel(NULL);
 	ap_resolver_free(res);
 	res = NULL;
 	if (loop_after_free[_i])
@@ -881,9 +898,9 @@ START_TEST(test_static)
 
 	new_resolver(c->family, 50, tu_tmpfile_str(hosts_text));
 	tu_tmp_cleanup();
-	ck_assert_int_eq(ap_resolver_pin(res, "pinned",
+	ck_assert_int_eq(pin("pinned",
 	    "127.0.2.60,[2001:db8::60]", err, sizeof(err)), 0);
-	ck_assert_int_eq(ap_resolver_pin(res, "pinv4", "127.0.2.61", err,
+	ck_assert_int_eq(pin("pinv4", "127.0.2.61", err,
 	    sizeof(err)), 0);
 	memset(&l, 0, sizeof(l));
 	ck_assert_msg(ap_resolver_static(res, c->name, &l) == c->found,
@@ -912,7 +929,7 @@ START_TEST(test_static_merge)
 	char			err[256];
 
 	new_resolver(AF_UNSPEC, 50, NULL);
-	ck_assert_int_eq(ap_resolver_pin(res, "p", "127.0.2.1,::1", err,
+	ck_assert_int_eq(pin("p", "127.0.2.1,::1", err,
 	    sizeof(err)), 0);
 	memset(&l, 0, sizeof(l));
 	ck_assert_int_eq(ap_addr_pton("::1", 0, &a), 0);
@@ -946,7 +963,7 @@ START_TEST(test_pin)
 	char			 err[256] = "";
 
 	new_resolver(AF_UNSPEC, 50, NULL);
-	ck_assert_int_eq(ap_resolver_pin(res, "host", c->addrs, err,
+	ck_assert_int_eq(pin("host", c->addrs, err,
 	    sizeof(err)), c->err == NULL ? 0 : -1);
 	if (c->err != NULL)
 		ck_assert_str_eq(err, c->err);
@@ -989,7 +1006,7 @@ END_TEST
 START_TEST(test_free_null)
 {
 	ap_resolver_free(NULL);
-	ap_resolve_cancel(NULL);
+	ap_resolver_cancel(NULL);
 }
 END_TEST
 

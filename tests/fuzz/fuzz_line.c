@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "target.h"
+#include "line.h"
 
 #define ERRLEN		256
 #define TEXT_MAX	AP_LINE_MAX	/* a text shown as is */

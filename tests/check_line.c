@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* check_target.c -- the SPEC 2 grammar: every line form, every reason a
+/* check_line.c -- the SPEC 2 grammar: every line form, every reason a
  * line is refused, the escaped text of unprintable lines, port lists. */
 #include "config.h"
 
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "result.h"
-#include "target.h"
+#include "line.h"
 #include "testutil.h"
 
 #define OK	AP_LINE_OK
@@ -700,7 +700,7 @@ END_TEST
 static Suite *
 target_suite(void)
 {
-	Suite	*s = suite_create("target");
+	Suite	*s = suite_create("line");
 	TCase	*tc;
 
 	tc = tcase_create("line");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* target.c -- the input grammar of SPEC 2: one line to a host and a list
+/* line.c -- the input grammar of SPEC 2: one line to a host and a list
  * of ports, and the port lists shared with -p.  Every reason handed back
  * is safe to print: bytes from the input are escaped first. */
 #include "config.h"
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "result.h"
-#include "target.h"
+#include "line.h"
 #include "pool.h"
 #include "text.h"
 
@@ -637,7 +637,7 @@ split_line(struct ap_line *out, const char *s, size_t len, const char **port,
  * The line nearly every input is made of, "host:port" with no blank,
  * comment, bracket or list, in one scan.  False leaves out untouched for
  * the general parser, which is also the one that words every error; for
- * the lines taken here both give the same result (check_target compares
+ * the lines taken here both give the same result (check_line compares
  * them, and so does the fuzzer).
  */
 static bool

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
-/* target.h -- one input line to a host and a list of ports (SPEC 2), and
+/* line.h -- one input line to a host and a list of ports (SPEC 2), and
  * the port-list grammar shared with -p.  Pure: no I/O beyond the services
  * database (getservbyname), no libevent. */
-#ifndef AP_TARGET_H
-#define AP_TARGET_H
+#ifndef AP_LINE_H
+#define AP_LINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
