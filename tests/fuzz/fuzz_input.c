@@ -80,18 +80,23 @@ want_add(struct want *w, int file, unsigned long lineno, const char *s,
 		w->n++;
 }
 
-/* Every '\n' ends a line; bytes after the last one are a line too. */
+/* Every '\n' ends a line; bytes after the last one are a line too.  A
+ * UTF-8 byte order mark opening the file is not part of its first line
+ * (SPEC 2). */
 static void
 want_file(struct want *w, int file, const char *s, size_t len,
     const struct ap_portlist *defports)
 {
-	const char	*end = s + len, *nl;
+	const char	*end = s + len, *nl, *from;
 	unsigned long	 lineno = 0;
 
 	while (s < end) {
 		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
 			nl = end;
-		want_add(w, file, ++lineno, s, (size_t)(nl - s), defports);
+		from = s;
+		if (lineno == 0 && nl - s >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+			from += 3;
+		want_add(w, file, ++lineno, from, (size_t)(nl - from), defports);
 		s = nl + 1;
 	}
 }

@@ -52,6 +52,16 @@ zone_ok(const char *z)
 /* An address, IPv6 with a zone, or a prefix "addr/len" (no zone): the
  * numeric hosts of SPEC 2. */
 static bool
+aton_whole(const char *s)
+{
+	struct in_addr	in;
+
+	/* glibc's inet_aton stops at white space: the host has none. */
+	return (*s != '\0' && strpbrk(s, " \t\n\v\f\r") == NULL &&
+	    inet_aton(s, &in) == 1);
+}
+
+static bool
 is_numeric(const char *host)
 {
 	unsigned char	 a[16];
@@ -59,8 +69,10 @@ is_numeric(const char *host)
 	const char	*cut;
 	size_t		 n;
 
+	/* IPv4 as inet_aton reads it (SPEC 2: 127.1, 0x7f.1, 2130706433),
+	 * when the whole host is digits, dots and hex. */
 	if ((cut = strpbrk(host, "%/")) == NULL)
-		return (inet_pton(AF_INET, host, a) == 1 ||
+		return (aton_whole(host) ||
 		    inet_pton(AF_INET6, host, a) == 1);
 	if ((n = (size_t)(cut - host)) >= sizeof(buf))
 		return (false);
@@ -68,7 +80,7 @@ is_numeric(const char *host)
 	buf[n] = '\0';
 	if (*cut == '%')
 		return (inet_pton(AF_INET6, buf, a) == 1 && zone_ok(cut + 1));
-	return (inet_pton(AF_INET, buf, a) == 1 ||
+	return (aton_whole(buf) ||
 	    inet_pton(AF_INET6, buf, a) == 1);
 }
 
