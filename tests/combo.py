@@ -630,7 +630,15 @@ def parse_nagios(out):
             counts[st] = int(n)
     total = int(m.group(3)) if m.group(3) else 0
     down = int(m.group(2)) if m.group(2) else 0
-    counts["connected"] = total - down
+    # "N/M targets down" counts neither invalid lines (said after it, as
+    # ", K invalid lines") nor, among the down, the cancelled (", C
+    # cancelled"): unknown is not down.
+    cancelled = re.search(r", (\d+) cancelled", first)
+    invalid = re.search(r", (\d+) invalid lines?", first)
+    counts["cancelled"] = int(cancelled.group(1)) if cancelled else 0
+    counts["invalid"] = int(invalid.group(1)) if invalid else 0
+    counts["connected"] = total - down - counts["cancelled"]
+    total += counts["invalid"]
     return m.group(1), down, total, counts
 
 
