@@ -16,17 +16,6 @@
 static void	advance(struct ap_race *);
 static void	finish(struct ap_race *);
 
-static const char *const state_names[] = {
-	"RESOLVING", "RACING", "STARVED", "TALKING", "DONE"
-};
-
-const char *
-ap_race_state_name(enum ap_race_state s)
-{
-	return ((unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ?
-	    state_names[s] : "?");
-}
-
 static void
 set_state(struct ap_race *r, enum ap_race_state s)
 {

@@ -209,6 +209,4 @@ void	ap_race_resume(struct ap_race *);
 /* End now as cancelled (a signal, --max-runtime, the run failing). */
 void	ap_race_cancel(struct ap_race *);
 
-const char *ap_race_state_name(enum ap_race_state);
-
 #endif
