@@ -321,7 +321,6 @@ race_attempt_start(void *ctx, struct ap_race *r, const struct ap_addr *dst,
 	struct ap_engine	*eng = ctx;
 	struct ap_probe		*p;
 	struct timeval		 tv;
-	int64_t			 wait = 0;
 
 	if (eng->stopping) {
 		/* The run is ending: the race is cancelled from the loop. */
@@ -332,7 +331,7 @@ race_attempt_start(void *ctx, struct ap_race *r, const struct ap_addr *dst,
 	 * retries too; races that wait go first. */
 	if (ap_pacer_limited(eng->pacer) && ((!TAILQ_EMPTY(&eng->rate_wait) &&
 	    r != eng->serving) ||
-	    (wait = ap_pacer_take(eng->pacer, ap_now_us())) > 0)) {
+	    ap_pacer_take(eng->pacer, ap_now_us()) > 0)) {
 		wait_on(eng, r, QUEUE_RATE);
 		arm(eng->rate_ev, ap_now_us() +
 		    ap_pacer_peek(eng->pacer, ap_now_us()));
