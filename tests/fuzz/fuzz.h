@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ctype.h>
+#include <net/if.h>
+
 /* Every harness defines this; libFuzzer, or tests/fuzz/driver.c, calls it. */
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -213,6 +216,32 @@ fuzz_printable(const void *p, size_t len, const char *extra, size_t *bad)
 		}
 	}
 	return (true);
+}
+
+/* A zone as the headers promise it: an interface name, or the index of
+ * one, in decimal; its index into *scope. */
+static inline bool
+fuzz_zone_ok(const char *z, size_t len, uint32_t *scope)
+{
+	char		 name[IF_NAMESIZE];
+	size_t		 i;
+	unsigned long	 v;
+
+	if (len == 0 || len >= IF_NAMESIZE)
+		return (false);
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)z[i]) && z[i] != '-' &&
+		    z[i] != '_' && z[i] != '.')
+			return (false);
+	memcpy(name, z, len);
+	name[len] = '\0';
+	if (strspn(name, "0123456789") == len) {
+		v = strtoul(name, NULL, 10);
+		*scope = (uint32_t)v;
+		return (len <= 10 && v > 0 && v <= UINT32_MAX &&
+		    if_indextoname((unsigned)v, name) != NULL);
+	}
+	return ((*scope = if_nametoindex(name)) != 0);
 }
 
 #endif

@@ -266,32 +266,6 @@ check_unescape(const char *s)
 	free(want);
 }
 
-/* A zone as the headers promise it: an interface name, or the index of
- * one, in decimal; its index into *scope. */
-static bool
-zone_ok(const char *z, size_t len, uint32_t *scope)
-{
-	char		 name[IF_NAMESIZE];
-	size_t		 i;
-	unsigned long	 v;
-
-	if (len == 0 || len >= IF_NAMESIZE)
-		return (false);
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)z[i]) && z[i] != '-' &&
-		    z[i] != '_' && z[i] != '.')
-			return (false);
-	memcpy(name, z, len);
-	name[len] = '\0';
-	if (strspn(name, "0123456789") == len) {
-		v = strtoul(name, NULL, 10);
-		*scope = (uint32_t)v;
-		return (len <= 10 && v > 0 && v <= UINT32_MAX &&
-		    if_indextoname((unsigned)v, name) != NULL);
-	}
-	return ((*scope = if_nametoindex(name)) != 0);
-}
-
 /* One address of a --resolve list or a hosts entry, as the headers say:
  * IPv4 or IPv6, bare or bracketed, IPv6 with a zone.  out: family, the
  * 16 address bytes, the zone's 4. */
@@ -312,7 +286,7 @@ addr_parse(const char *s, size_t len, unsigned char out[ADDR_KEY])
 		v6only = true;
 	}
 	if ((pct = memchr(s, '%', len)) != NULL) {
-		if (!zone_ok(pct + 1, (size_t)(s + len - pct - 1), &scope))
+		if (!fuzz_zone_ok(pct + 1, (size_t)(s + len - pct - 1), &scope))
 			return (false);
 		len = (size_t)(pct - s);
 		v6only = true;

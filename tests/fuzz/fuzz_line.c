@@ -26,27 +26,13 @@ static const char *const defaults[] = {
 	NULL, "22", "80,443,8000-8010", "1-65535", "ssh,http", "65535"
 };
 
-/* A zone as the headers promise it: an interface name, or the index of
- * one, in decimal. */
+/* A zone as the headers promise it (fuzz.h), for a NUL-ended name. */
 static bool
 zone_ok(const char *z)
 {
-	char		 name[IF_NAMESIZE];
-	size_t		 len = strlen(z), i;
-	unsigned long	 v;
+	uint32_t	scope;
 
-	if (len == 0 || len >= IF_NAMESIZE)
-		return (false);
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)z[i]) && z[i] != '-' &&
-		    z[i] != '_' && z[i] != '.')
-			return (false);
-	if (strspn(z, "0123456789") == len) {
-		v = strtoul(z, NULL, 10);
-		return (len <= 10 && v > 0 && v <= UINT32_MAX &&
-		    if_indextoname((unsigned)v, name) != NULL);
-	}
-	return (if_nametoindex(z) != 0);
+	return (fuzz_zone_ok(z, strlen(z), &scope));
 }
 
 /* An address, IPv6 with a zone, or a prefix "addr/len" (no zone): the
