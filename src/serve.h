@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: ISC */
+/* serve.h -- --serve ADDR:PORT, the HTTP side of monitor mode: libevent's
+ * evhttp on the monitor's own event loop.  It serves what the monitor hands
+ * it (the last finished round's metrics) and asks the monitor to probe one
+ * target for /probe; it never probes, reads input or writes records itself.
+ * Everything a client can send is bounded: request size, header count,
+ * connections at once, idle time. */
+#ifndef AP_SERVE_H
+#define AP_SERVE_H
+
+#include <stddef.h>
+
+struct event_base;
+struct ap_server;
+/* One /probe request waiting for its answer: a token the monitor keeps
+ * until it calls ap_serve_reply() with it, exactly once. */
+struct ap_serve_reply;
+
+struct ap_serve_hooks {
+	/* /probe?target=T: 0 when T may be probed now; else the HTTP status
+	 * to answer with: 400 (not one host:port), 403 (not in the input
+	 * list and no --serve-any).  why gets a short reason for the body. */
+	int	(*probe_check)(void *arg, const char *target, char *why,
+		    size_t whylen);
+	/* Start probing T with a deadline of timeout_ms; the monitor calls
+	 * ap_serve_reply(reply, ...) once it is done, from the event loop,
+	 * never from inside probe_start().  -1 when it cannot start now
+	 * (too many probes at once): the server answers 503. */
+	int	(*probe_start)(void *arg, const char *target, int timeout_ms,
+		    struct ap_serve_reply *reply);
+	void	*arg;
+};
+
+struct ap_serve_config {
+	const char		*addr;		/* numeric, v6 bare */
+	unsigned		 port;
+	struct ap_serve_hooks	 hooks;
+	int			 probe_timeout_ms;	/* -t */
+};
+
+/* Bind and listen on base.  NULL with a reason in errbuf (the address is
+ * taken, cannot be bound). */
+struct ap_server *ap_serve_new(struct event_base *,
+		    const struct ap_serve_config *, char *errbuf,
+		    size_t errlen);
+/* Closes the listener and every connection; replies still owed are
+ * dropped (their tokens stay valid until ap_serve_reply()). */
+void		 ap_serve_free(struct ap_server *);	/* NULL ok */
+/* What /metrics answers from now on (copied). */
+void		 ap_serve_set_metrics(struct ap_server *, const char *text,
+		    size_t len);
+/* Answer a /probe: 200 with body (Prometheus text format), or code with
+ * body as the reason. */
+void		 ap_serve_reply(struct ap_serve_reply *, int code,
+		    const char *body, size_t len);
+
+#endif
