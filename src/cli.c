@@ -30,6 +30,7 @@
 #define TIMEOUT_MAX_MS		(24 * 3600 * 1000)
 #define CONCURRENCY_MAX		1000000
 #define RUNTIME_MAX_MS		(7 * 24 * 3600 * 1000)
+#define INTERVAL_MIN_MS		10
 #define THRESHOLD_COUNT_MAX	UINT32_MAX
 
 #define DURATION_HINT	"expected a duration like 10, 1.5s, 250ms or 2m"
@@ -52,7 +53,12 @@ enum {
 	OPT_NO_HEADER,
 	OPT_PROGRESS,
 	OPT_WARN_DOWN,
-	OPT_CRIT_DOWN
+	OPT_CRIT_DOWN,
+	OPT_INTERVAL,
+	OPT_COUNT,
+	OPT_CHANGES,
+	OPT_SERVE,
+	OPT_SERVE_ANY
 };
 
 /*
@@ -97,6 +103,11 @@ static const struct option longopts[] = {
 	{ "min-up",		required_argument, NULL, 'x' },
 	{ "warn-down",		required_argument, NULL, OPT_WARN_DOWN },
 	{ "crit-down",		required_argument, NULL, OPT_CRIT_DOWN },
+	{ "interval",		required_argument, NULL, OPT_INTERVAL },
+	{ "count",		required_argument, NULL, OPT_COUNT },
+	{ "changes",		no_argument, NULL, OPT_CHANGES },
+	{ "serve",		required_argument, NULL, OPT_SERVE },
+	{ "serve-any",		no_argument, NULL, OPT_SERVE_ANY },
 	{ "help",		no_argument, NULL, 'h' },
 	{ "version",		no_argument, NULL, 'V' },
 	{ NULL,			0, NULL, 0 }
@@ -151,6 +162,12 @@ static const char usage_text[] =
 "  -x, --min-up N[%]          exit 0 if at least N (or N%) targets connected\n"
 "      --warn-down N[%]       -f nagios: WARNING from N (or N%) down (1)\n"
 "      --crit-down N[%]       -f nagios: CRITICAL from N (or N%) down (1)\n"
+"Monitor:\n"
+"      --interval DUR         probe the list again every DUR, for ever\n"
+"      --count N              stop after N rounds\n"
+"      --changes              write a record only when its status changed\n"
+"      --serve ADDR:PORT      HTTP: /metrics (last round), /probe?target=\n"
+"      --serve-any            /probe any target, not only the listed ones\n"
 "Other:\n"
 "  -h, --help                 print this help and exit\n"
 "  -V, --version              print the version and exit\n"
@@ -744,6 +761,50 @@ set_string(char **dst, const char *s)
 	*dst = s != NULL ? xstrdup(s) : NULL;
 }
 
+/* --serve ADDR:PORT: a numeric address (IPv6 in brackets) and a port,
+ * 0 for any free one (the one bound is said on stderr). */
+static int
+parse_serve(const char *arg, struct ap_options *o, char *why, size_t len)
+{
+	struct ap_addr	 a;
+	const char	*colon = strrchr(arg, ':');
+	char		 host[AP_IPSTR_LEN];
+	uint64_t	 port;
+	size_t		 n;
+
+	if (colon == NULL) {
+		snprintf(why, len, "expected ADDR:PORT, such as "
+		    "127.0.0.1:9115 or [::1]:9115");
+		return (-1);
+	}
+	n = (size_t)(colon - arg);
+	if (n >= 2 && arg[0] == '[' && arg[n - 1] == ']') {
+		arg++;
+		n -= 2;
+	} else if (memchr(arg, ':', n) != NULL) {
+		snprintf(why, len, "an IPv6 address goes in brackets: "
+		    "[::1]:9115");
+		return (-1);
+	}
+	if (n == 0 || n >= sizeof(host)) {
+		snprintf(why, len, "expected a numeric address before the "
+		    "port (0.0.0.0 for every one)");
+		return (-1);
+	}
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	if (ap_addr_pton(host, 0, &a) == -1) {
+		snprintf(why, len, "'%s' is not a numeric IPv4 or IPv6 "
+		    "address", host);
+		return (-1);
+	}
+	if (ap_parse_uint(colon + 1, 0, 65535, &port, why, len) == -1)
+		return (-1);
+	set_string(&o->serve_addr, host);
+	o->serve_port = (unsigned)port;
+	return (0);
+}
+
 static int
 parse_one(int c, const char *arg, struct ap_options *o, int *seen4,
     int *seen6, char *errbuf, size_t errlen)
@@ -959,6 +1020,65 @@ parse_one(int c, const char *arg, struct ap_options *o, int *seen4,
 		    sizeof(why)) == -1)
 			return (bad_value(c, arg, why, errbuf, errlen));
 		break;
+	case OPT_INTERVAL:
+		if (ap_parse_duration_ms(arg, INTERVAL_MIN_MS, RUNTIME_MAX_MS,
+		    &ms, why, sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		o->interval_ms = ms;
+		break;
+	case OPT_COUNT:
+		if (ap_parse_uint(arg, 1, UINT32_MAX, &u, why,
+		    sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		o->count = u;
+		break;
+	case OPT_CHANGES:
+		o->changes = true;
+		break;
+	case OPT_SERVE:
+		if (parse_serve(arg, o, why, sizeof(why)) == -1)
+			return (bad_value(c, arg, why, errbuf, errlen));
+		break;
+	case OPT_SERVE_ANY:
+		o->serve_any = true;
+		break;
+	}
+	return (0);
+}
+
+/* SPEC 1: the monitor options mean something only in monitor mode, and
+ * monitor mode runs on one event loop, the one that serves HTTP. */
+static int
+check_monitor(const struct ap_options *o, char *errbuf, size_t errlen)
+{
+	const char	*needs = NULL;
+
+	if (o->interval_ms == 0) {
+		if (o->count > 0)
+			needs = "--count";
+		else if (o->changes)
+			needs = "--changes";
+		else if (o->serve_addr != NULL)
+			needs = "--serve";
+		if (needs != NULL) {
+			ap_set_error(errbuf, errlen, "%s applies to monitor "
+			    "mode: give --interval too", needs);
+			return (-1);
+		}
+	}
+	if (o->serve_any && o->serve_addr == NULL) {
+		ap_set_error(errbuf, errlen, "--serve-any applies to --serve");
+		return (-1);
+	}
+	if (o->changes && o->format->whole_run) {
+		ap_set_error(errbuf, errlen, "--changes: -f %s sums up every "
+		    "target each round", o->format->name);
+		return (-1);
+	}
+	if (o->interval_ms > 0 && o->threads > 1) {
+		ap_set_error(errbuf, errlen, "-j/--threads %d: monitor mode "
+		    "runs on one event loop", o->threads);
+		return (-1);
 	}
 	return (0);
 }
@@ -1037,6 +1157,8 @@ ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
 		    "mutually exclusive: -q writes no records", o->output);
 		return (AP_CLI_ERROR);
 	}
+	if (check_monitor(o, errbuf, errlen) == -1)
+		return (AP_CLI_ERROR);
 	if (o->have_source && o->family != AF_UNSPEC &&
 	    o->source.u.sa.sa_family != o->family) {
 		ap_addr_ntop(&o->source, source, sizeof(source));
@@ -1071,6 +1193,7 @@ ap_options_free(struct ap_options *o)
 		ap_pin_free(&o->pins[i]);
 	free(o->pins);
 	free(o->output);
+	free(o->serve_addr);
 	for (i = 0; i < (int)o->nlabels; i++)
 		free(o->labels[i]);
 	free(o->labels);

@@ -90,6 +90,13 @@ struct ap_options {
 	struct ap_threshold min_up;	/* -x; unset: all must connect */
 	struct ap_threshold warn_down;	/* --warn-down; default count 1 */
 	struct ap_threshold crit_down;	/* --crit-down; default count 1 */
+	/* monitor mode (SPEC 1): rounds when interval_ms > 0 */
+	int64_t		 interval_ms;		/* --interval; 0: one pass */
+	uint64_t	 count;			/* --count; 0: forever */
+	bool		 changes;		/* --changes */
+	char		*serve_addr;		/* --serve, numeric; or NULL */
+	unsigned	 serve_port;		/* 0: any free port */
+	bool		 serve_any;		/* --serve-any */
 	/* operands */
 	char		**files;		/* NULL-terminated; empty: stdin */
 };

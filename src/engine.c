@@ -102,6 +102,10 @@ struct ap_engine {
 	struct event		*progress_ev;
 	struct event		*wake_ev;	/* -j: share -> engine */
 	int			 wake[2];
+	struct ap_engine_host	 host;		/* monitor mode: */
+	bool			 hosted;	/* the base is the host's */
+	bool			 over;		/* hosted: done told */
+	struct event		*done_ev;	/* hosted: tell the host */
 	struct ap_progress_line	 progress;	/* alone: the line */
 	bool			 progress_on;
 	bool			 input_done;
@@ -115,6 +119,18 @@ struct ap_engine {
 };
 
 static void	fill(struct ap_engine *);
+static void	done_cb(evutil_socket_t, short, void *);
+
+/* Every target has its record: leave the loop, or, on the host's loop,
+ * tell the host from the loop (never from deep inside a race). */
+static void
+engine_over(struct ap_engine *eng)
+{
+	if (eng->hosted)
+		event_active(eng->done_ev, EV_TIMEOUT, 1);
+	else
+		event_base_loopexit(eng->base, NULL);
+}
 
 /* ---- failing and stopping ------------------------------------------- */
 
@@ -436,7 +452,7 @@ race_done(void *ctx, struct ap_race *r)
 		 * raw epoll scanner does. */
 		event_active(eng->refill_ev, EV_TIMEOUT, 1);
 	else if (TAILQ_EMPTY(&eng->inflight) && eng->input_done)
-		event_base_loopexit(eng->base, NULL);
+		engine_over(eng);
 }
 
 static const struct ap_race_ops race_ops = {
@@ -685,7 +701,7 @@ fill(struct ap_engine *eng)
 		/* Let ready sockets have the loop, then read on. */
 		fill_later(eng);
 	if (eng->input_done && eng->ninflight == 0)
-		event_base_loopexit(eng->base, NULL);
+		engine_over(eng);
 }
 
 static void
@@ -789,7 +805,7 @@ cancel_all(struct ap_engine *eng)
 	cancel_inflight(eng);
 	if (eng->share != NULL)
 		cancel_dealt(eng);
-	event_base_loopexit(eng->base, NULL);
+	engine_over(eng);
 }
 
 static void
@@ -863,8 +879,8 @@ sigusr1_cb(evutil_socket_t fd, short what, void *arg)
 
 /* A base is only ever used by the thread that made it: with -j, libevent's
  * global state is locked (evthread_use_pthreads()), never the bases. */
-static struct event_base *
-base_new(void)
+struct event_base *
+ap_engine_base_new(void)
 {
 	struct event_config	*cfg;
 	struct event_base	*base;
@@ -878,6 +894,10 @@ base_new(void)
 	    EVENT_BASE_FLAG_PRECISE_TIMER);
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
+	if (base != NULL && event_base_priority_init(base, NPRIO) == -1) {
+		event_base_free(base);
+		base = NULL;
+	}
 	return (base);
 }
 
@@ -988,8 +1008,9 @@ signals_new(struct ap_engine *eng)
 
 static struct ap_engine *
 engine_new(const struct ap_options *opt, struct ap_input *input,
-    struct ap_share *share, int idx, struct ap_writer *writer,
-    struct ap_stats *stats, char *errbuf, size_t errlen)
+    struct ap_share *share, int idx, const struct ap_engine_host *host,
+    struct ap_writer *writer, struct ap_stats *stats, char *errbuf,
+    size_t errlen)
 {
 	struct ap_engine		*eng = xcalloc(1, sizeof(*eng));
 	struct ap_resolver_config	 rc;
@@ -1035,8 +1056,11 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 		if (eng->family == AF_UNSPEC)
 			eng->family = eng->source.u.sa.sa_family;
 	}
-	if ((eng->base = base_new()) == NULL ||
-	    event_base_priority_init(eng->base, NPRIO) == -1) {
+	if (host != NULL) {
+		eng->host = *host;
+		eng->hosted = true;
+		eng->base = host->base;
+	} else if ((eng->base = ap_engine_base_new()) == NULL) {
 		snprintf(errbuf, errlen, "cannot create the event loop");
 		goto fail;
 	}
@@ -1051,6 +1075,12 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 	recc.window = 4 * (size_t)eng->budget->max + FILL_BATCH;
 	recc.fail = record_fail_cb;
 	recc.arg = eng;
+	if (host != NULL) {
+		recc.round = host->round;
+		recc.tap = host->tap;
+		recc.changes = host->changes;
+		recc.invalid_said = host->invalid_said;
+	}
 	eng->progress_on = opt->progress == AP_PROGRESS_ALWAYS ||
 	    (opt->progress == AP_PROGRESS_AUTO && isatty(STDERR_FILENO));
 	if (share != NULL)
@@ -1085,6 +1115,13 @@ engine_new(const struct ap_options *opt, struct ap_input *input,
 			    "%s", idx, strerror(errno));
 			goto fail;
 		}
+	} else if (host != NULL) {
+		/* The host takes the signals and calls ap_engine_cancel(). */
+		if ((eng->done_ev = event_new(eng->base, -1, 0, done_cb,
+		    eng)) == NULL) {
+			snprintf(errbuf, errlen, "cannot create events");
+			goto fail;
+		}
 	} else if (signals_new(eng) == -1) {
 		snprintf(errbuf, errlen, "cannot create events");
 		goto fail;
@@ -1100,7 +1137,7 @@ ap_engine_new(const struct ap_options *opt, struct ap_input *input,
     struct ap_writer *writer, struct ap_stats *stats, char *errbuf,
     size_t errlen)
 {
-	return (engine_new(opt, input, NULL, 0, writer, stats, errbuf,
+	return (engine_new(opt, input, NULL, 0, NULL, writer, stats, errbuf,
 	    errlen));
 }
 
@@ -1109,22 +1146,23 @@ ap_engine_new_shared(const struct ap_options *opt, struct ap_share *share,
     int idx, struct ap_writer *writer, struct ap_stats *stats,
     char *errbuf, size_t errlen)
 {
-	return (engine_new(opt, NULL, share, idx, writer, stats, errbuf,
+	return (engine_new(opt, NULL, share, idx, NULL, writer, stats,
+	    errbuf, errlen));
+}
+
+struct ap_engine *
+ap_engine_new_hosted(const struct ap_options *opt, struct ap_input *input,
+    const struct ap_engine_host *host, struct ap_writer *writer,
+    struct ap_stats *stats, char *errbuf, size_t errlen)
+{
+	return (engine_new(opt, input, NULL, 0, host, writer, stats, errbuf,
 	    errlen));
 }
 
-const struct ap_engine_tally *
-ap_engine_run(struct ap_engine *eng)
+/* Arm the run's own timers and take the first targets. */
+static void
+run_start(struct ap_engine *eng, bool alone)
 {
-	bool	alone = eng->share == NULL;
-
-	/* -q: not even a header; prom and nagios write nothing either.
-	 * -j: the caller writes the header and the end once. */
-	if (alone && !eng->opt->quiet &&
-	    ap_writer_begin(eng->writer) == -1) {
-		ap_tally_failed(&eng->tally, "write", errno);
-		return (&eng->tally);
-	}
 	eng->start_us = ap_now_us();
 	if (alone && eng->progress_on) {
 		/* At most 4 redraws a second on a terminal; elsewhere a
@@ -1141,20 +1179,79 @@ ap_engine_run(struct ap_engine *eng)
 		evtimer_add(eng->runtime_ev, &tv);
 	}
 	fill(eng);
-	if (!(eng->stopping && !eng->draining) &&
-	    !(eng->input_done && eng->ninflight == 0) &&
-	    event_base_dispatch(eng->base) == -1)
-		engine_fail(eng, "event loop", errno);
+}
+
+/* After the loop: nothing left in flight, every record out. */
+static void
+run_end(struct ap_engine *eng, bool alone)
+{
 	if (eng->ninflight > 0)		/* loop ended early: never lose one */
 		cancel_all(eng);
 	event_del(eng->progress_ev);
+	event_del(eng->runtime_ev);
 	if (alone)
 		ap_progress_line_destroy(&eng->progress);	/* erases */
 	if (ap_record_ok(eng->rec))
 		ap_record_flush(eng->rec);
+}
+
+const struct ap_engine_tally *
+ap_engine_run(struct ap_engine *eng)
+{
+	bool	alone = eng->share == NULL;
+
+	/* -q: not even a header; prom and nagios write nothing either.
+	 * -j: the caller writes the header and the end once. */
+	if (alone && !eng->opt->quiet &&
+	    ap_writer_begin(eng->writer) == -1) {
+		ap_tally_failed(&eng->tally, "write", errno);
+		return (&eng->tally);
+	}
+	run_start(eng, alone);
+	if (!(eng->stopping && !eng->draining) &&
+	    !(eng->input_done && eng->ninflight == 0) &&
+	    event_base_dispatch(eng->base) == -1)
+		engine_fail(eng, "event loop", errno);
+	run_end(eng, alone);
 	if (alone && !eng->opt->quiet && ap_record_ok(eng->rec) &&
 	    ap_writer_end(eng->writer) == -1)
 		ap_tally_failed(&eng->tally, "write", errno);
+	return (&eng->tally);
+}
+
+void
+ap_engine_start(struct ap_engine *eng)
+{
+	run_start(eng, true);
+}
+
+/* The hosted run is over: once, from the loop. */
+static void
+done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ap_engine	*eng = arg;
+
+	(void)fd, (void)what;
+	if (eng->over)
+		return;
+	eng->over = true;
+	run_end(eng, true);
+	eng->host.done(eng, eng->host.arg);
+}
+
+void
+ap_engine_cancel(struct ap_engine *eng, int sig)
+{
+	if (eng->over)
+		return;
+	if (eng->tally.signal == 0)
+		eng->tally.signal = sig;
+	cancel_all(eng);
+}
+
+const struct ap_engine_tally *
+ap_engine_tally(const struct ap_engine *eng)
+{
 	return (&eng->tally);
 }
 
@@ -1220,9 +1317,10 @@ ap_engine_free(struct ap_engine *eng)
 		ap_share_set_wake(eng->share, eng->idx, -1);
 		close(eng->wake[1]);
 	}
+	event_free_null(eng->done_ev);
 	ap_recorder_free(eng->rec);
 	ap_resolver_free(eng->resolver);
-	if (eng->base != NULL)
+	if (eng->base != NULL && !eng->hosted)
 		event_base_free(eng->base);
 	free(eng);
 }

@@ -14,6 +14,8 @@
 #include "output.h"
 #include "result.h"
 
+struct event_base;
+struct ap_changes;
 struct ap_engine;
 struct ap_share;
 struct ap_stats;
@@ -51,6 +53,34 @@ struct ap_engine *ap_engine_new_shared(const struct ap_options *,
 		    struct ap_share *, int idx,
 		    struct ap_writer *, struct ap_stats *, char *errbuf,
 		    size_t errlen);
+/*
+ * Monitor mode: an engine on its host's event loop, for one round or one
+ * /probe.  It takes no signals (the host does, and calls
+ * ap_engine_cancel()), writes no header and no end (the host does, once
+ * per output), and instead of returning from a loop of its own it calls
+ * done() from the loop once its last record is out; the host then frees
+ * it (not from inside done()).  base must come from ap_engine_base_new().
+ */
+struct ap_engine_host {
+	struct event_base	*base;
+	void			(*done)(struct ap_engine *, void *arg);
+	void			*arg;
+	uint64_t		 round;		/* every record carries it */
+	struct ap_writer	*tap;		/* also gets every record */
+	struct ap_changes	*changes;	/* --changes, or NULL */
+	bool			 invalid_said;	/* notes said last round */
+};
+
+struct event_base *ap_engine_base_new(void);
+struct ap_engine *ap_engine_new_hosted(const struct ap_options *,
+		    struct ap_input *, const struct ap_engine_host *,
+		    struct ap_writer *, struct ap_stats *, char *errbuf,
+		    size_t errlen);
+void		 ap_engine_start(struct ap_engine *);
+/* End the run as a signal would: what is in flight is cancelled. */
+void		 ap_engine_cancel(struct ap_engine *, int sig);
+const struct ap_engine_tally *ap_engine_tally(const struct ap_engine *);
+
 /* Run until every target read has its record, a signal arrives, or the
  * output fails.  Returns the tally (valid until ap_engine_free()). */
 const struct ap_engine_tally *ap_engine_run(struct ap_engine *);

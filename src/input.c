@@ -32,6 +32,7 @@
 
 struct ap_input {
 	char			**paths;	/* copies; "-" is stdin */
+	struct ap_input_source	 *sources;	/* or NULL: open paths */
 	size_t			  npaths;
 	size_t			  next;		/* next path to open */
 	const struct ap_portlist *defports;	/* borrowed */
@@ -85,6 +86,27 @@ ap_input_new(char *const *paths, const struct ap_portlist *defports)
 	return (in);
 }
 
+struct ap_input *
+ap_input_new_sources(const struct ap_input_source *src, size_t n,
+    const struct ap_portlist *defports)
+{
+	struct ap_input	*in;
+	size_t		 i;
+
+	in = xcalloc(1, sizeof(*in));
+	in->npaths = n;
+	in->paths = xcalloc(n == 0 ? 1 : n, sizeof(*in->paths));
+	in->sources = xcalloc(n == 0 ? 1 : n, sizeof(*in->sources));
+	for (i = 0; i < n; i++) {
+		in->paths[i] = xstrdup(src[i].name);
+		in->sources[i] = src[i];
+		in->sources[i].name = in->paths[i];
+	}
+	in->defports = defports;
+	in->fd = -1;
+	return (in);
+}
+
 static void
 close_current(struct ap_input *in)
 {
@@ -109,6 +131,7 @@ ap_input_free(struct ap_input *in)
 	for (i = 0; i < in->npaths; i++)
 		free(in->paths[i]);
 	free(in->paths);
+	free(in->sources);
 	free(in->msg);
 	free(in);
 }
@@ -188,19 +211,42 @@ static int
 open_next(struct ap_input *in, struct ap_input_item *item,
     enum ap_input_rc *rc)
 {
-	struct stat	 st;
-	const char	*path;
-	int		 fd, error;
+	struct ap_input_source	*src;
+	struct stat		 st;
+	const char		*path;
+	int			 fd, error;
 
 	if (in->next == in->npaths) {
 		in->done = true;
 		*rc = AP_INPUT_EOF;
 		return (-1);
 	}
+	src = in->sources != NULL ? &in->sources[in->next] : NULL;
 	path = in->paths[in->next++];
 	in->lineno = 0;
 	in->operand = false;
-	if (strcmp(path, "-") == 0)
+	if (src != NULL && src->target) {
+		if (operand_target(in, path))
+			return (-1);	/* the caller hands it out */
+		*rc = file_error(in, path, ENOENT, item);
+		return (-1);
+	}
+	if (src != NULL && src->error != 0) {
+		*rc = file_error(in, path, src->error, item);
+		return (-1);
+	}
+	if (src != NULL && src->fd != -1) {
+		/* A copy of our own, so the saved one is never closed; it
+		 * shares the offset, which each round rewinds. */
+		if ((fd = fcntl(src->fd, F_DUPFD_CLOEXEC, 3)) == -1 ||
+		    lseek(fd, 0, SEEK_SET) == -1) {
+			error = errno;
+			if (fd != -1)
+				close(fd);
+			*rc = file_error(in, path, error, item);
+			return (-1);
+		}
+	} else if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) == -1) {
 		error = errno;

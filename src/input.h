@@ -51,6 +51,22 @@ struct ap_input_item {
  * failure only; unreadable files are reported by ap_input_next(). */
 struct ap_input	*ap_input_new(char *const *paths,
 		    const struct ap_portlist *defports);
+/*
+ * Monitor mode reads its list once (again on SIGHUP) and probes it every
+ * round: each round's input reads from saved sources instead of paths.
+ * A source is a saved copy of a file (fd, read from its start, borrowed
+ * and never closed), a file that could not be read (error, handed out as
+ * a FILE_ERROR each time), or an operand target (target).  name is what
+ * records and messages show; it is copied.
+ */
+struct ap_input_source {
+	const char	*name;
+	int		 fd;		/* -1: none */
+	int		 error;		/* errno; 0: none */
+	bool		 target;
+};
+struct ap_input	*ap_input_new_sources(const struct ap_input_source *,
+		    size_t n, const struct ap_portlist *defports);
 void		 ap_input_free(struct ap_input *);	/* NULL ok */
 enum ap_input_rc ap_input_next(struct ap_input *, struct ap_input_item *);
 /* Also tell cb(reason, arg) of each file that cannot be opened or read,

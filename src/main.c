@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "input.h"
+#include "monitor.h"
 #include "outfile.h"
 #include "output.h"
 #include "parallel.h"
@@ -220,7 +221,7 @@ main(int argc, char **argv)
 		}
 		writer.fp = devnull;
 		opt.quiet = false;
-	} else if (opt.output != NULL) {
+	} else if (opt.output != NULL && opt.interval_ms == 0) {
 		if ((of = ap_outfile_open(opt.output)) == NULL) {
 			fprintf(stderr, "asyncprobe: %s: %s\n", opt.output,
 			    strerror(errno));
@@ -248,7 +249,16 @@ main(int argc, char **argv)
 	if (opt.progress == AP_PROGRESS_ALWAYS ||
 	    (opt.progress == AP_PROGRESS_AUTO && isatty(STDERR_FILENO)))
 		total = count_targets(&opt);
-	if ((nthreads = thread_count(&opt, &writer)) > 1) {
+	if (opt.interval_ms > 0) {
+		/* Monitor mode: rounds; -o is put in place after each. */
+		if (ap_monitor_run(&opt, &writer, stats, &ptally, errbuf,
+		    sizeof(errbuf)) == -1) {
+			fprintf(stderr, "asyncprobe: %s\n", errbuf);
+			code = EXIT_USAGE;
+			goto out;
+		}
+		tally = &ptally;
+	} else if ((nthreads = thread_count(&opt, &writer)) > 1) {
 		if (ap_parallel_run(&opt, input, &writer, stats, nthreads,
 		    total, &ptally, &peak, errbuf, sizeof(errbuf)) == -1) {
 			fprintf(stderr, "asyncprobe: %s\n", errbuf);

@@ -17,6 +17,13 @@ struct ap_threshold;
 struct ap_writer;
 struct ap_writer_header;
 
+/* The round a monitor-mode prom file sums up. */
+struct ap_writer_round {
+	uint64_t	 number;	/* the first is 1 */
+	int64_t		 duration_us;
+	int64_t		 end_ms;	/* Unix epoch */
+};
+
 /* A format is this table and one row in output.c's registry (zmap). */
 struct ap_writer_ops {
 	const char	*name;					/* "text", ... */
@@ -56,10 +63,17 @@ struct ap_writer {
 	char *const			*labels;
 	size_t				 nlabels;
 	bool				 per_address;
+	/* Monitor mode: every record carries its round (SPEC 5); prom
+	 * also says which round it sums up and how long it took (set before
+	 * end(); NULL outside monitor mode). */
+	bool				 rounds;
+	const struct ap_writer_round	*round_info;
 	/* nagios: --warn-down and --crit-down; borrowed, NULL means a
 	 * count of 1 (the SPEC default). */
 	const struct ap_threshold	*warn_down;
 	const struct ap_threshold	*crit_down;
+	/* blackbox: --expect was given (probe_failed_due_to_regex). */
+	bool				 expect;
 	/* nagios: the plugin exit code, valid once end() succeeded. */
 	int				 code;
 	bool				 ended;
@@ -220,5 +234,8 @@ extern const struct ap_writer_ops ap_output_csv;
 extern const struct ap_writer_ops ap_output_json;
 extern const struct ap_writer_ops ap_output_prom;
 extern const struct ap_writer_ops ap_output_nagios;
+/* --serve's /probe answer (blackbox_exporter's series); not in the -f
+ * registry. */
+extern const struct ap_writer_ops ap_output_blackbox;
 
 #endif

@@ -18,6 +18,11 @@ static const char csv_header[] =
     "target,host,port,status,ip,rtt_ms,elapsed_ms,errno,error,icmp,"
     "icmp_from,addresses,"
     "degraded,line,banner,timestamp,attempts" CSV_EOL;
+/* Monitor mode: the round after the SPEC 5 fields. */
+static const char csv_header_rounds[] =
+    "target,host,port,status,ip,rtt_ms,elapsed_ms,errno,error,icmp,"
+    "icmp_from,addresses,"
+    "degraded,line,banner,timestamp,round,attempts" CSV_EOL;
 
 /*
  * What each byte asks of a field: 0 nothing, CSV_QUOTE quoting but no
@@ -178,7 +183,7 @@ csv_word_cell(struct ap_obuf *b, const char *s)
 static int
 csv_begin(struct ap_writer *w)
 {
-	fputs(csv_header, w->fp);
+	fputs(w->rounds ? csv_header_rounds : csv_header, w->fp);
 	return (ferror(w->fp) ? -1 : 0);
 }
 
@@ -244,6 +249,10 @@ csv_write(struct ap_writer *w, const struct ap_result *r)
 		ap_obuf_addc(&b, ',');
 	ap_obuf_timestamp(&b, r->timestamp_ms);
 	ap_obuf_addc(&b, ',');
+	if (w->rounds) {
+		ap_obuf_uint(&b, r->round);
+		ap_obuf_addc(&b, ',');
+	}
 	/*
 	 * "ip=ERRNO;..." needs no quoting: numeric addresses and errno names
 	 * never hold a comma, a quote or a line break.

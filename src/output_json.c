@@ -277,6 +277,10 @@ json_write(struct ap_writer *w, const struct ap_result *r)
 	AP_OBUF_LIT(&b, ",\"timestamp\":\"");
 	ap_obuf_timestamp(&b, r->timestamp_ms);
 	ap_obuf_addc(&b, '"');
+	if (w->rounds) {
+		AP_OBUF_LIT(&b, ",\"round\":");
+		ap_obuf_uint(&b, r->round);
+	}
 	json_attempts(&b, r);
 	AP_OBUF_LIT(&b, "}\n");
 	return (ap_obuf_flush(&b, w->fp));

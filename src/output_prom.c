@@ -305,6 +305,37 @@ prom_family(FILE *fp, const char *name, const char *help)
 	fprintf(fp, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
+/* "name{labels} " for a series with only the --label pairs (extra, each
+ * after a comma); just "name " without any. */
+static void
+prom_head(FILE *fp, const char *name, const char *extra)
+{
+	if (*extra == '\0')
+		fprintf(fp, "%s ", name);
+	else
+		fprintf(fp, "%s{%s} ", name, extra + 1);
+}
+
+/* Monitor mode: which round this is, how long it took, when it ended. */
+static void
+prom_round(FILE *fp, const struct ap_writer_round *r, const char *extra)
+{
+	prom_family(fp, "asyncprobe_round_number",
+	    "The round these series sum up; the first is 1.");
+	prom_head(fp, "asyncprobe_round_number", extra);
+	fprintf(fp, "%llu\n", (unsigned long long)r->number);
+	prom_family(fp, "asyncprobe_round_duration_seconds",
+	    "Seconds the round took, its start to its last record.");
+	prom_head(fp, "asyncprobe_round_duration_seconds", extra);
+	fprintf(fp, "%lld.%06lld\n", (long long)(r->duration_us / 1000000),
+	    (long long)(r->duration_us % 1000000));
+	prom_family(fp, "asyncprobe_last_round_timestamp_seconds",
+	    "When the round ended, in seconds since the Unix epoch.");
+	prom_head(fp, "asyncprobe_last_round_timestamp_seconds", extra);
+	fprintf(fp, "%lld.%03lld\n", (long long)(r->end_ms / 1000),
+	    (long long)(r->end_ms % 1000));
+}
+
 static int
 prom_end(struct ap_writer *w)
 {
@@ -388,6 +419,8 @@ prom_end(struct ap_writer *w)
 	for (s = 0; s < AP_STATUS_COUNT; s++)
 		fprintf(fp, "asyncprobe_targets{status=\"%s\"%s} %llu\n",
 		    ap_status_name(s), extra, (unsigned long long)status[s]);
+	if (w->round_info != NULL)
+		prom_round(fp, w->round_info, extra);
 	free(own_extra);
 
 	prom_free(w);

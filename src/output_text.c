@@ -6,6 +6,7 @@
  * in a buffer and written with one fwrite(). */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #define TEXT_STATUS_W	11	/* "unreachable" */
 #define TEXT_IP_W	15	/* "255.255.255.255" */
 #define TEXT_RTT_W	9
+#define TEXT_ROUND_W	5	/* monitor mode only */
 
 /*
  * 1 for the bytes text_escape() must look at: the controls, DEL and
@@ -157,9 +159,11 @@ text_target(struct ap_obuf *b, const struct ap_result *r)
 static int
 text_begin(struct ap_writer *w)
 {
-	fprintf(w->fp, "%-*s %-*s %-*s %*s  %s\n", TEXT_TARGET_W, "TARGET",
-	    TEXT_STATUS_W, "STATUS", TEXT_IP_W, "IP", TEXT_RTT_W, "RTT_MS",
-	    "ERROR");
+	fprintf(w->fp, "%-*s %-*s %-*s %*s", TEXT_TARGET_W, "TARGET",
+	    TEXT_STATUS_W, "STATUS", TEXT_IP_W, "IP", TEXT_RTT_W, "RTT_MS");
+	if (w->rounds)
+		fprintf(w->fp, " %*s", TEXT_ROUND_W, "ROUND");
+	fputs("  ERROR\n", w->fp);
 	return (ferror(w->fp) ? -1 : 0);
 }
 
@@ -265,6 +269,12 @@ text_write(struct ap_writer *w, const struct ap_result *r)
 	ap_obuf_addc(&b, ' ');
 	text_pad(&b, n, TEXT_RTT_W);
 	ap_obuf_add(&b, ms, n);
+	if (w->rounds) {
+		n = (size_t)snprintf(ms, sizeof(ms), "%" PRIu64, r->round);
+		ap_obuf_addc(&b, ' ');
+		text_pad(&b, n, TEXT_ROUND_W);
+		ap_obuf_add(&b, ms, n);
+	}
 	text_detail(&b, r);
 	ap_obuf_addc(&b, '\n');
 

@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "changes.h"
 #include "clock.h"
 #include "record.h"
 #include "reorder.h"
@@ -200,11 +201,19 @@ void
 ap_record_emit(struct ap_recorder *rec, struct ap_record_group *g,
     struct ap_result *r)
 {
+	bool	changed = true;
 	int	rc;
 
 	r->timestamp_ms = ap_wall_ms();
+	r->round = rec->c.round;
 	count(rec, r);
-	if (!wanted(rec, r->status) || !ap_record_ok(rec))
+	if (rec->c.tap != NULL && ap_writer_write(rec->c.tap, r) == -1) {
+		failed(rec, "memory", ENOMEM);
+		return;
+	}
+	if (rec->c.changes != NULL)
+		changed = ap_changes_note(rec->c.changes, r);
+	if (!changed || !wanted(rec, r->status) || !ap_record_ok(rec))
 		return;
 	if (g != NULL) {
 		/* --ordered: formatted now, written when its turn comes. */
@@ -364,7 +373,9 @@ void
 ap_record_invalid(struct ap_recorder *rec, const struct ap_input_item *it,
     const char *reason)
 {
-	ap_record_note(rec, "%s:%lu: %s\n", it->file, it->line, reason);
+	if (!rec->c.invalid_said)
+		ap_record_note(rec, "%s:%lu: %s\n", it->file, it->line,
+		    reason);
 	item_record(rec, it, AP_STATUS_INVALID, 0, reason);
 }
 

@@ -22,6 +22,7 @@ struct event_base;
 struct ap_share;
 struct ap_stats;
 struct ap_recorder;
+struct ap_changes;
 /* --ordered: the records of one input item, gathered until it is done. */
 struct ap_record_group;
 
@@ -37,6 +38,14 @@ struct ap_record_config {
 	size_t			 window;	/* --ordered: items */
 	ap_record_fail_cb	*fail;		/* output failed: stop */
 	void			*arg;
+	/* Monitor mode (the engine's host, see engine.h): the round every
+	 * record carries; a writer that also gets every record, whatever
+	 * filters say (the /metrics one); --changes; and whether the notes
+	 * on invalid lines were already said in an earlier round. */
+	uint64_t		 round;
+	struct ap_writer	*tap;
+	struct ap_changes	*changes;
+	bool			 invalid_said;
 };
 
 struct ap_recorder *ap_recorder_new(struct event_base *,

@@ -98,6 +98,7 @@ struct ap_result {
 	/* The ICMP message behind error (SPEC 5 prints it after error);
 	 * NULL: none.  Last here so that positional initializers stay. */
 	const struct ap_icmp	*icmp;
+	uint64_t		 round;		/* monitor mode; 0: not */
 };
 
 /* The record of a target before anything is known of its race: the
