@@ -13,8 +13,8 @@ _asyncprobe()
 	    --resolver --hosts-file --resolve --numeric --format --output
 	    --alive --unreachable --ordered --quiet --label --no-header
 	    --stats --progress
-	    --progress= --verbose --min-up --warn-down --crit-down --help
-	    --version'
+	    --progress= --verbose --min-up --warn-down --crit-down --interval
+	    --count --changes --serve --serve-any --help --version'
 	local shorts='-4 -6 -a -c -f -h -j -m -n -o -p -q -r -S -s -t -u -V -v
 	    -x'
 	local formats
@@ -82,7 +82,8 @@ _asyncprobe()
 	-t|-p|-S|-r|-c|-j|-x|-[46ahmnqsuv]*[tpSrcjx]|--timeout|\
 	--attempt-timeout|--attempt-delay|--port|--source|--retries|--send|\
 	--expect|--concurrency|--rate|--threads|--shard|--max-runtime|\
-	--resolver|--resolve|--label|--min-up|--warn-down|--crit-down)
+	--resolver|--resolve|--label|--min-up|--warn-down|--crit-down|\
+	--interval|--count|--serve)
 		return 0 ;;	# a value of the user's own
 	esac
 
