@@ -154,7 +154,7 @@ static const char usage_text[] =
 "  -u, --unreachable          only targets that did not connect\n"
 "      --ordered              records in input order, not completion order\n"
 "  -q, --quiet                no records: exit status only\n"
-"      --label KEY=VALUE      -f prom: a label on every series (repeatable)\n"
+"      --label KEY=VALUE      -f prom, --serve: a label on every series\n"
 "      --no-header            no header line in text and csv\n"
 "  -s, --stats                summary on stderr\n"
 "      --progress[=WHEN]      progress line on stderr: auto, always or never\n"
@@ -1141,9 +1141,9 @@ ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
 		return (AP_CLI_ERROR);
 	}
 	/* SPEC 1: an option that would be ignored is a usage error. */
-	if (o->nlabels > 0 && !o->format->labels) {
-		ap_set_error(errbuf, errlen, "--label applies to -f prom, not "
-		    "-f %s", o->format->name);
+	if (o->nlabels > 0 && !o->format->labels && o->serve_addr == NULL) {
+		ap_set_error(errbuf, errlen, "--label applies to -f prom and "
+		    "--serve, not -f %s", o->format->name);
 		return (AP_CLI_ERROR);
 	}
 	if (o->no_header && o->format->begin == NULL) {

@@ -738,10 +738,17 @@ def recorder(host=None, port=None, greet=None, idle_ms=None, close=False):
     return srv
 
 
+def sanitized():
+    """Whether the binary is the ASan/UBSan build: its memory figures are
+    the sanitizer's (freed blocks wait in a quarantine), its leaks are
+    found by LeakSanitizer at exit."""
+    return bool(os.environ.get("APTEST_SANITIZED", "").strip())
+
+
 def valgrind_usable():
     """Whether the binary can run under valgrind: it is installed, and the
     build is not the sanitizer one (ASan and valgrind exclude each other;
     that build is checked by its sanitizers instead)."""
-    if os.environ.get("APTEST_SANITIZED", "").strip():
+    if sanitized():
         return False
     return shutil.which("valgrind") is not None

@@ -178,6 +178,11 @@ dump(const struct ap_options *o, char *buf, size_t len)
 			cat(buf, len, "|");
 		cat(buf, len, o->labels[i]);
 	}
+	snprintf(tmp, sizeof(tmp), " every=%lld count=%llu changes=%d "
+	    "serve=%s:%u any=%d", (long long)o->interval_ms,
+	    (unsigned long long)o->count, o->changes,
+	    o->serve_addr ? o->serve_addr : "-", o->serve_port, o->serve_any);
+	cat(buf, len, tmp);
 	cat(buf, len, " files=");
 	ck_assert_ptr_nonnull(o->files);
 	if (o->files[0] == NULL)
@@ -194,7 +199,8 @@ static const char defaults[] =
     " t=5000 at=0 ad=250 seq=0 fam=any m=0 ports=- nports=0 src=- r=0"
     " send=- expect=- banner=0 c=1024 rate=0 j=0 shard=1/1 maxrt=0"
     " resolvers=- hosts=/etc/hosts pins=- n=0 fmt=text out=- a=0 u=0 ord=0"
-    " q=0 s=0 prog=auto v=0 x=- warn=1 crit=1 nohdr=0 labels=- files=- ";
+    " q=0 s=0 prog=auto v=0 x=- warn=1 crit=1 nohdr=0 labels=-"
+    " every=0 count=0 changes=0 serve=-:0 any=0 files=- ";
 
 START_TEST(test_defaults)
 {
@@ -348,6 +354,17 @@ static const struct good_case {
 	{ { "--seq", "--conc=3", NULL }, { "seq=1", "c=3" } },
 	{ { "--sha", "1/2", "--min=1", "--ord", NULL },
 	  { "shard=1/2", "x=1", "ord=1" } },
+	/* monitor mode */
+	{ { "--interval", "30", NULL }, { "every=30000", "count=0" } },
+	{ { "--interval=10ms", "--count", "5", "--changes", NULL },
+	  { "every=10", "count=5", "changes=1" } },
+	{ { "--interval", "1m", "--serve", "127.0.0.1:9115", NULL },
+	  { "every=60000", "serve=127.0.0.1:9115", "any=0" } },
+	{ { "--interval", "1s", "--serve", "[::1]:0", "--serve-any", NULL },
+	  { "serve=::1:0", "any=1" } },
+	{ { "--interval", "1s", "--serve", "0.0.0.0:80", "--label", "a=b",
+	    NULL }, { "serve=0.0.0.0:80", "labels=a=b", "fmt=text" } },
+	{ { "--interval", "1s", "-j", "1", NULL }, { "j=1" } },
 };
 
 START_TEST(test_good)
@@ -578,9 +595,9 @@ static const struct bad_case {
 	  "-q/--quiet and -o/--output x.prom are mutually exclusive: -q "
 	  "writes no records" },
 	{ { "--label", "a=1", NULL },
-	  "--label applies to -f prom, not -f text" },
+	  "--label applies to -f prom and --serve, not -f text" },
 	{ { "-f", "json", "--label", "a=1", NULL },
-	  "--label applies to -f prom, not -f json" },
+	  "--label applies to -f prom and --serve, not -f json" },
 	{ { "--no-header", "-f", "json", NULL },
 	  "--no-header: -f json has no header" },
 	{ { "--no-header", "-f", "nagios", NULL },
@@ -663,7 +680,40 @@ static const struct bad_case {
 	{ { "-x", NULL }, "option '-x' needs a value" },
 	{ { "--s", "x", NULL },
 	  "ambiguous option '--s' (--sequential, --source, --send, --shard, "
-	  "--stats)" },
+	  "--stats, --serve, --serve-any)" },
+	{ { "--count", "2", NULL },
+	  "--count applies to monitor mode: give --interval too" },
+	{ { "--changes", NULL },
+	  "--changes applies to monitor mode: give --interval too" },
+	{ { "--serve", "127.0.0.1:1", NULL },
+	  "--serve applies to monitor mode: give --interval too" },
+	{ { "--interval", "1s", "--serve-any", NULL },
+	  "--serve-any applies to --serve" },
+	{ { "--interval", "1s", "--changes", "-f", "nagios", NULL },
+	  "--changes: -f nagios sums up every target each round" },
+	{ { "--interval", "1s", "-j", "2", NULL },
+	  "-j/--threads 2: monitor mode runs on one event loop" },
+	{ { "--interval", "9ms", NULL },
+	  "invalid value '9ms' for --interval: must be between 10ms and "
+	  "168h" },
+	{ { "--interval", "1s", "--count", "0", NULL },
+	  "invalid value '0' for --count: must be between 1 and "
+	  "4294967295" },
+	{ { "--interval", "1s", "--serve", "9115", NULL },
+	  "invalid value '9115' for --serve: expected ADDR:PORT, such as "
+	  "127.0.0.1:9115 or [::1]:9115" },
+	{ { "--interval", "1s", "--serve", "::1:9115", NULL },
+	  "invalid value '::1:9115' for --serve: an IPv6 address goes in "
+	  "brackets: [::1]:9115" },
+	{ { "--interval", "1s", "--serve", "host:9115", NULL },
+	  "invalid value 'host:9115' for --serve: 'host' is not a numeric "
+	  "IPv4 or IPv6 address" },
+	{ { "--interval", "1s", "--serve", ":9115", NULL },
+	  "invalid value ':9115' for --serve: expected a numeric address "
+	  "before the port (0.0.0.0 for every one)" },
+	{ { "--interval", "1s", "--serve", "127.0.0.1:65536", NULL },
+	  "invalid value '127.0.0.1:65536' for --serve: must be between 0 "
+	  "and 65535" },
 };
 
 START_TEST(test_bad)
