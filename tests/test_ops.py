@@ -298,7 +298,8 @@ class Load(aptest.TestCase):
                                timeout=60)
                 self.assertEqual(r.rc, 0, r.describe())
                 self.assertGreaterEqual(r.elapsed, 0.45, r.describe())
-                self.assertLess(r.elapsed, 2.0, r.describe())
+                # The failure this catches is one start per tick: 4 s.
+                self.assertLess(r.elapsed, 3.0, r.describe())
 
     def test_shards_partition_the_input(self):
         src = [self.A, self.R, "bad line here", self.A, self.R, self.A,
