@@ -262,7 +262,7 @@ round_reap(struct ap_monitor *m)
 		m->of = NULL;
 		w->fp = NULL;
 	}
-	metrics_publish(m, whole && t->targets > 0);
+	metrics_publish(m, whole);
 	if (m->changes != NULL && whole)
 		ap_changes_next_round(m->changes);
 	ap_engine_free(m->round);
