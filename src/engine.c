@@ -673,8 +673,10 @@ fill(struct ap_engine *eng)
 				ap_record_invalid(eng->rec, &it, it.reason);
 			break;
 		case AP_INPUT_FILE_ERROR:
-			ap_record_note(eng->rec, "asyncprobe: %s\n",
-			    it.reason);
+			/* Monitor mode says it once, not every round. */
+			if (!eng->host.invalid_said)
+				ap_record_note(eng->rec, "asyncprobe: %s\n",
+				    it.reason);
 			eng->tally.file_errors++;
 			break;
 		case AP_INPUT_AGAIN:

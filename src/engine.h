@@ -68,7 +68,8 @@ struct ap_engine_host {
 	uint64_t		 round;		/* every record carries it */
 	struct ap_writer	*tap;		/* also gets every record */
 	struct ap_changes	*changes;	/* --changes, or NULL */
-	bool			 invalid_said;	/* notes said last round */
+	bool			 invalid_said;	/* bad lines and unreadable
+						   files: said last round */
 };
 
 struct event_base *ap_engine_base_new(void);

@@ -210,6 +210,21 @@ class Rounds(aptest.TestCase):
         for n, ports in per.items():
             self.assertEqual(len(ports), len(set(ports)), per)
 
+    def test_sighup_with_the_file_gone_says_so_once(self):
+        acc = aptest.net("accept")
+        path = aptest.write_file("list.txt", "127.0.0.1:%d\n" % acc.port)
+        m = Monitor(["--interval", "100ms", "-t", "1s", path])
+        self.assertMonitorRecord(m.next(), "connected", None, 1)
+        os.unlink(path)
+        m.p.send_signal(signal.SIGHUP)
+        time.sleep(1.0)         # some ten rounds with no list
+        rc = m.finish(signal.SIGTERM)
+        self.assertEqual(rc, 143, m.err)
+        self.assertEqual(m.err.count("%s: No such file or directory"
+                                     % path), 1, m.err)
+        self.assertEqual(sorted({r["status"] for r in m.records}),
+                         ["connected"])
+
     def test_stdin_list_is_probed_every_round(self):
         acc = aptest.net("accept")
         r = aptest.run(["-f", "json", "--interval", "50ms", "--count", "4",
