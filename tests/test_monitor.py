@@ -12,6 +12,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import aptest
@@ -450,6 +451,53 @@ class Serve(aptest.TestCase):
         finally:
             rc, err = s.finish()
         self.assertEqual(rc, 143, err)
+
+    def test_probe_with_expect_says_why_it_failed(self):
+        rec = aptest.recorder(greet="SSH-2.0-test\r\n")
+        lst = aptest.write_file("list.txt", "127.0.0.1:%d\n" % rec.port)
+        for want, fail in (("SSH-", 0), ("HTTP/", 1)):
+            with self.subTest(expect=want):
+                s = Served(["--interval", "1h", "-t", "2s", "--expect",
+                            want, lst])
+                try:
+                    status, body = s.get("/probe?target=127.0.0.1:%d"
+                                         % rec.port)
+                finally:
+                    rc, err = s.finish()
+                self.assertEqual(status, 200, body)
+                promtool_ok(self, body)
+                self.assertIn("\nprobe_failed_due_to_regex %d\n" % fail,
+                              body)
+                self.assertIn("\nprobe_success %d\n" % (1 - fail), body)
+                self.assertEqual(rc, 143, err)
+
+    def test_signal_with_probes_pending_ends_cleanly(self):
+        hole = aptest.net("hole")
+        lst = aptest.write_file("list.txt", "127.0.0.1:%d\n" % hole.port)
+        s = Served(["--interval", "1h", "-t", "30s", lst])
+        results = []
+
+        def scrape():
+            try:
+                results.append(s.get("/probe?target=127.0.0.1:%d"
+                                     % hole.port, timeout=20))
+            except (OSError, http.client.HTTPException) as e:
+                results.append(e)
+
+        threads = [threading.Thread(target=scrape) for _ in range(40)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        rc, err = s.finish()
+        for t in threads:
+            t.join(20)
+        self.assertEqual(rc, 143, err)
+        self.assertEqual(len(results), 40)
+        codes = sorted(r[0] for r in results if isinstance(r, tuple))
+        # At most 32 probe at once: the others were told 503 at once; the
+        # ones probing when the signal came get an answer too.
+        self.assertGreaterEqual(codes.count(503), 8, results)
+        self.assertEqual(set(codes) - {200, 503}, set(), results)
 
     def test_hostile_requests_never_disturb_the_rounds(self):
         acc = aptest.net("accept")
