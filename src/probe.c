@@ -32,19 +32,28 @@
 #include "probe.h"
 #include "pool.h"
 
+/* One per connect attempt, so kept small (a 64-byte block): what is
+ * never needed at the same time shares its room. */
 struct ap_probe {
-	struct bufferevent	*bev;		/* NULL: failed at once */
-	struct event		*report;	/* immediate failure, deferred */
-	int			 fd;
-	int			 family;	/* of the socket */
-	int64_t			 start_us;
-	int			 error;		/* reported later, or 0 */
-	enum ap_stage		 stage;
-	ap_probe_cb		*cb;
+	union {
+		struct bufferevent *bev;	/* the attempt, or NULL */
+		struct event	*report;	/* reporting: an immediate
+						   failure, deferred */
+	};
+	union {
+		ap_probe_cb	*cb;		/* until the connect's outcome */
+		ap_exchange_cb	*xcb;		/* exchanging */
+	};
 	void			*arg;
 	/* The exchange after the connect, when one was asked for. */
 	const struct ap_exchange *x;		/* borrowed */
-	ap_exchange_cb		*xcb;
+	int64_t			 start_us;
+	int			 fd;
+	int			 error;		/* reported later, or 0 */
+	uint8_t			 stage;		/* enum ap_stage */
+	uint8_t			 family;	/* of the socket */
+	bool			 reporting;
+	bool			 exchanging;
 	bool			 xdone;
 	bool			 connected;	/* the handshake completed */
 };
@@ -216,7 +225,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	int		 error;
 
 	(void)bev;
-	if (p->xcb != NULL) {
+	if (p->exchanging) {
 		/* The exchange: the peer closed or broke the connection. */
 		error = (what & BEV_EVENT_EOF) ? 0 : EVUTIL_SOCKET_ERROR();
 		exchange_end(p, p->x->expect == NULL, error);
@@ -260,6 +269,7 @@ report_later(struct event_base *base, struct ap_probe *p, int error,
 	}
 	p->error = error;
 	p->stage = stage;
+	p->reporting = true;
 	if ((p->report = evtimer_new(base, report_cb, p)) == NULL) {
 		ap_pool_free(p);
 		errno = ENOMEM;
@@ -282,7 +292,7 @@ ap_probe_start(struct event_base *base, const struct ap_addr *dst,
 	p->arg = arg;
 	p->start_us = ap_now_us();
 	*stage = AP_STAGE_SOCKET;
-	p->family = dst->u.sa.sa_family;
+	p->family = (uint8_t)dst->u.sa.sa_family;
 	p->fd = socket(dst->u.sa.sa_family,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd == -1) {
@@ -367,13 +377,14 @@ ap_probe_exchange(struct ap_probe *p, const struct ap_exchange *x,
 {
 	size_t	window;
 
-	if (p->bev == NULL || p->error != 0) {
+	if (p->reporting || p->bev == NULL || p->error != 0) {
 		errno = ENOTCONN;
 		return (-1);
 	}
 	p->x = x;
-	p->xcb = cb;
-	p->arg = arg;	/* the connect's callback is done with it */
+	p->xcb = cb;	/* the connect's callback is done with */
+	p->arg = arg;
+	p->exchanging = true;
 	window = x->expect != NULL ? EXPECT_WINDOW : x->banner_max;
 	bufferevent_setcb(p->bev, window > 0 ? exchange_read_cb : NULL,
 	    window > 0 ? NULL : exchange_write_cb, event_cb, p);
@@ -401,7 +412,7 @@ ap_probe_exchange(struct ap_probe *p, const struct ap_exchange *x,
 void
 ap_probe_exchange_finish(struct ap_probe *p)
 {
-	if (p != NULL && p->xcb != NULL)
+	if (p != NULL && p->exchanging)
 		exchange_end(p, p->x->expect == NULL, ETIMEDOUT);
 }
 
@@ -412,9 +423,10 @@ ap_probe_free(struct ap_probe *p)
 
 	if (p == NULL)
 		return;
-	if (p->report != NULL)
-		event_free(p->report);
-	if (p->bev != NULL) {
+	if (p->reporting) {
+		if (p->report != NULL)
+			event_free(p->report);
+	} else if (p->bev != NULL) {
 		/* A connection is closed with a reset, not a FIN: the peer
 		 * learns at once, and neither side keeps a TIME_WAIT entry
 		 * (nmap, zmap do the same).  One that never connected has
