@@ -61,7 +61,7 @@ ap_addrlist_add(struct ap_addrlist *l, const struct sockaddr *sa,
 {
 	struct ap_addr	  a;
 	struct ap_addr	**v, *grown;
-	uint32_t	 *n;
+	uint16_t	 *n;
 	size_t		  cap;
 
 	memset(&a, 0, sizeof(a));
@@ -76,7 +76,7 @@ ap_addrlist_add(struct ap_addrlist *l, const struct sockaddr *sa,
 		v = &l->v6, n = &l->n6;
 	} else
 		return (false);
-	if (contains(*v, *n, &a))
+	if (*n == UINT16_MAX || contains(*v, *n, &a))
 		return (false);
 	if (*n == (cap = capacity(l, *v, *n))) {
 		if (l->n6 + l->n4 == 0)

@@ -24,16 +24,19 @@ struct ap_addr {
 
 struct ap_addrlist {
 	struct ap_addr	*v6, *v4;	/* in arrival order */
-	uint32_t	 n6, n4;	/* how many of each arrived */
-	uint32_t	 next6, next4;	/* how many of each handed out */
-	int		 last_family;	/* of the last address handed out */
+	/* 16 bits: a list lives in every race, and no DNS answer holds
+	 * 65,535 addresses of one family (more are dropped). */
+	uint16_t	 n6, n4;	/* how many of each arrived */
+	uint16_t	 next6, next4;	/* how many of each handed out */
+	uint8_t		 last_family;	/* of the last address handed out */
 	/* The first address to arrive lives here, so that a target with
 	 * one address (most of them) allocates nothing: the list must not
 	 * be copied by value once it holds one. */
 	struct ap_addr	 first;
 };
 
-/* Copy sa in; false if it is a duplicate or not AF_INET/AF_INET6. */
+/* Copy sa in; false if it is a duplicate, not AF_INET/AF_INET6, or its
+ * family has 65,535 addresses already. */
 bool	 ap_addrlist_add(struct ap_addrlist *, const struct sockaddr *,
 	    socklen_t);
 /* The next address to try, alternating families IPv6 first; NULL when

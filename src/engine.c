@@ -410,7 +410,7 @@ race_attempt_seen(void *ctx, const struct ap_race *r,
 {
 	struct ap_engine	*eng = ctx;
 
-	ap_record_attempt(eng->rec, r->text, r->port, at);
+	ap_record_attempt(eng->rec, ap_race_text(r), r->port, at);
 }
 
 static struct ap_race *

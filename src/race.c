@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "line.h"
 #include "pool.h"
 #include "race.h"
 #include "xmalloc.h"
@@ -54,7 +55,7 @@ race_init(struct ap_race *r, const struct ap_race_env *env)
 	r->capattempts = 1;
 	r->active = r->active_inline;
 	r->capactive = 1;
-	SLIST_INIT(&r->kids);
+	/* kids (a top race) or sibling (an address race): zero, or set. */
 	r->start_us = now_us(r);
 	r->deadline_us = r->start_us + env->cfg->timeout_us;
 	env->ops->timer(env->ctx, r, AP_RACE_DEADLINE, r->deadline_us);
@@ -67,9 +68,16 @@ ap_race_new(const struct ap_race_env *env, const struct ap_race_target *t)
 	size_t		 textlen = strlen(t->text) + 1;
 	size_t		 hostlen = strlen(t->host) + 1;
 
+	/* "host:port": the host begins the text, and is not kept twice. */
+	if (hostlen - 1 <= UINT16_MAX && strncmp(t->text, t->host,
+	    hostlen - 1) == 0 && t->text[hostlen - 1] != '\0')
+		hostlen = 0;
 	r = ap_pool_xcalloc(1, sizeof(*r) + textlen + hostlen);
-	r->text = memcpy(r->strings, t->text, textlen);
-	r->host = memcpy(r->strings + textlen, t->host, hostlen);
+	memcpy(r->strings, t->text, textlen);
+	if (hostlen == 0)
+		r->hostlen = (uint16_t)strlen(t->host);
+	else
+		memcpy(r->strings + textlen, t->host, hostlen);
 	r->file = t->file;
 	r->line = t->line;
 	r->seq = t->seq;
@@ -86,8 +94,6 @@ kid_new(struct ap_race *p, const struct ap_addr *a)
 	struct ap_race	*k = ap_pool_xcalloc(1, sizeof(*k));
 
 	k->parent = p;
-	k->text = p->text;
-	k->host = p->host;
 	k->file = p->file;
 	k->line = p->line;
 	k->seq = p->seq;
@@ -118,19 +124,44 @@ ap_race_free(struct ap_race *r)
 	ap_pool_free(r);
 }
 
-/* Double an array that starts inline in the race. */
+/* Double an array that starts inline in the race (up to 65,535: see
+ * may_start()). */
 static void *
-grow(void *v, void *inline_v, uint32_t *cap, size_t size)
+grow(void *v, void *inline_v, uint16_t *cap, size_t size)
 {
+	size_t	 more = *cap > UINT16_MAX / 2 ? UINT16_MAX : (size_t)*cap * 2;
 	void	*n;
 
 	if (v == inline_v) {
-		n = xreallocarray(NULL, (size_t)*cap * 2, size);
+		n = xreallocarray(NULL, more, size);
 		memcpy(n, v, (size_t)*cap * size);
 	} else
-		n = xreallocarray(v, (size_t)*cap * 2, size);
-	*cap *= 2;
+		n = xreallocarray(v, more, size);
+	*cap = (uint16_t)more;
 	return (n);
+}
+
+const char *
+ap_race_text(const struct ap_race *r)
+{
+	return (r->parent != NULL ? r->parent->strings : r->strings);
+}
+
+/* The host: the start of the text (hostlen bytes), or after it.  buf
+ * holds a copy of the first kind, NUL-terminated. */
+static const char *
+race_host(const struct ap_race *r, char *buf, size_t len)
+{
+	const struct ap_race	*t = r->parent != NULL ? r->parent : r;
+	size_t			 n = t->hostlen;
+
+	if (n == 0)
+		return (t->strings + strlen(t->strings) + 1);
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, t->strings, n);
+	buf[n] = '\0';
+	return (buf);
 }
 
 static struct ap_race_attempt *
@@ -138,23 +169,49 @@ attempt_add(struct ap_race *r, const struct ap_addr *a, int64_t start_us)
 {
 	struct ap_race_attempt	*at;
 
+	if (r->nattempts == UINT16_MAX)	/* never, in practice: may_start() */
+		free(r->attempts[--r->nattempts].icmp);
 	if (r->nattempts == r->capattempts)
 		r->attempts = grow(r->attempts, r->attempts_inline,
 		    &r->capattempts, sizeof(*r->attempts));
 	at = &r->attempts[r->nattempts++];
 	memset(at, 0, sizeof(*at));
-	at->addr = *a;
+	at->family = (uint8_t)a->u.sa.sa_family;
+	if (a->u.sa.sa_family == AF_INET6) {
+		memcpy(at->ip, &a->u.sin6.sin6_addr, 16);
+		at->scope_id = a->u.sin6.sin6_scope_id;
+	} else
+		memcpy(at->ip, &a->u.sin.sin_addr, 4);
 	at->start_us = start_us - r->start_us;
 	return (at);
+}
+
+/* The address of an attempt, port 0. */
+static void
+attempt_addr(const struct ap_race_attempt *at, struct ap_addr *a)
+{
+	ap_addr_from_bytes(a, at->family, at->ip, 0);
+	if (at->family == AF_INET6)
+		a->u.sin6.sin6_scope_id = at->scope_id;
+}
+
+static bool
+same_address(const struct ap_race_attempt *x, const struct ap_race_attempt *y)
+{
+	return (x->family == y->family && x->scope_id == y->scope_id &&
+	    memcmp(x->ip, y->ip, x->family == AF_INET6 ? 16 : 4) == 0);
 }
 
 /* The attempt as records and -v see it. */
 static void
 attempt_public(const struct ap_race_attempt *at, struct ap_attempt *pub)
 {
+	struct ap_addr	a;
+
 	memset(pub, 0, sizeof(*pub));
-	ap_addr_ntop(&at->addr, pub->ip, sizeof(pub->ip));
-	pub->family = at->addr.u.sa.sa_family;
+	attempt_addr(at, &a);
+	ap_addr_ntop(&a, pub->ip, sizeof(pub->ip));
+	pub->family = at->family;
 	pub->error = at->error;
 	pub->stage = at->stage;
 	pub->start_us = at->start_us;
@@ -236,7 +293,8 @@ static bool
 may_start(const struct ap_race *r)
 {
 	if (r->winner >= 0 || r->cancelled || r->state == AP_RACE_STARVED ||
-	    r->state == AP_RACE_TALKING || r->state == AP_RACE_DONE)
+	    r->state == AP_RACE_TALKING || r->state == AP_RACE_DONE ||
+	    r->nattempts == UINT16_MAX)
 		return (false);
 	if (r->nactive == 0)
 		return (true);
@@ -488,9 +546,10 @@ settle(struct ap_race *r)
 
 static void
 result_init(const struct ap_race *r, struct ap_result *res,
-    const struct ap_attempt *pub)
+    const struct ap_attempt *pub, char *hostbuf)
 {
-	ap_result_init(res, r->text, r->host, r->port, r->file, r->line);
+	ap_result_init(res, ap_race_text(r), race_host(r, hostbuf,
+	    AP_LINE_MAX + 1), r->port, r->file, r->line);
 	res->elapsed_us = now_us(r) - r->start_us;
 	res->attempts = pub;
 	res->nattempts = r->nattempts;
@@ -500,15 +559,16 @@ result_init(const struct ap_race *r, struct ap_result *res,
 /* The record (SPEC 4): the winner, else the final prioritized error, else
  * the deadline before any attempt could start, else why no address was
  * found.  pub: the attempts as records see them; ipbuf: AP_IPSTR_LEN
- * bytes for an address no attempt holds. */
+ * bytes for an address no attempt holds; hostbuf: AP_LINE_MAX + 1 bytes
+ * for the host. */
 static void
 verdict(const struct ap_race *r, struct ap_result *res,
-    const struct ap_attempt *pub, char *ipbuf)
+    const struct ap_attempt *pub, char *ipbuf, char *hostbuf)
 {
 	const struct ap_attempt	*at;
 	int			 best;
 
-	result_init(r, res, pub);
+	result_init(r, res, pub, hostbuf);
 	if (r->winner >= 0) {
 		at = &pub[r->winner];
 		res->status = AP_STATUS_CONNECTED;
@@ -516,8 +576,8 @@ verdict(const struct ap_race *r, struct ap_result *res,
 		res->rtt_us = at->duration_us;
 		/* Another address was tried first: it failed, or stalled
 		 * and was overtaken. */
-		res->degraded = !ap_addr_equal(&r->attempts[0].addr,
-		    &r->attempts[r->winner].addr);
+		res->degraded = !same_address(&r->attempts[0],
+		    &r->attempts[r->winner]);
 		if (r->env->cfg->banner) {
 			res->banner = r->banner != NULL ? r->banner->data : "";
 			res->banner_len = r->banner != NULL ? r->banner->len : 0;
@@ -587,6 +647,7 @@ finish(struct ap_race *r)
 	struct ap_result	 res;
 	struct ap_attempt	 stack[8], *pub = stack;
 	char			 ipbuf[AP_IPSTR_LEN];
+	char			 hostbuf[AP_LINE_MAX + 1];
 	uint32_t		 i;
 
 	if (r->state == AP_RACE_DONE)
@@ -597,7 +658,7 @@ finish(struct ap_race *r)
 		pub = xreallocarray(NULL, r->nattempts, sizeof(*pub));
 	for (i = 0; i < r->nattempts; i++)
 		attempt_public(&r->attempts[i], &pub[i]);
-	verdict(r, &res, pub, ipbuf);
+	verdict(r, &res, pub, ipbuf, hostbuf);
 	if (is_group(r)) {
 		/* Addresses that never got a race of their own. */
 		if (r->tried == 0)

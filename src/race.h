@@ -122,9 +122,13 @@ struct ap_race_link {
  * out of line (only a failure the network answered has one).  Records
  * see struct ap_attempt, made from these when they are written. */
 struct ap_race_attempt {
-	struct ap_addr		 addr;
+	/* The address without its port (the race's): its bytes, IPv6
+	 * zone and family, smaller than a struct ap_addr. */
+	unsigned char		 ip[16];
+	uint32_t		 scope_id;
+	uint8_t			 family;	/* AF_INET or AF_INET6 */
+	uint8_t			 stage;		/* enum ap_stage */
 	int			 error;
-	enum ap_stage		 stage;
 	int64_t			 start_us;	/* since the race's start */
 	int64_t			 duration_us;
 	struct ap_icmp		*icmp;		/* NULL: none */
@@ -140,14 +144,23 @@ struct ap_race_slot {
 	uint32_t		 attempt;	/* index in attempts */
 };
 
+/*
+ * One per target in flight (and per address with -m), so its size counts:
+ * a race and its strings fit a 400-byte block for a typical target.
+ */
 struct ap_race {
 	struct ap_race_link	 link;		/* the engine's */
 	const struct ap_race_env *env;		/* borrowed */
 	struct ap_race		*parent;	/* -m: the target's race */
-	SLIST_HEAD(, ap_race)	 kids;		/* -m: address races running */
-	SLIST_ENTRY(ap_race)	 sibling;	/* in parent->kids */
-	/* The record's identity, borrowed from the top race's strings. */
-	const char		*text, *host, *file;
+	union {
+		SLIST_HEAD(, ap_race) kids;	/* -m, the target's race: the
+						   address races running */
+		SLIST_ENTRY(ap_race) sibling;	/* an address race: in its
+						   parent's kids */
+	};
+	/* The record's identity; the text and the host are the top race's
+	 * strings (ap_race_text(), ap_race_host()). */
+	const char		*file;
 	unsigned long		 line;
 	uint64_t		 seq;		/* input item index */
 	int64_t			 start_us, deadline_us;
@@ -156,14 +169,15 @@ struct ap_race {
 	struct ap_race_banner	*banner;	/* the peer's first bytes */
 	struct ap_race_slot	*active;
 	struct ap_race_attempt	*attempts;
-	uint32_t		 nactive, capactive;
-	uint32_t		 nattempts, capattempts;
+	uint16_t		 nactive, capactive;
+	uint16_t		 nattempts, capattempts;
 	int			 winner;	/* attempt index, -1 */
-	unsigned		 tried;		/* distinct addresses tried */
-	int			 rounds_left;	/* -r */
 	int			 dns_error;
 	int			 wait_error;	/* STARVED: why (0: rate) */
+	uint32_t		 tried;		/* distinct addresses tried */
 	uint16_t		 port;
+	uint16_t		 hostlen;	/* top race: see ap_race_host() */
+	int8_t			 rounds_left;	/* -r */
 	uint8_t			 state;		/* enum ap_race_state, written
 						   by set_state() only */
 	uint8_t			 wait_stage;	/* enum ap_stage */
@@ -174,7 +188,9 @@ struct ap_race {
 	struct ap_addrlist	 addrs;
 	struct ap_race_attempt	 attempts_inline[1];
 	struct ap_race_slot	 active_inline[1];
-	char			 strings[];	/* top race: text NUL host NUL */
+	char			 strings[];	/* top race: text NUL, then the
+						   host NUL unless it begins
+						   the text */
 };
 
 /* What a new race is for (strings are copied into the race). */
@@ -191,6 +207,8 @@ struct ap_race_target {
 struct ap_race	*ap_race_new(const struct ap_race_env *,
 		    const struct ap_race_target *);
 void		 ap_race_free(struct ap_race *);	/* NULL ok */
+/* The target's line as written, and its host (valid while it lives). */
+const char	*ap_race_text(const struct ap_race *);
 
 /* Events.  Each may end the race (ops->done may run inside). */
 /* Addresses for the race (port 0); done: no more will come, and error
