@@ -226,6 +226,19 @@ class Rounds(aptest.TestCase):
         self.assertEqual(sorted({r["status"] for r in m.records}),
                          ["connected"])
 
+    def test_names_are_looked_up_again_each_round(self):
+        dns = aptest.dns("mon.test A 127.0.0.1\n")
+        acc = aptest.net("accept")
+        lst = aptest.write_file("list.txt", "mon.test:%d\nmon.test:%d\n"
+                                % (acc.port, acc.port))
+        r = aptest.run(["-f", "json", "-4", "--interval", "50ms", "--count",
+                        "3", "-t", "2s", "--resolver", dns.resolver, lst])
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(len(r.records), 6)
+        # One question per round (two targets share it), not per run.
+        self.assertEqual(len(dns.queries("mon.test", "A")), 3,
+                         dns.queries())
+
     def test_stdin_list_is_probed_every_round(self):
         acc = aptest.net("accept")
         r = aptest.run(["-f", "json", "--interval", "50ms", "--count", "4",
