@@ -205,6 +205,16 @@ def dns(table):
     return srv
 
 
+def free_port(host="127.0.0.1"):
+    """A loopback port nothing listens on now (connects to it are refused,
+    until something else takes it)."""
+    s = socket.socket()
+    s.bind((host, 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def stop_peers():
     """Stop every peer; return (and forget) the failures seen so far."""
     while _peers:

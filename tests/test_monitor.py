@@ -20,15 +20,6 @@ import aptest
 MONITOR_KEYS = aptest.FIELDS + ["round", "attempts"]
 
 
-def free_port():
-    """A loopback port nothing listens on (connects to it are refused)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def fd_kinds(pid, samples=25):
     """{True: sockets, False: every other descriptor} of a process between
     rounds: the fewest of each seen over a few samples (a round in flight
@@ -95,7 +86,7 @@ class Rounds(aptest.TestCase):
 
     def test_every_round_every_target_once(self):
         acc = aptest.net("accept")
-        ref = free_port()
+        ref = aptest.free_port()
         hole = aptest.net("hole")
         path = aptest.write_file("list.txt", "127.0.0.1:%d\n127.0.0.1:%d\n"
                                  "127.0.0.1:%d\n" % (acc.port, ref,
@@ -140,7 +131,7 @@ class Rounds(aptest.TestCase):
                                     holes[n - 1]["timestamp"], r.describe())
 
     def test_exit_status_is_the_last_rounds(self):
-        port = free_port()
+        port = aptest.free_port()
         path = aptest.write_file("list.txt", "127.0.0.1:%d\n" % port)
         # Refused in round 1, connected in round 2: exit 0.
         m = Monitor(["--interval", "1s", "--count", "2", "-t", "500ms",
@@ -160,8 +151,8 @@ class Rounds(aptest.TestCase):
         self.assertMonitorRecord(m.records[1], "refused", "ECONNREFUSED", 2)
 
     def test_changes_writes_only_what_changed(self):
-        port = free_port()
-        steady = free_port()
+        port = aptest.free_port()
+        steady = aptest.free_port()
         path = aptest.write_file("list.txt", "127.0.0.1:%d\n127.0.0.1:%d\n"
                                  % (port, steady))
         m = Monitor(["--interval", "1500ms", "--count", "4", "--changes",
@@ -184,7 +175,7 @@ class Rounds(aptest.TestCase):
                                    (4, port, "refused")], got)
 
     def test_sighup_rereads_the_list_before_the_next_round(self):
-        a, b = free_port(), free_port()
+        a, b = aptest.free_port(), aptest.free_port()
         path = aptest.write_file("list.txt", "127.0.0.1:%d\n" % a)
         m = Monitor(["--interval", "300ms", "-t", "200ms", path])
         self.assertEqual(m.next()["port"], a)
@@ -402,7 +393,7 @@ class Serve(aptest.TestCase):
 
     def test_probe_answers_listed_targets_only(self):
         acc = aptest.net("accept")
-        ref = free_port()
+        ref = aptest.free_port()
         lst = aptest.write_file("list.txt", "127.0.0.1:%d\nLocalHost:%d\n"
                                 % (acc.port, ref))
         s = Served(["--interval", "1s", "-t", "2s", "--resolve",
@@ -443,7 +434,7 @@ class Serve(aptest.TestCase):
 
     def test_serve_any_probes_what_it_is_asked(self):
         acc = aptest.net("accept")
-        ref = free_port()
+        ref = aptest.free_port()
         lst = aptest.write_file("list.txt", "127.0.0.1:%d\n" % acc.port)
         s = Served(["--interval", "1s", "-t", "2s", "--serve-any", lst])
         try:
@@ -632,7 +623,7 @@ class Usage(aptest.TestCase):
 class Bounded(aptest.TestCase):
     def test_memory_and_descriptors_flat_over_hundreds_of_rounds(self):
         acc = aptest.net("accept")
-        ref = free_port()
+        ref = aptest.free_port()
         d = aptest.tmpdir()
         out = os.path.join(d, "m.prom")
         lst = aptest.write_file("list.txt", "".join(

@@ -11,7 +11,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -62,14 +61,6 @@ def man_literal_lines():
 def cron_commands(lines):
     """The commands of the crontab lines (the five time fields cut)."""
     return [m.group(1) for m in (CRON.match(l) for l in lines) if m]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Recipes(aptest.TestCase):
@@ -149,7 +140,7 @@ class Recipes(aptest.TestCase):
         self.assertEqual(files, ["asyncprobe-db.prom", "asyncprobe-web.prom"])
         # Twice the same targets, once per list: the same series but for
         # the label, which is what --label is for.
-        port = free_port()
+        port = aptest.free_port()
         p = subprocess.Popen(
             [exporter, "--web.listen-address=127.0.0.1:%d" % port,
              "--collector.disable-defaults", "--collector.textfile",
