@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -242,6 +243,49 @@ def promtool_check(body):
     return r.returncode, r.stdout + r.stderr
 
 
+def readme_blocks():
+    """The ``` blocks of README.md: [(language, text)]."""
+    out, lang, lines = [], None, []
+    with open(os.path.join(aptest.TOP, "README.md")) as fp:
+        for line in fp:
+            if line.startswith("```"):
+                if lang is None:
+                    lang = line[3:].strip()
+                    lines = []
+                else:
+                    out.append((lang, "".join(lines)))
+                    lang = None
+                continue
+            if lang is not None:
+                lines.append(line)
+    return out
+
+
+def readme_scrape_config(monitor, probe_targets):
+    """README's prometheus.yml scrape jobs, pointed at monitor, the
+    /probe job's targets replaced by ours (so nothing reaches the
+    example hosts)."""
+    (text,) = [t for lang, t in readme_blocks()
+               if lang == "yaml" and "job_name: asyncprobe" in t]
+    text = text.replace("127.0.0.1:9115", monitor.addr)
+    jobs = text.split("  - job_name: ")
+    for i, job in enumerate(jobs):
+        if "metrics_path: /probe" in job:
+            ours = ", ".join("'%s'" % t for t in probe_targets)
+            jobs[i] = re.sub(r"targets: \[[^\]]*\]", "targets: [%s]" % ours,
+                             job)
+    text = "  - job_name: ".join(jobs)
+    assert "example" not in text, text
+    return text
+
+
+def readme_monitor_commands():
+    """README's command lines that run asyncprobe as a monitor."""
+    return [l for lang, t in readme_blocks() if lang == "sh"
+            for l in t.splitlines()
+            if l.startswith("asyncprobe --interval")]
+
+
 class RealPrometheus(aptest.TestCase):
     skip_reason = None
 
@@ -285,17 +329,14 @@ class RealPrometheus(aptest.TestCase):
         cls.monitors.append(cls.b)
         cls.unlisted = t(cls.other.port)
         cls.any_targets = {t(cls.any_open.port): 1, t(cls.any_ref): 0}
+        # README's two jobs, and a blackbox one for the --serve-any run.
         config = """global:
   scrape_interval: 1s
   scrape_timeout: 1s
   evaluation_interval: 1s
-scrape_configs:
-  - job_name: asyncprobe
-    static_configs:
-      - targets: ['%s']
-""" % cls.a.addr
-        config += blackbox_job("blackbox", cls.a,
-                               list(cls.listed) + [cls.unlisted])
+"""
+        config += readme_scrape_config(cls.a, list(cls.listed) +
+                                       [cls.unlisted])
         config += blackbox_job("blackbox_any", cls.b, list(cls.any_targets))
         cls.prom = Prometheus(config)
 
@@ -444,22 +485,23 @@ scrape_configs:
                                  monitor.url, urllib.parse.quote(t)))
 
     def test_probe_job_listed_targets(self):
-        self.probe_job("blackbox", self.a, self.listed)
+        self.probe_job("asyncprobe_probe", self.a, self.listed)
 
     def test_probe_job_serve_any_probes_unlisted_targets(self):
         self.probe_job("blackbox_any", self.b, self.any_targets)
 
     def test_probe_job_unlisted_target_is_forbidden(self):
         # Prometheus's own record of the scrape: down, for the 403.
-        ts = self.targets_of("blackbox", lambda ts: "403" in ts.get(
+        ts = self.targets_of("asyncprobe_probe", lambda ts: "403" in ts.get(
             self.unlisted, {}).get("lastError", ""))
         self.assertEqual(ts[self.unlisted]["health"], "down")
         self.assertIn("server returned HTTP status 403",
                       ts[self.unlisted]["lastError"])
-        got = self.scrape("blackbox", ["up", "probe_success"],
+        got = self.scrape("asyncprobe_probe", ["up", "probe_success"],
                           lambda got: any(l["instance"] == self.unlisted
                                           for l, _ in got["up"]))
-        self.assertIn(({"job": "blackbox", "instance": self.unlisted}, 0.0),
+        self.assertIn(({"job": "asyncprobe_probe",
+                        "instance": self.unlisted}, 0.0),
                       got["up"])
         self.assertEqual([l for l, _ in got["probe_success"]
                           if l["instance"] == self.unlisted], [])
@@ -500,6 +542,65 @@ scrape_configs:
         self.assertEqual(status, 200, body)
         self.assertEqual(promtool_check(body), (0, ""), body)
         self.assertIn("\nprobe_success 1\n", "\n" + body)
+
+
+class MonitorRecipes(aptest.TestCase):
+    """README's monitor command lines, run as printed but for one round
+    (--count 1), the paths, and "asyncprobe", the binary under test."""
+
+    def sh(self, command, subst):
+        for old, new in subst.items():
+            self.assertIn(old, command)
+            command = command.replace(old, new)
+        self.assertNotIn("/etc/", command)
+        self.assertNotIn("/var/", command)
+        binary = " ".join(shlex.quote(a) for a in aptest.probe_argv([]))
+        command = binary + command[len("asyncprobe"):]
+        return subprocess.run(["sh", "-c", command], capture_output=True,
+                              timeout=60, text=True)
+
+    def command(self, words):
+        (command,) = [c for c in readme_monitor_commands() if words in c]
+        # --count goes before the operands: the list is the last word
+        # before any redirection.
+        head, sep, tail = command.partition(" /etc/")
+        return head + " --count 1" + sep + tail
+
+    def test_changes_log_recipe(self):
+        acc = aptest.net("accept")
+        ref = free_port()
+        lst = aptest.write_file("changes.txt", "127.0.0.1:%d\n127.0.0.1:%d\n"
+                                % (acc.port, ref))
+        log = os.path.join(aptest.tmpdir(), "changes.jsonl")
+        r = self.sh(self.command("--changes"),
+                    {"/etc/asyncprobe/targets.txt": lst,
+                     "/var/log/asyncprobe.jsonl": log})
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (1, "", ""))
+        with open(log, "rb") as fp:
+            records = aptest.json_lines(fp.read())
+        self.assertEqual(sorted((x["round"], x["port"], x["status"])
+                                for x in records),
+                         sorted([(1, acc.port, "connected"),
+                                 (1, ref, "refused")]))
+
+    def test_textfile_recipe(self):
+        acc = aptest.net("accept")
+        lst = aptest.write_file("web.txt", "127.0.0.1:%d\n" % acc.port)
+        textdir = os.path.join(aptest.tmpdir(), "textfile")
+        os.makedirs(textdir, exist_ok=True)
+        r = self.sh(self.command("-f prom"),
+                    {"/etc/asyncprobe/web.txt": lst,
+                     "/var/lib/node_exporter/textfile": textdir})
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", ""))
+        self.assertEqual(os.listdir(textdir), ["asyncprobe-web.prom"])
+        with open(os.path.join(textdir, "asyncprobe-web.prom")) as fp:
+            text = fp.read()
+        self.assertIn('probe_success{target="127.0.0.1:%d",host="127.0.0.1",'
+                      'port="%d",list="web"} 1\n' % (acc.port, acc.port),
+                      text)
+        self.assertIn('asyncprobe_round_number{list="web"} 1\n', text)
+        if PROMTOOL is not None:
+            self.assertEqual(promtool_check(text), (0, ""), text)
 
 
 if __name__ == "__main__":

@@ -120,6 +120,13 @@ class Unit(aptest.TestCase):
         self.assertNotIn("PrivateNetwork", [k for _, k, _ in
                                             unit_settings()])
 
+    def test_readme_shows_the_units_command(self):
+        argv = shlex.split(setting("ExecStart"))
+        with open(os.path.join(aptest.TOP, "README.md")) as fp:
+            readme = fp.read().splitlines()
+        self.assertIn(" ".join(["asyncprobe"] + argv[1:]), readme)
+        self.assertIn("`examples/asyncprobe.service`", "\n".join(readme))
+
     def execstart(self, lst, *extra):
         """The unit's ExecStart with our binary, list and a free port."""
         argv = shlex.split(setting("ExecStart"))
