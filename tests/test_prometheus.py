@@ -43,7 +43,8 @@ OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def free_port():
-    """A loopback port nothing listens on (connects to it are refused)."""
+    """A loopback port free now, for Prometheus to listen on (taken
+    meanwhile, its start is retried)."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
@@ -313,9 +314,13 @@ class RealPrometheus(aptest.TestCase):
         cls.hole = peer("hole")             # listed: timeout
         cls.other = peer("accept")          # not listed: 403 from A
         cls.any_open = peer("accept")       # not listed: B, --serve-any
-        cls.peers += [cls.acc, cls.hole, cls.other, cls.any_open]
-        cls.ref = free_port()               # listed: refused
-        cls.any_ref = free_port()           # not listed: B, --serve-any
+        # Bound, never listening: refused, and the port stays ours.
+        refused = peer("refuse")            # listed: refused
+        any_refused = peer("refuse")        # not listed: B, --serve-any
+        cls.peers += [cls.acc, cls.hole, cls.other, cls.any_open, refused,
+                      any_refused]
+        cls.ref = refused.port
+        cls.any_ref = any_refused.port
         t = lambda port: "127.0.0.1:%d" % port
         cls.listed = {t(cls.acc.port): 1, t(cls.ref): 0,
                       t(cls.hole.port): 0}
@@ -568,7 +573,7 @@ class MonitorRecipes(aptest.TestCase):
 
     def test_changes_log_recipe(self):
         acc = aptest.net("accept")
-        ref = free_port()
+        ref = aptest.net("refuse").port
         lst = aptest.write_file("changes.txt", "127.0.0.1:%d\n127.0.0.1:%d\n"
                                 % (acc.port, ref))
         log = os.path.join(aptest.tmpdir(), "changes.jsonl")
