@@ -3,9 +3,11 @@
 prometheus, started here on 127.0.0.1 with a generated configuration and
 a temporary storage directory, scrapes asyncprobe's /metrics as one target
 and its /probe as blackbox_exporter's README configures a blackbox job
-(params module, the three relabelings).  The test asks Prometheus's HTTP
-API what it stored and asserts the series exactly; promtool checks the
-bodies themselves.
+(params module, the three relabelings): the two jobs of README.md's
+"Running as a monitor", only the addresses swapped for ours.  The test asks
+Prometheus's HTTP API what it stored and asserts the series exactly;
+promtool checks the bodies themselves.  That section's command lines run
+too, for one round each (MonitorRecipes).
 
 Two monitors run: one answering /probe for its listed targets only, one
 with --serve-any.  Their targets are loopback peers: an accept listener
