@@ -22,7 +22,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -42,16 +41,6 @@ BAD_STDERR = ("AddressSanitizer", "LeakSanitizer", "runtime error:",
 
 # urllib honours http_proxy: an opener without one keeps us on loopback.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def free_port():
-    """A loopback port free now, for Prometheus to listen on (taken
-    meanwhile, its start is retried)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def http_get(url, timeout=15):
@@ -148,7 +137,8 @@ class Prometheus:
         raise AssertionError("prometheus did not start:\n" + log[-3000:])
 
     def _start(self):
-        self.port = free_port()
+        # Free now; if it is taken meanwhile, the start is retried.
+        self.port = aptest.free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.log = os.path.join(self.dir, "prometheus.log")
         with open(self.log, "w") as log:
