@@ -144,10 +144,14 @@ round_start(struct ap_monitor *m)
 	if (m->stopping)
 		return;
 	if (m->reload) {
-		/* SIGHUP: the files as they are now. */
-		ap_snapshot_reload(m->list);
+		/* SIGHUP: the files as they are now, or, when one cannot be
+		 * read, the list as it was. */
 		m->reload = false;
-		m->invalid_said = false;
+		if (ap_snapshot_reload(m->list, errbuf, sizeof(errbuf)) == 0)
+			m->invalid_said = false;
+		else
+			fprintf(stderr, "asyncprobe: %s; the list read before "
+			    "stays\n", errbuf);
 	}
 	m->ropt = *m->opt;
 	if (m->end_us != 0) {
@@ -550,8 +554,12 @@ ap_monitor_run(const struct ap_options *opt, struct ap_writer *writer,
 		m.end_us = ap_now_us() + (int64_t)opt->max_runtime_ms * 1000;
 	if (opt->changes)
 		m.changes = ap_changes_new(opt->all_addresses);
+	/* A monitor that cannot read its list has nothing to watch: a
+	 * service manager should see it fail, not idle. */
 	m.list = ap_snapshot_new(opt->files, opt->ports.count > 0 ?
 	    &opt->ports : NULL);
+	if (ap_snapshot_error(m.list, errbuf, errlen) == -1)
+		goto out;
 	if ((m.base = ap_engine_base_new()) == NULL || events_new(&m) == -1) {
 		snprintf(errbuf, errlen, "cannot create the event loop");
 		goto out;

@@ -212,21 +212,50 @@ ap_snapshot_new(char *const *paths, const struct ap_portlist *defports)
 	return (s);
 }
 
-void
-ap_snapshot_reload(struct ap_snapshot *s)
+int
+ap_snapshot_reload(struct ap_snapshot *s, char *why, size_t whylen)
 {
-	struct ap_input_source	*src;
+	struct ap_input_source	*fresh;
 	size_t			 i;
 
+	/* All of the new list, or none of it. */
+	fresh = xcalloc(s->n, sizeof(*fresh));
 	for (i = 0; i < s->n; i++) {
-		src = &s->src[i];
-		if (src->target || strcmp(src->name, "-") == 0)
+		fresh[i] = s->src[i];
+		if (s->src[i].target || strcmp(s->src[i].name, "-") == 0)
 			continue;
-		if (src->fd != -1)
-			close(src->fd);
-		read_file(src, src->name);
+		read_file(&fresh[i], s->src[i].name);
+		if (fresh[i].error != 0) {
+			ap_set_error(why, whylen, "%s: %s", s->src[i].name,
+			    strerror(fresh[i].error));
+			while (i-- > 0)
+				if (fresh[i].fd != s->src[i].fd)
+					close(fresh[i].fd);
+			free(fresh);
+			return (-1);
+		}
 	}
+	for (i = 0; i < s->n; i++)
+		if (s->src[i].fd != fresh[i].fd && s->src[i].fd != -1)
+			close(s->src[i].fd);
+	free(s->src);
+	s->src = fresh;
 	keys_build(s);
+	return (0);
+}
+
+int
+ap_snapshot_error(const struct ap_snapshot *s, char *why, size_t whylen)
+{
+	size_t	i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->src[i].error != 0) {
+			ap_set_error(why, whylen, "%s: %s", s->src[i].name,
+			    strerror(s->src[i].error));
+			return (-1);
+		}
+	return (0);
 }
 
 void

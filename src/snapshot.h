@@ -16,14 +16,20 @@ struct ap_snapshot;
 
 /* paths as for ap_input_new() (empty: stdin; an operand that is no file
  * but a target is that target).  stdin is read to its end here.  defports:
- * -p or NULL, borrowed.  Files that cannot be read are kept as such: each
- * round reports them. */
+ * -p or NULL, borrowed.  Files that cannot be read are kept as such:
+ * ap_snapshot_error() says so. */
 struct ap_snapshot *ap_snapshot_new(char *const *paths,
 		    const struct ap_portlist *defports);
 void		 ap_snapshot_free(struct ap_snapshot *);	/* NULL ok */
+/* -1 with "FILE: reason" in why when some file could not be read. */
+int		 ap_snapshot_error(const struct ap_snapshot *, char *why,
+		    size_t whylen);
 /* SIGHUP: read the files again (stdin and operand targets stay as they
- * were).  The rounds after it see the new list. */
-void		 ap_snapshot_reload(struct ap_snapshot *);
+ * were); the rounds after it see the new list.  When a file cannot be
+ * read the list stays as it was, all of it (as Prometheus keeps its old
+ * configuration): -1 with "FILE: reason" in why. */
+int		 ap_snapshot_reload(struct ap_snapshot *, char *why,
+		    size_t whylen);
 /* An input over the list, for one round (free it after the round). */
 struct ap_input	*ap_snapshot_input(const struct ap_snapshot *);
 /* How many targets the list holds (for the progress line). */

@@ -202,20 +202,32 @@ class Rounds(aptest.TestCase):
         for n, ports in per.items():
             self.assertEqual(len(ports), len(set(ports)), per)
 
-    def test_sighup_with_the_file_gone_says_so_once(self):
+    def test_sighup_with_the_file_gone_keeps_the_old_list(self):
         acc = aptest.net("accept")
         path = aptest.write_file("list.txt", "127.0.0.1:%d\n" % acc.port)
         m = Monitor(["--interval", "100ms", "-t", "1s", path])
         self.assertMonitorRecord(m.next(), "connected", None, 1)
         os.unlink(path)
         m.p.send_signal(signal.SIGHUP)
-        time.sleep(1.0)         # some ten rounds with no list
+        first = m.until_round(m.records[-1]["round"] + 3)
         rc = m.finish(signal.SIGTERM)
         self.assertEqual(rc, 143, m.err)
-        self.assertEqual(m.err.count("%s: No such file or directory"
-                                     % path), 1, m.err)
-        self.assertEqual(sorted({r["status"] for r in m.records}),
-                         ["connected"])
+        # As Prometheus keeps its old configuration: said once, and the
+        # rounds go on with the list read before.
+        self.assertEqual(m.err.count("%s: No such file or directory; the "
+                                     "list read before stays" % path), 1,
+                         m.err)
+        self.assertEqual({r["status"] for r in m.records}, {"connected"})
+        self.assertEqual(first["line"], path + ":1")
+
+    def test_a_list_that_cannot_be_read_at_start_is_an_error(self):
+        missing = os.path.join(aptest.tmpdir(), "nope.txt")
+        r = aptest.run(["--interval", "1s", "--serve", "127.0.0.1:0",
+                        missing])
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertEqual(r.out, "")
+        self.assertIn("%s: No such file or directory" % missing, r.err)
+        self.assertNotIn("serving", r.err)
 
     def test_names_are_looked_up_again_each_round(self):
         dns = aptest.dns("mon.test A 127.0.0.1\n")
