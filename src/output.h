@@ -60,6 +60,8 @@ struct ap_writer {
 	 * count of 1 (the SPEC default). */
 	const struct ap_threshold	*warn_down;
 	const struct ap_threshold	*crit_down;
+	/* blackbox: --expect was given (probe_failed_due_to_regex). */
+	bool				 expect;
 	/* nagios: the plugin exit code, valid once end() succeeded. */
 	int				 code;
 	bool				 ended;
@@ -220,5 +222,8 @@ extern const struct ap_writer_ops ap_output_csv;
 extern const struct ap_writer_ops ap_output_json;
 extern const struct ap_writer_ops ap_output_prom;
 extern const struct ap_writer_ops ap_output_nagios;
+/* --serve's /probe answer (blackbox_exporter's series); not in the -f
+ * registry. */
+extern const struct ap_writer_ops ap_output_blackbox;
 
 #endif

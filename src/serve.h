@@ -4,7 +4,8 @@
  * it (the last finished round's metrics) and asks the monitor to probe one
  * target for /probe; it never probes, reads input or writes records itself.
  * Everything a client can send is bounded: request size, header count,
- * connections at once, idle time. */
+ * connections at once, idle time.  Every function here, and every hook,
+ * runs on the thread of the base the server was given. */
 #ifndef AP_SERVE_H
 #define AP_SERVE_H
 
@@ -33,24 +34,38 @@ struct ap_serve_hooks {
 
 struct ap_serve_config {
 	const char		*addr;		/* numeric, v6 bare */
-	unsigned		 port;
+	unsigned		 port;		/* 0: the kernel picks */
 	struct ap_serve_hooks	 hooks;
 	int			 probe_timeout_ms;	/* -t */
+	/* Bounds; 0 means the default.  Clients past max_connections
+	 * wait in the kernel's backlog, costing no descriptor. */
+	unsigned		 max_connections;	/* 64 */
+	int			 idle_timeout_ms;	/* 10 s */
 };
 
-/* Bind and listen on base.  NULL with a reason in errbuf (the address is
- * taken, cannot be bound). */
+/* Bind and listen on base.  NULL with a reason naming the address in
+ * errbuf (not numeric, taken, cannot be bound). */
 struct ap_server *ap_serve_new(struct event_base *,
 		    const struct ap_serve_config *, char *errbuf,
 		    size_t errlen);
 /* Closes the listener and every connection; replies still owed are
- * dropped (their tokens stay valid until ap_serve_reply()). */
+ * dropped, and their tokens stay valid until ap_serve_reply(), which
+ * then only frees them.  The sockets of the connections are closed when
+ * the base next runs its finalizers (event_base_loop or
+ * event_base_free). */
 void		 ap_serve_free(struct ap_server *);	/* NULL ok */
-/* What /metrics answers from now on (copied). */
+/* The port it listens on (the kernel's pick when config said 0). */
+unsigned	 ap_serve_port(const struct ap_server *);
+/* Client connections open now (at most max_connections). */
+unsigned	 ap_serve_connections(const struct ap_server *);
+/* What /metrics answers from now on (copied); before the first call it
+ * answers 503. */
 void		 ap_serve_set_metrics(struct ap_server *, const char *text,
 		    size_t len);
-/* Answer a /probe: 200 with body (Prometheus text format), or code with
- * body as the reason. */
+/* Answer a /probe and free the token: 200 with body (Prometheus text
+ * format), or code with body as the reason (text/plain).  Call it once
+ * per token, from the event loop; safe after the client went away and
+ * after ap_serve_free() (then it only frees the token). */
 void		 ap_serve_reply(struct ap_serve_reply *, int code,
 		    const char *body, size_t len);
 
