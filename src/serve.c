@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +83,18 @@ struct ap_server {
 	bool			 accepting;	/* the listener is enabled */
 	bool			 paused;	/* accept() failed a moment ago */
 	bool			 freeing;	/* evhttp_free() is running */
+	struct ap_server	*next_server;	/* serve_servers */
 };
+
+/*
+ * Every server, for the listener's error callback: its argument is the
+ * listener's user data, which evhttp_bind_listener() made evhttp's own,
+ * so the callback finds its server by the listener here.  A process has
+ * one server or a few; the lock only guards the list (each server is
+ * used on its own base's thread).
+ */
+static pthread_mutex_t	 serve_servers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ap_server	*serve_servers;
 
 static const char serve_index[] =
     "<!DOCTYPE html>\n"
@@ -226,10 +238,17 @@ serve_resume_cb(evutil_socket_t fd, short what, void *arg)
 static void
 serve_accept_error_cb(struct evconnlistener *lev, void *arg)
 {
-	struct ap_server	*srv = arg;
+	struct ap_server	*srv;
 	struct timeval		 tv = { 0, SERVE_ACCEPT_PAUSE_MS * 1000 };
 
-	(void)lev;
+	(void)arg;			/* evhttp's */
+	pthread_mutex_lock(&serve_servers_lock);
+	for (srv = serve_servers; srv != NULL && srv->listener != lev;
+	    srv = srv->next_server)
+		;
+	pthread_mutex_unlock(&serve_servers_lock);
+	if (srv == NULL)
+		return;
 	srv->paused = true;
 	serve_update_listener(srv);
 	evtimer_add(srv->resume, &tv);
@@ -556,6 +575,10 @@ ap_serve_new(struct event_base *base, const struct ap_serve_config *cf,
 		goto fail;
 	}
 	srv->accepting = true;
+	pthread_mutex_lock(&serve_servers_lock);
+	srv->next_server = serve_servers;
+	serve_servers = srv;
+	pthread_mutex_unlock(&serve_servers_lock);
 	evconnlistener_set_error_cb(srv->listener, serve_accept_error_cb);
 	evhttp_set_bevcb(srv->http, serve_bev_cb, srv);
 	evhttp_set_gencb(srv->http, serve_request_cb, srv);
@@ -582,9 +605,17 @@ void
 ap_serve_free(struct ap_server *srv)
 {
 	struct ap_serve_reply	*r;
+	struct ap_server	**pp;
 
 	if (srv == NULL)
 		return;
+	pthread_mutex_lock(&serve_servers_lock);
+	for (pp = &serve_servers; *pp != NULL; pp = &(*pp)->next_server)
+		if (*pp == srv) {
+			*pp = srv->next_server;
+			break;
+		}
+	pthread_mutex_unlock(&serve_servers_lock);
 	/* Tokens outlive the requests evhttp_free() is about to free. */
 	for (r = srv->pending; r != NULL; r = r->next) {
 		r->srv = NULL;

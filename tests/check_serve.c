@@ -8,6 +8,7 @@
  * 127.0.0.1, so the loop never waits for them. */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -23,6 +24,9 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
 
 #include <check.h>
 
@@ -980,6 +984,178 @@ START_TEST(test_free_idle)
 }
 END_TEST
 
+/*
+ * accept() failing with EMFILE leaves the listening socket readable: the
+ * server pauses instead of spinning (libevent's default is a warning per
+ * try, in a busy loop), then serves the client once descriptors are back.
+ */
+static int		 accept_warnings;
+static struct rlimit	 saved_nofile;
+
+static void
+count_log_cb(int severity, const char *msg)
+{
+	(void)severity;
+	if (strstr(msg, "accept") != NULL)
+		accept_warnings++;
+}
+
+static void
+client_when_told(struct client_job *job)
+{
+	int	 fd;
+
+	job->x[0].len = -1;
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return;
+	client_send(to_main[1], 'a');		/* holds its descriptor */
+	if (client_wait() == 'g') {
+		struct sockaddr_in	 sin;
+		struct timeval		 tv = { CLIENT_WAIT_MS / 1000, 0 };
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(ap_serve_port(srv));
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+		    write(fd, job->x[0].req, strlen(job->x[0].req)) > 0)
+			job->x[0].len = client_read_all(fd, job->x[0].resp,
+			    sizeof(job->x[0].resp));
+	}
+	close(fd);
+}
+
+static void
+restore_nofile_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved_nofile), 0);
+}
+
+/* No descriptor left: the lowest free one becomes the limit. */
+static void
+starve(char c)
+{
+	struct rlimit	 rl;
+	struct timeval	 tv = { 0, 300000 };
+	int		 lowest;
+
+	if (c != 'a')
+		return;
+	ck_assert_int_ne(lowest = dup(0), -1);
+	close(lowest);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved_nofile), 0);
+	rl = saved_nofile;
+	rl.rlim_cur = (rlim_t)lowest;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_int_eq(event_base_once(base, -1, EV_TIMEOUT,
+	    restore_nofile_cb, NULL, &tv), 0);
+	client_send(to_client[1], 'g');
+}
+
+START_TEST(test_accept_emfile)
+{
+	struct ap_serve_config	 cf = config();
+	struct xchg		 x[1];
+	struct client_job	 job = { x, 1, client_when_told };
+
+#ifdef RUNNING_ON_VALGRIND
+	/* valgrind keeps the client's descriptor limit its own way: the
+	 * limit raised back does not take (seen with 3.19). */
+	if (RUNNING_ON_VALGRIND)
+		return;
+#endif
+	start(&cf);
+	accept_warnings = 0;
+	event_set_log_callback(count_log_cb);
+	on_client_msg = starve;
+	x[0].req = "GET /healthz HTTP/1.0\r\n\r\n";
+	ck_assert(run_clients(&job));
+	event_set_log_callback(NULL);
+	ck_assert_int_eq(status_of(&x[0]), 200);
+	ck_assert_str_eq(body_of(&x[0]), "OK\n");
+	ck_assert_int_eq(accept_warnings, 0);
+}
+END_TEST
+
+/* The listening socket and each accepted one: nonblocking, and closed
+ * on exec (a probe never hands them to a child). */
+static int
+find_socket(unsigned port, bool listening)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len;
+	int			 fd, on;
+
+	for (fd = 0; fd < 1024; fd++) {
+		len = sizeof(sin);
+		if (getsockname(fd, (struct sockaddr *)&sin, &len) == -1 ||
+		    sin.sin_family != AF_INET || ntohs(sin.sin_port) != port)
+			continue;
+		len = sizeof(on);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) ==
+		    0 && (on != 0) == listening)
+			return (fd);
+	}
+	return (-1);
+}
+
+/* FD_CLOEXEC and O_NONBLOCK set, looked at while the socket is open. */
+static bool
+flags_ok(int fd)
+{
+	int	 fdfl, fl;
+
+	if (fd == -1 || (fdfl = fcntl(fd, F_GETFD)) == -1 ||
+	    (fl = fcntl(fd, F_GETFL)) == -1)
+		return (false);
+	return ((fdfl & FD_CLOEXEC) != 0 && (fl & O_NONBLOCK) != 0);
+}
+
+static int	 accepted_fd;
+static bool	 accepted_ok;
+
+/* Once the silent client's connection is the server's, look at it (the
+ * client waits for the idle timeout meanwhile). */
+static void
+look_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (opened && accepted_fd == -1 && ap_serve_connections(srv) == 1) {
+		accepted_fd = find_socket(ap_serve_port(srv), false);
+		accepted_ok = flags_ok(accepted_fd);
+	}
+}
+
+START_TEST(test_socket_flags)
+{
+	struct ap_serve_config	 cf = config();
+	struct xchg		 x[1];
+	struct client_job	 job = { x, 1, client_connect_only };
+	struct timeval		 tv = { 0, 10000 };
+	struct event		*ev;
+
+	cf.idle_timeout_ms = 1000;
+	start(&cf);
+	ck_assert(flags_ok(find_socket(ap_serve_port(srv), true)));
+	accepted_fd = -1;
+	accepted_ok = false;
+	opened = false;
+	on_client_msg = note_open;
+	ev = event_new(base, -1, EV_PERSIST, look_cb, NULL);
+	event_add(ev, &tv);
+	ck_assert(run_clients(&job));
+	event_free(ev);
+	ck_assert_int_ne(accepted_fd, -1);
+	ck_assert(accepted_ok);
+}
+END_TEST
+
 /* Binding: numeric addresses only, errors that name the address. */
 START_TEST(test_bind_errors)
 {
@@ -1233,6 +1409,8 @@ serve_suite(void)
 	tcase_add_test(tc, test_many_headers);
 	tcase_add_test(tc, test_idle_timeout);
 	tcase_add_test(tc, test_connection_bound);
+	tcase_add_test(tc, test_accept_emfile);
+	tcase_add_test(tc, test_socket_flags);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lifetime");
