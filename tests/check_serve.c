@@ -449,6 +449,105 @@ START_TEST(test_routes)
 }
 END_TEST
 
+/*
+ * A new round's text while a scrape of the old one is still on the wire
+ * (the client does not read yet): the scrape gets one version, whole.
+ */
+#define BIG_METRICS	(4 * 1024 * 1024)
+#define NVERSIONS	5
+
+static char	*big_body;
+static size_t	 big_len;
+static int	 replaced;
+
+static void
+set_version(int v)
+{
+	char	*text = malloc(BIG_METRICS);
+
+	ck_assert_ptr_nonnull(text);
+	memset(text, 'a' + v, BIG_METRICS);
+	text[BIG_METRICS - 1] = '\n';
+	ap_serve_set_metrics(srv, text, BIG_METRICS);
+	free(text);
+}
+
+static void
+replace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval	 tv = { 0, 10000 };
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	set_version(++replaced);
+	if (replaced < NVERSIONS)
+		event_base_once(base, -1, EV_TIMEOUT, replace_cb, NULL, &tv);
+	else
+		client_send(to_client[1], 'g');
+}
+
+static void
+replace_when_asked(char c)
+{
+	struct timeval	 tv = { 0, 10000 };
+
+	if (c == 'w')
+		event_base_once(base, -1, EV_TIMEOUT, replace_cb, NULL, &tv);
+}
+
+static void
+client_slow(struct client_job *job)
+{
+	static const char	 req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	size_t			 cap = BIG_METRICS + 4096;
+	ssize_t			 n;
+	int			 fd;
+
+	(void)job;
+	big_len = 0;
+	if ((big_body = malloc(cap)) == NULL ||
+	    (fd = client_connect(ap_serve_port(srv))) == -1)
+		return;
+	if (write(fd, req, sizeof(req) - 1) == (ssize_t)sizeof(req) - 1) {
+		client_send(to_main[1], 'w');
+		if (client_wait() == 'g')
+			while ((n = read(fd, big_body + big_len,
+			    cap - big_len)) > 0)
+				big_len += (size_t)n;
+	}
+	close(fd);
+}
+
+START_TEST(test_metrics_replaced)
+{
+	struct ap_serve_config	 cf = config();
+	struct client_job	 job = { NULL, 0, client_slow };
+	const char		*body;
+	size_t			 i, n;
+
+	start(&cf);
+	replaced = 0;
+	set_version(0);
+	on_client_msg = replace_when_asked;
+	ck_assert(run_clients(&job));
+	ck_assert_int_eq(replaced, NVERSIONS);
+	ck_assert_ptr_nonnull(big_body);
+	ck_assert_uint_gt(big_len, BIG_METRICS);
+	body = memmem(big_body, big_len, "\r\n\r\n", 4);
+	ck_assert_ptr_nonnull(body);
+	body += 4;
+	n = big_len - (size_t)(body - big_body);
+	ck_assert_uint_eq(n, BIG_METRICS);
+	ck_assert(body[0] >= 'a' && body[0] <= 'a' + NVERSIONS);
+	for (i = 1; i < n - 1 && body[i] == body[0]; i++)
+		;
+	ck_assert_uint_eq(i, n - 1);
+	ck_assert_int_eq(body[n - 1], '\n');
+	free(big_body);
+}
+END_TEST
+
 /* Keep-alive: two requests on one connection, as Prometheus scrapes. */
 START_TEST(test_keepalive)
 {
@@ -1396,6 +1495,7 @@ serve_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_routes);
 	tcase_add_test(tc, test_keepalive);
+	tcase_add_test(tc, test_metrics_replaced);
 	tcase_add_loop_test(tc, test_probe_query, 0, NELEM(probe_cases));
 	tcase_add_test(tc, test_probe_long_target);
 	tcase_add_test(tc, test_probe_busy);
