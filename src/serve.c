@@ -57,10 +57,23 @@ struct serve_blob {
 	char		 data[];
 };
 
+/* A connection evhttp has, from serve_confirm() to its close callback. */
+struct serve_conn {
+	struct serve_conn		*prev, *next;
+	struct ap_server		*srv;
+	struct evhttp_connection	*evcon;
+	/* The time to send one request and take its answer (the wait
+	 * for a probe excepted): the idle timeout only bounds each
+	 * silence, so a client sending a byte every few seconds would keep
+	 * its connection for hours without it. */
+	struct event			*deadline;
+};
+
 struct ap_serve_reply {
 	struct ap_serve_reply	*prev, *next;	/* the server's pending list */
 	struct ap_server	*srv;	/* NULL: the server is gone */
 	struct evhttp_request	*req;	/* NULL: the server is gone */
+	struct serve_conn	*conn;	/* the request's; NULL: unknown */
 	bool			 head;	/* HEAD: headers only */
 };
 
@@ -74,6 +87,8 @@ struct ap_server {
 	struct bufferevent	**unconfirmed;	/* max_conns of them */
 	unsigned		 nunconfirmed;
 	unsigned		 conns;		/* connections open */
+	struct serve_conn	*conn_list;	/* the confirmed ones */
+	struct timeval		 request_tv;	/* serve_conn's deadline */
 	struct serve_blob	*metrics;	/* NULL: no round yet */
 	struct ap_serve_reply	*pending;	/* replies owed */
 	struct ap_serve_hooks	 hooks;
@@ -141,15 +156,94 @@ serve_update_listener(struct ap_server *srv)
 	srv->accepting = want;
 }
 
+static void
+pending_unlink(struct ap_serve_reply *r)
+{
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else
+		r->srv->pending = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+	r->prev = r->next = NULL;
+}
+
 /* evhttp frees the connection (and closes its socket right after). */
 static void
 serve_conn_closed_cb(struct evhttp_connection *evcon, void *arg)
 {
-	struct ap_server	*srv = arg;
+	struct serve_conn	*c = arg;
+	struct ap_server	*srv = c->srv;
+	struct ap_serve_reply	*r, *next;
 
-	(void)evcon;
+	/*
+	 * A probe still owed on it: evhttp frees its request with the
+	 * connection, unless it orphaned it first (evcon NULL: then
+	 * evhttp_send_reply() frees it).  Defensive: the connection is
+	 * not read and has no deadline while a probe is owed, and
+	 * ap_serve_free() lets go of every token itself.
+	 */
+	for (r = srv->freeing ? NULL : srv->pending; r != NULL; r = next) {
+		next = r->next;
+		if (r->conn != c)
+			continue;
+		r->conn = NULL;
+		if (evhttp_request_get_connection(r->req) == evcon) {
+			pending_unlink(r);
+			r->srv = NULL;
+			r->req = NULL;
+		}
+	}
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		srv->conn_list = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	event_free(c->deadline);
+	free(c);
 	srv->conns--;
 	serve_update_listener(srv);
+}
+
+/* Too slow: evhttp frees the connection, which ends in
+ * serve_conn_closed_cb(). */
+static void
+serve_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct serve_conn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	evhttp_connection_free(c->evcon);
+}
+
+static void
+serve_conn_arm(struct serve_conn *c)
+{
+	if (c != NULL)
+		evtimer_add(c->deadline, &c->srv->request_tv);
+}
+
+/* The answer went out: the next request gets its own time. */
+static void
+serve_complete_cb(struct evhttp_request *req, void *arg)
+{
+	(void)req;
+	serve_conn_arm(arg);
+}
+
+static struct serve_conn *
+serve_conn_of(struct ap_server *srv, struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+	struct serve_conn		*c;
+
+	if ((evcon = evhttp_request_get_connection(req)) == NULL)
+		return (NULL);
+	for (c = srv->conn_list; c != NULL && c->evcon != evcon; c = c->next)
+		;
+	return (c);
 }
 
 /*
@@ -170,6 +264,7 @@ static void
 serve_confirm(struct ap_server *srv)
 {
 	struct bufferevent	*bev;
+	struct serve_conn	*c;
 	void			*evcon;
 	unsigned		 i;
 
@@ -177,10 +272,25 @@ serve_confirm(struct ap_server *srv)
 		bev = srv->unconfirmed[i];
 		evcon = NULL;
 		bufferevent_getcb(bev, NULL, NULL, NULL, &evcon);
-		if (evcon != NULL)
-			evhttp_connection_set_closecb(evcon,
-			    serve_conn_closed_cb, srv);
-		else
+		if (evcon != NULL && !srv->freeing) {
+			c = xcalloc(1, sizeof(*c));
+			c->srv = srv;
+			c->evcon = evcon;
+			if ((c->deadline = evtimer_new(srv->base,
+			    serve_deadline_cb, c)) == NULL) {
+				/* Out of memory: this one cannot be kept. */
+				free(c);
+				evhttp_connection_free(evcon);
+				srv->conns--;
+			} else {
+				if ((c->next = srv->conn_list) != NULL)
+					c->next->prev = c;
+				srv->conn_list = c;
+				evhttp_connection_set_closecb(evcon,
+				    serve_conn_closed_cb, c);
+				serve_conn_arm(c);
+			}
+		} else
 			srv->conns--;
 		bufferevent_decref(bev);
 	}
@@ -252,18 +362,6 @@ serve_accept_error_cb(struct evconnlistener *lev, void *arg)
 	srv->paused = true;
 	serve_update_listener(srv);
 	evtimer_add(srv->resume, &tv);
-}
-
-static void
-pending_unlink(struct ap_serve_reply *r)
-{
-	if (r->prev != NULL)
-		r->prev->next = r->next;
-	else
-		r->srv->pending = r->next;
-	if (r->next != NULL)
-		r->next->prev = r->prev;
-	r->prev = r->next = NULL;
 }
 
 /* Send data (or, for HEAD, only its length) with code; blob, when not
@@ -439,13 +537,19 @@ serve_probe(struct ap_server *srv, struct evhttp_request *req, bool head)
 	r = xcalloc(1, sizeof(*r));
 	r->srv = srv;
 	r->req = req;
+	r->conn = serve_conn_of(srv, req);
 	r->head = head;
 	if ((r->next = srv->pending) != NULL)
 		r->next->prev = r;
 	srv->pending = r;
+	/* The wait for the monitor is no client's slowness. */
+	if (r->conn != NULL)
+		evtimer_del(r->conn->deadline);
 	if (srv->hooks.probe_start(srv->hooks.arg, target, timeout_ms,
 	    r) == -1) {
 		pending_unlink(r);
+		if (r->conn != NULL)
+			serve_conn_arm(r->conn);
 		free(r);
 		serve_text(req, head, 503, "too many probes at once, try "
 		    "again later\n");
@@ -464,6 +568,11 @@ serve_request_cb(struct evhttp_request *req, void *arg)
 
 	if (path == NULL)
 		path = "";
+	/* A request before serve_confirm_cb() ran: its connection first. */
+	if (srv->nunconfirmed > 0)
+		serve_confirm(srv);
+	evhttp_request_set_on_complete_cb(req, serve_complete_cb,
+	    serve_conn_of(srv, req));
 	if (cmd != EVHTTP_REQ_GET && !head) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "GET, HEAD");
@@ -558,6 +667,7 @@ ap_serve_new(struct event_base *base, const struct ap_serve_config *cf,
 	    SERVE_IDLE_TIMEOUT_MS;
 	idle.tv_sec = ms / 1000;
 	idle.tv_usec = (ms % 1000) * 1000;
+	srv->request_tv = idle;
 
 	if ((srv->resume = evtimer_new(base, serve_resume_cb, srv)) == NULL ||
 	    (srv->confirm = event_new(base, -1, 0, serve_confirm_cb,
@@ -678,6 +788,8 @@ ap_serve_reply(struct ap_serve_reply *r, int code, const char *body,
 		 */
 		if (code < 100 || code > 599)
 			code = 500;
+		/* Time to deliver it, as for any answer. */
+		serve_conn_arm(r->conn);
 		serve_send(r->req, r->head, code, code == 200 ?
 		    SERVE_PROM_TYPE : SERVE_TEXT_TYPE, body, len, NULL);
 	}

@@ -42,7 +42,10 @@ struct ap_serve_config {
 	struct ap_serve_hooks	 hooks;
 	int			 probe_timeout_ms;	/* -t */
 	/* Bounds; 0 means the default.  Clients past max_connections
-	 * wait in the kernel's backlog, costing no descriptor. */
+	 * wait in the kernel's backlog, costing no descriptor.  The idle
+	 * timeout bounds each silence of a client and also the whole of
+	 * one request and its answer (a probe's wait excepted), so that
+	 * no client holds a connection by sending a byte now and then. */
 	unsigned		 max_connections;	/* 64 */
 	int			 idle_timeout_ms;	/* 10 s */
 };

@@ -829,6 +829,158 @@ START_TEST(test_idle_timeout)
 END_TEST
 
 /*
+ * Slowloris: a byte every 20 ms never lets the 300 ms idle timeout fire,
+ * but the same 300 ms bound the whole request: the server closes the
+ * connection long before the headers would reach 8 KiB (160 s).
+ */
+static void
+client_drip(struct client_job *job)
+{
+	static const char	 start[] = "GET /healthz HTTP/1.1\r\nX: ";
+	struct pollfd		 p;
+	int			 fd, i;
+	char			 c;
+
+	job->x[0].len = -1;
+	if ((fd = client_connect(ap_serve_port(srv))) == -1)
+		return;
+	if (send(fd, start, sizeof(start) - 1, MSG_NOSIGNAL) == -1) {
+		close(fd);
+		return;
+	}
+	/* At most 5 s of it: closed (EOF or a reset) is the pass. */
+	for (i = 0; i < 250; i++) {
+		p.fd = fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, 20) == 1) {
+			job->x[0].len = read(fd, &c, 1) <= 0 ? 0 : 1;
+			break;
+		}
+		if (send(fd, "x", 1, MSG_NOSIGNAL) == -1) {
+			job->x[0].len = 0;
+			break;
+		}
+	}
+	close(fd);
+}
+
+START_TEST(test_slow_client)
+{
+	struct ap_serve_config	 cf = config();
+	struct xchg		 x[1];
+	struct client_job	 job = { x, 1, client_drip };
+
+	cf.idle_timeout_ms = 300;
+	start(&cf);
+	ck_assert(run_clients(&job));
+	ck_assert_int_eq(x[0].len, 0);
+	ck_assert(loop_until(no_connections));
+}
+END_TEST
+
+/* Each request gets its own time: a keep-alive connection outlives the
+ * bound, as a scraper's does. */
+static void
+client_keepalive(struct client_job *job)
+{
+	static const char	 req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+	    "\r\n";
+	char			 buf[1024];
+	size_t			 len;
+	ssize_t			 n;
+	int			 fd, i;
+
+	job->x[0].len = 0;
+	if ((fd = client_connect(ap_serve_port(srv))) == -1)
+		return;
+	/* 10 requests 100 ms apart: one second on one connection. */
+	for (i = 0; i < 10; i++) {
+		if (i > 0)
+			poll(NULL, 0, 100);
+		if (write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1)
+			break;
+		for (len = 0; len < 3 || memcmp(buf + len - 3, "OK\n", 3) != 0;
+		    len += (size_t)n)
+			if ((n = read(fd, buf + len, sizeof(buf) - len)) <= 0)
+				goto out;
+		job->x[0].len++;
+	}
+out:
+	close(fd);
+}
+
+START_TEST(test_keepalive_outlives_deadline)
+{
+	struct ap_serve_config	 cf = config();
+	struct xchg		 x[1];
+	struct client_job	 job = { x, 1, client_keepalive };
+
+	cf.idle_timeout_ms = 300;
+	start(&cf);
+	ck_assert(run_clients(&job));
+	ck_assert_int_eq(x[0].len, 10);
+}
+END_TEST
+
+/* A probe the monitor answers after the bound: its wait is not the
+ * client's slowness. */
+static void
+reply_held_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static const char	 body[] = "probe_success 1\n";
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	ap_serve_reply(held, 200, body, sizeof(body) - 1);
+	held = NULL;
+}
+
+static void
+reply_in_a_second(char c)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	if (c == 'r')
+		event_base_once(base, -1, EV_TIMEOUT, reply_held_cb, NULL,
+		    &tv);
+}
+
+static void
+client_probe_slow(struct client_job *job)
+{
+	int	 fd;
+
+	job->x[0].len = -1;
+	if ((fd = client_connect(ap_serve_port(srv))) == -1)
+		return;
+	if (write(fd, job->x[0].req, strlen(job->x[0].req)) > 0 &&
+	    client_wait() == 's') {
+		client_send(to_main[1], 'r');
+		job->x[0].len = client_read_all(fd, job->x[0].resp,
+		    sizeof(job->x[0].resp));
+	}
+	close(fd);
+}
+
+START_TEST(test_probe_outlives_deadline)
+{
+	struct ap_serve_config	 cf = config();
+	struct xchg		 x[1];
+	struct client_job	 job = { x, 1, client_probe_slow };
+
+	cf.idle_timeout_ms = 200;
+	start(&cf);
+	mode = PROBE_HOLD;
+	on_client_msg = reply_in_a_second;
+	x[0].req = "GET /probe?target=127.0.0.1:80 HTTP/1.0\r\n\r\n";
+	ck_assert(run_clients(&job));
+	ck_assert_int_eq(status_of(&x[0]), 200);
+	ck_assert_str_eq(body_of(&x[0]), "probe_success 1\n");
+}
+END_TEST
+
+/*
  * 100 clients at once against a bound of 64: the server holds 64, the
  * rest wait in the backlog, and every one is served in the end.
  */
@@ -1508,6 +1660,9 @@ serve_suite(void)
 	tcase_add_loop_test(tc, test_hostile, 0, NELEM(hostile_cases));
 	tcase_add_test(tc, test_many_headers);
 	tcase_add_test(tc, test_idle_timeout);
+	tcase_add_test(tc, test_slow_client);
+	tcase_add_test(tc, test_keepalive_outlives_deadline);
+	tcase_add_test(tc, test_probe_outlives_deadline);
 	tcase_add_test(tc, test_connection_bound);
 	tcase_add_test(tc, test_accept_emfile);
 	tcase_add_test(tc, test_socket_flags);
