@@ -258,7 +258,12 @@ serve_conn_of(struct ap_server *srv, struct evhttp_request *req)
  * callback, which evhttp calls exactly once when it frees an incoming
  * connection.  A connection evhttp freed meanwhile (an error right after
  * accept) left a bufferevent whose callbacks bufferevent_free() cleared:
- * it is no longer open.
+ * it is no longer open.  (A pass-through filter bufferevent would say
+ * when it is freed, through its free_context callback, and
+ * bufferevent_setfd() on it does reach the socket bufferevent below; but
+ * evhttp queues each answer while the filter's writing is disabled, and
+ * the filter never moves it on once writing is enabled: no answer would
+ * ever leave.)
  */
 static void
 serve_confirm(struct ap_server *srv)
