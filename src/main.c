@@ -251,8 +251,8 @@ main(int argc, char **argv)
 		total = count_targets(&opt);
 	if (opt.interval_ms > 0) {
 		/* Monitor mode: rounds; -o is put in place after each. */
-		if (ap_monitor_run(&opt, &writer, stats, &ptally, errbuf,
-		    sizeof(errbuf)) == -1) {
+		if (ap_monitor_run(&opt, &writer, stats, &ptally, &peak,
+		    errbuf, sizeof(errbuf)) == -1) {
 			fprintf(stderr, "asyncprobe: %s\n", errbuf);
 			code = EXIT_USAGE;
 			goto out;

@@ -79,6 +79,7 @@ struct ap_monitor {
 	struct event		*next_ev, *reap_ev;
 	struct event		*sig_ev[4];
 	struct ap_engine_tally	 last;
+	unsigned		 peak;		/* in flight, any round */
 };
 
 static void	stop(struct ap_monitor *);
@@ -246,6 +247,8 @@ round_reap(struct ap_monitor *m)
 	bool				 whole;
 
 	m->last = *t;
+	if (ap_engine_peak_inflight(m->round) > m->peak)
+		m->peak = ap_engine_peak_inflight(m->round);
 	m->info.number = m->nround;
 	m->info.duration_us = ap_now_us() - m->round_start_us;
 	m->info.end_ms = ap_wall_ms();
@@ -533,8 +536,8 @@ monitor_free(struct ap_monitor *m)
 
 int
 ap_monitor_run(const struct ap_options *opt, struct ap_writer *writer,
-    struct ap_stats *stats, struct ap_engine_tally *last, char *errbuf,
-    size_t errlen)
+    struct ap_stats *stats, struct ap_engine_tally *last, unsigned *peak,
+    char *errbuf, size_t errlen)
 {
 	struct ap_monitor	 m;
 	FILE			*stream = writer->fp;
@@ -579,6 +582,7 @@ ap_monitor_run(const struct ap_options *opt, struct ap_writer *writer,
 			ap_tally_failed(&m.last, "write", errno);
 	}
 	*last = m.last;
+	*peak = m.peak;
 out:
 	writer->fp = stream;
 	monitor_free(&m);

@@ -20,12 +20,14 @@ struct ap_stats;
  * ends them.  writer: the records' format and flags (its fp is stdout, or
  * /dev/null for -q -f nagios; with -o each round writes a file of its
  * own).  *last gets the last round's tally (with the signal, if one ended
- * it), from which the caller works out the exit status; stats (or NULL)
- * sums every round.  -1 with a reason in errbuf when monitor mode cannot
- * start (the --serve address cannot be bound): nothing was probed then.
+ * it), from which the caller works out the exit status, and *peak the
+ * most targets in flight in any round; stats (or NULL) sums every round.
+ * -1 with a reason in errbuf when monitor mode cannot start (a list file
+ * cannot be read, the --serve address cannot be bound): nothing was
+ * probed then.
  */
 int	ap_monitor_run(const struct ap_options *, struct ap_writer *,
-	    struct ap_stats *, struct ap_engine_tally *last, char *errbuf,
-	    size_t errlen);
+	    struct ap_stats *, struct ap_engine_tally *last, unsigned *peak,
+	    char *errbuf, size_t errlen);
 
 #endif

@@ -31,6 +31,8 @@
 #include "serve.h"
 #include "xmalloc.h"
 
+/* Bytes one write to a client may carry (see serve_bev_cb()). */
+#define SERVE_WRITE_MAX		((ev_ssize_t)4 << 20)
 #define SERVE_MAX_CONNECTIONS	64
 #define SERVE_IDLE_TIMEOUT_MS	10000
 /* The request line and the headers together; libevent 2.1 has no bound
@@ -328,6 +330,10 @@ serve_bev_cb(struct event_base *base, void *arg)
 	if (srv->nunconfirmed == srv->max_conns ||
 	    (bev = bufferevent_socket_new(base, -1, 0)) == NULL)
 		return (NULL);
+	/* libevent writes 16 KiB a loop pass by default: a busy round's
+	 * passes are long, and the 3 MB /metrics of 10,000 targets would
+	 * take seconds.  As much as the kernel takes, at once. */
+	bufferevent_set_max_single_write(bev, SERVE_WRITE_MAX);
 	bufferevent_incref(bev);
 	srv->unconfirmed[srv->nunconfirmed++] = bev;
 	srv->conns++;
