@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <check.h>
@@ -75,8 +76,9 @@ hammer(void *arg)
 			continue;
 		now = ++inside;
 		w = worst;
-		while (now > w && !__atomic_compare_exchange_n(&worst, &w, now,
-		    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		while (now > w && !atomic_compare_exchange_weak_explicit(
+		    &worst, &w, now, memory_order_relaxed,
+		    memory_order_relaxed))
 			;
 		inside--;
 		ap_budget_give(&shared);
