@@ -11,11 +11,13 @@ set -eu
 BUILD="build-essential autoconf automake pkgconf libevent-dev python3"
 # test: Check (unit suites), iproute2 and util-linux (namespaces for
 # unreachable and denied), jq, valgrind (memcheck run), prometheus
-# (promtool checks the prom output), prometheus-node-exporter (scrapes the
+# (promtool checks the prom output; a real server scrapes --serve),
+# systemd (systemd-analyze verifies the example unit),
+# prometheus-node-exporter (scrapes the
 # prom recipe's files), fping (the -x exit codes compared),
 # python3-nagiosplugin (a real parser of the nagios perfdata ranges),
 # iptables (the simulated WAN's router), tcl8.6 and nmap (its oracles).
-TEST="check iproute2 util-linux jq valgrind prometheus
+TEST="check iproute2 util-linux jq valgrind prometheus systemd
 prometheus-node-exporter fping python3-nagiosplugin iptables tcl8.6 nmap"
 # ci: clang with its runtime (libFuzzer for the fuzz smoke run), and what
 # builds and checks the Debian package.
