@@ -364,6 +364,7 @@ probe_start(void *arg, const char *target, int timeout_ms,
 	o->quiet = false;
 	o->only_alive = o->only_unreachable = false;
 	o->max_runtime_ms = 0;
+	o->shard_k = o->shard_n = 1;	/* asked for: it is in the shard */
 	o->progress = AP_PROGRESS_NEVER;
 	o->verbose = 0;
 	o->stats = false;

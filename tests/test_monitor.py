@@ -444,6 +444,20 @@ class Serve(aptest.TestCase):
             rc, err = s.finish()
         self.assertEqual(rc, 143, err)
 
+    def test_probe_is_answered_whatever_the_shard(self):
+        accs = [aptest.net("accept") for _ in range(3)]
+        lst = aptest.write_file("list.txt", "".join(
+            "127.0.0.1:%d\n" % a.port for a in accs))
+        s = Served(["--interval", "1h", "-t", "2s", "--shard", "2/3", lst])
+        try:
+            for a in accs:
+                status, body = s.get("/probe?target=127.0.0.1:%d" % a.port)
+                self.assertEqual(status, 200, body)
+                self.assertIn("\nprobe_success 1\n", body)
+        finally:
+            rc, err = s.finish()
+        self.assertEqual(rc, 143, err)
+
     def test_serve_any_probes_what_it_is_asked(self):
         acc = aptest.net("accept")
         ref = aptest.free_port()
