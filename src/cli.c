@@ -1070,6 +1070,13 @@ check_monitor(const struct ap_options *o, char *errbuf, size_t errlen)
 		ap_set_error(errbuf, errlen, "--serve-any applies to --serve");
 		return (-1);
 	}
+	if (o->changes && o->output != NULL) {
+		ap_set_error(errbuf, errlen, "--changes and -o/--output %s: the "
+		    "file, replaced every round, would hold only the last "
+		    "round's changes (append the standard output instead)",
+		    o->output);
+		return (-1);
+	}
 	if (o->changes && o->format->whole_run) {
 		ap_set_error(errbuf, errlen, "--changes: -f %s sums up every "
 		    "target each round", o->format->name);

@@ -691,6 +691,10 @@ static const struct bad_case {
 	  "--serve-any applies to --serve" },
 	{ { "--interval", "1s", "--changes", "-f", "nagios", NULL },
 	  "--changes: -f nagios sums up every target each round" },
+	{ { "--interval", "1s", "--changes", "-o", "x.json", NULL },
+	  "--changes and -o/--output x.json: the file, replaced every round, "
+	  "would hold only the last round's changes (append the standard "
+	  "output instead)" },
 	{ { "--interval", "1s", "-j", "2", NULL },
 	  "-j/--threads 2: monitor mode runs on one event loop" },
 	{ { "--interval", "9ms", NULL },
