@@ -192,14 +192,9 @@ start_expanding(struct ap_input *in)
 static bool
 operand_target(struct ap_input *in, const char *path)
 {
-	char	 why[AP_ERRBUF_LEN];
-
 	ap_line_free(&in->cur);
-	if (ap_line_parse(path, strlen(path), NULL, &in->cur, why,
-	    sizeof(why)) != AP_LINE_OK || in->cur.ports.count == 0) {
-		ap_line_free(&in->cur);
+	if (!ap_line_parse_operand(path, &in->cur))
 		return (false);
-	}
 	in->operand = true;
 	start_expanding(in);
 	return (true);

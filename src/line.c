@@ -738,3 +738,16 @@ ap_line_free(struct ap_line *l)
 	ap_portlist_free(&l->ports);
 	memset(l, 0, sizeof(*l));
 }
+
+bool
+ap_line_parse_operand(const char *s, struct ap_line *out)
+{
+	char	 why[AP_LINE_MAX / 4];
+
+	if (ap_line_parse(s, strlen(s), NULL, out, why, sizeof(why)) !=
+	    AP_LINE_OK || out->ports.count == 0) {
+		ap_line_free(out);
+		return (false);
+	}
+	return (true);
+}

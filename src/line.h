@@ -79,6 +79,12 @@ enum ap_line_rc	ap_line_parse(const char *line, size_t len,
 		    const struct ap_portlist *defports, struct ap_line *out,
 		    char *errbuf, size_t errlen);
 void		ap_line_free(struct ap_line *);	/* NULL ok */
+/* An operand that names no file but is a target with a port of its own
+ * ("example.org:443", "[::1]:22"; never -p's, so "example.org" alone stays
+ * a missing file): true with out set, to release with ap_line_free();
+ * false with nothing to free.  The input and monitor mode's saved list
+ * decide it alike. */
+bool		ap_line_parse_operand(const char *, struct ap_line *out);
 
 /* A host as DNS or an address literal may have it: 1-253 bytes of
  * letters, digits, '-', '.', '_' (or an IPv6 literal, a zone allowed).

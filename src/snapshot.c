@@ -161,20 +161,17 @@ read_file(struct ap_input_source *src, const char *path)
 	close(fd);
 }
 
-/* Whether path, which names no file, is a target with a port of its own
- * (as ap_input_new() decides it). */
+/* Whether path, which names no file, is a target (as the input decides). */
 static bool
 is_target(const char *path)
 {
 	struct ap_line	l;
-	char		why[AP_ERRBUF_LEN];
-	bool		yes;
 
 	memset(&l, 0, sizeof(l));
-	yes = ap_line_parse(path, strlen(path), NULL, &l, why,
-	    sizeof(why)) == AP_LINE_OK && l.ports.count > 0;
+	if (!ap_line_parse_operand(path, &l))
+		return (false);
 	ap_line_free(&l);
-	return (yes);
+	return (true);
 }
 
 struct ap_snapshot *
