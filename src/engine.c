@@ -673,10 +673,7 @@ fill(struct ap_engine *eng)
 				ap_record_invalid(eng->rec, &it, it.reason);
 			break;
 		case AP_INPUT_FILE_ERROR:
-			/* Monitor mode says it once, not every round. */
-			if (!eng->host.invalid_said)
-				ap_record_note(eng->rec, "asyncprobe: %s\n",
-				    it.reason);
+			ap_record_file_error(eng->rec, it.reason);
 			eng->tally.file_errors++;
 			break;
 		case AP_INPUT_AGAIN:
@@ -776,8 +773,7 @@ cancel_dealt(struct ap_engine *eng)
 	    AP_INPUT_TARGET || rc == AP_INPUT_INVALID ||
 	    rc == AP_INPUT_FILE_ERROR) {
 		if (rc == AP_INPUT_FILE_ERROR) {
-			ap_record_note(eng->rec, "asyncprobe: %s\n",
-			    it.reason);
+			ap_record_file_error(eng->rec, it.reason);
 			eng->tally.file_errors++;
 		} else if (!in_shard(eng, &it))
 			continue;

@@ -380,6 +380,13 @@ ap_record_invalid(struct ap_recorder *rec, const struct ap_input_item *it,
 }
 
 void
+ap_record_file_error(struct ap_recorder *rec, const char *reason)
+{
+	if (!rec->c.invalid_said)
+		ap_record_note(rec, "asyncprobe: %s\n", reason);
+}
+
+void
 ap_record_cancelled(struct ap_recorder *rec, const struct ap_input_item *it)
 {
 	item_record(rec, it, AP_STATUS_CANCELLED, ECANCELED, NULL);

@@ -41,7 +41,8 @@ struct ap_record_config {
 	/* Monitor mode (the engine's host, see engine.h): the round every
 	 * record carries; a writer that also gets every record, whatever
 	 * filters say (the /metrics one); --changes; and whether the notes
-	 * on invalid lines were already said in an earlier round. */
+	 * on invalid lines and unreadable files were already said in an
+	 * earlier round. */
 	uint64_t		 round;
 	struct ap_writer	*tap;
 	struct ap_changes	*changes;
@@ -69,6 +70,9 @@ void		 ap_record_invalid(struct ap_recorder *,
 		    const struct ap_input_item *, const char *reason);
 void		 ap_record_cancelled(struct ap_recorder *,
 		    const struct ap_input_item *);
+/* An input file that cannot be read: its note on stderr (like an invalid
+ * line's, said once in monitor mode: see invalid_said). */
+void		 ap_record_file_error(struct ap_recorder *, const char *reason);
 void		 ap_record_flush(struct ap_recorder *);
 /* A line on stderr (erasing the progress line first). */
 void		 ap_record_note(struct ap_recorder *, const char *fmt, ...)
