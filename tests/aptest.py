@@ -205,6 +205,33 @@ def dns(table):
     return srv
 
 
+PROMTOOL = shutil.which("promtool")
+SERVING = re.compile(r"^asyncprobe: serving http://127\.0\.0\.1:(\d+)/$")
+
+
+def promtool_check(body):
+    """(exit status, what it said) of `promtool check metrics` on body
+    (text or bytes)."""
+    data = body.encode() if isinstance(body, str) else body
+    r = subprocess.run([PROMTOOL, "check", "metrics"], input=data,
+                       capture_output=True, timeout=60)
+    return r.returncode, (r.stdout + r.stderr).decode(errors="replace")
+
+
+def serving_port(p, timeout=30):
+    """The port a process started by start() with --serve 127.0.0.1:0
+    says it serves on (its first line on stderr); anything else kills it
+    and fails."""
+    line = read_line(p.stderr, timeout).rstrip("\n")
+    m = SERVING.match(line)
+    if m is None:
+        p.kill()
+        _, err = p.communicate()
+        raise AssertionError("no 'serving' line: %r %s"
+                             % (line, err.decode(errors="replace")))
+    return int(m.group(1))
+
+
 def free_port(host="127.0.0.1"):
     """A loopback port nothing listens on now (connects to it are refused,
     until something else takes it)."""

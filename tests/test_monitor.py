@@ -325,13 +325,7 @@ class Served:
 
     def __init__(self, args):
         self.p = aptest.start(["-q", "--serve", "127.0.0.1:0"] + list(args))
-        line = aptest.read_line(self.p.stderr, 10)
-        m = re.search(r"serving http://127\.0\.0\.1:(\d+)/", line)
-        if m is None:
-            self.p.kill()
-            raise AssertionError("no serving line: %r %s" % (
-                line, self.p.communicate()[1].decode()))
-        self.port = int(m.group(1))
+        self.port = aptest.serving_port(self.p, 10)
 
     def get(self, path, headers=None, timeout=10):
         """(status, body) of a GET."""
@@ -366,10 +360,8 @@ class Served:
 
 
 def promtool_ok(test, body):
-    r = subprocess.run(["promtool", "check", "metrics"], input=body.encode(),
-                       capture_output=True)
-    test.assertEqual(r.returncode, 0, (r.stdout + r.stderr).decode()
-                     + "\n" + body)
+    rc, said = aptest.promtool_check(body)
+    test.assertEqual(rc, 0, said + "\n" + body)
 
 
 class Serve(aptest.TestCase):
@@ -603,9 +595,7 @@ class OutputFile(aptest.TestCase):
                 pass
         self.assertIn('probe_success{target="127.0.0.1:%d",host="127.0.0.1",'
                       'port="%d",job="mon"} 1' % (acc.port, acc.port), text)
-        check = subprocess.run(["promtool", "check", "metrics"],
-                               input=text.encode(), capture_output=True)
-        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        promtool_ok(self, text)
         # Now a round that a signal cuts short: the last whole file stays.
         with open(lst, "w") as fp:
             fp.write("127.0.0.1:%d\n" % hole.port)

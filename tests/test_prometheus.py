@@ -32,9 +32,8 @@ import urllib.request
 import aptest
 
 PROMETHEUS = shutil.which("prometheus")
-PROMTOOL = shutil.which("promtool")
+PROMTOOL = aptest.PROMTOOL
 POLL_S = 60             # bound of every wait for Prometheus (ASan is slow)
-SERVING = re.compile(r"^asyncprobe: serving http://127\.0\.0\.1:(\d+)/$")
 # Sanitizer and glibc complaints a monitor's stderr must never hold.
 BAD_STDERR = ("AddressSanitizer", "LeakSanitizer", "runtime error:",
               "double free", "corrupted")
@@ -90,14 +89,7 @@ class Monitor:
 
     def __init__(self, args):
         self.p = aptest.start(list(args))
-        line = aptest.read_line(self.p.stderr, 30).rstrip("\n")
-        m = SERVING.match(line)
-        if m is None:
-            self.p.kill()
-            _, err = self.p.communicate()
-            raise AssertionError("no 'serving' line: %r %s"
-                                 % (line, err.decode(errors="replace")))
-        self.port = int(m.group(1))
+        self.port = aptest.serving_port(self.p)
         self.addr = "127.0.0.1:%d" % self.port
         self.url = "http://" + self.addr
 
@@ -228,12 +220,6 @@ def blackbox_job(name, monitor, targets, interval="2s"):
         replacement: %s
 """ % (name, interval, interval,
        ", ".join("'%s'" % t for t in targets), monitor.addr)
-
-
-def promtool_check(body):
-    r = subprocess.run([PROMTOOL, "check", "metrics"], input=body,
-                       capture_output=True, text=True, timeout=60)
-    return r.returncode, r.stdout + r.stderr
 
 
 def readme_blocks():
@@ -514,7 +500,7 @@ class RealPrometheus(aptest.TestCase):
         status, headers, body = poll(metrics, "/metrics 200")
         self.assertEqual(headers["Content-Type"],
                          "text/plain; version=0.0.4; charset=utf-8")
-        self.assertEqual(promtool_check(body), (0, ""), body)
+        self.assertEqual(aptest.promtool_check(body), (0, ""), body)
         self.assertRegex(body, r"(?m)^asyncprobe_round_number"
                          r"\{job_label=\"x\"\} [1-9]\d*$")
         acc = "127.0.0.1:%d" % self.acc.port
@@ -528,7 +514,7 @@ class RealPrometheus(aptest.TestCase):
                 self.assertEqual(headers["Content-Type"],
                                  "text/plain; version=0.0.4; "
                                  "charset=utf-8")
-                self.assertEqual(promtool_check(body), (0, ""), body)
+                self.assertEqual(aptest.promtool_check(body), (0, ""), body)
                 self.assertIn("\nprobe_success %d\n" % ok, "\n" + body)
                 self.assertIn("\nprobe_ip_protocol 4\n", "\n" + body)
         status, _, body = http_get("%s/probe?target=%s"
@@ -537,7 +523,7 @@ class RealPrometheus(aptest.TestCase):
         status, _, body = http_get("%s/probe?target=127.0.0.1:%d"
                                    % (self.b.url, self.any_open.port))
         self.assertEqual(status, 200, body)
-        self.assertEqual(promtool_check(body), (0, ""), body)
+        self.assertEqual(aptest.promtool_check(body), (0, ""), body)
         self.assertIn("\nprobe_success 1\n", "\n" + body)
 
 
@@ -597,7 +583,7 @@ class MonitorRecipes(aptest.TestCase):
                       text)
         self.assertIn('asyncprobe_round_number{list="web"} 1\n', text)
         if PROMTOOL is not None:
-            self.assertEqual(promtool_check(text), (0, ""), text)
+            self.assertEqual(aptest.promtool_check(text), (0, ""), text)
 
 
 if __name__ == "__main__":

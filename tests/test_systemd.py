@@ -24,7 +24,6 @@ import aptest
 UNIT = os.path.join(aptest.TOP, "examples", "asyncprobe.service")
 MAN = os.path.join(aptest.TOP, "man", "asyncprobe.1")
 ANALYZE = shutil.which("systemd-analyze")
-SERVING = re.compile(r"^asyncprobe: serving http://127\.0\.0\.1:(\d+)/$")
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -155,10 +154,7 @@ class Unit(aptest.TestCase):
         lst = aptest.write_file("mon.txt", "127.0.0.1:%d\n" % acc.port)
         p = aptest.start(self.execstart(lst))
         try:
-            line = aptest.read_line(p.stderr, 30).rstrip("\n")
-            m = SERVING.match(line)
-            self.assertIsNotNone(m, line)
-            url = "http://127.0.0.1:%s/metrics" % m.group(1)
+            url = "http://127.0.0.1:%d/metrics" % aptest.serving_port(p)
             want = ('probe_success{target="127.0.0.1:%d",host="127.0.0.1",'
                     'port="%d"} 1\n' % (acc.port, acc.port))
             self.assertIn(want, self.metrics(url))
