@@ -39,14 +39,6 @@
 /* RFC 8305 3: how long an A answer waits for the AAAA one. */
 #define RESOLUTION_DELAY_MS	50
 
-/*
- * Event priorities.  libevent runs only the most urgent priority that has
- * events ready, so a busy one starves those below it: everything that
- * must keep happening during a scan (sockets, evdns, deadlines, the
- * progress line) shares PRIO_RUN, libevent's default.  Signals go first;
- * the output flush (record.c) and input yields wait for a quiet pass.
- */
-enum { PRIO_SIGNAL, PRIO_RUN, PRIO_IDLE, NPRIO };
 
 /* Which waiting queue a starved race is on (link.queued), and which
  * timer FIFOs it is on (link.armed). */
@@ -892,7 +884,7 @@ ap_engine_base_new(void)
 	    EVENT_BASE_FLAG_PRECISE_TIMER);
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
-	if (base != NULL && event_base_priority_init(base, NPRIO) == -1) {
+	if (base != NULL && event_base_priority_init(base, AP_NPRIO) == -1) {
 		event_base_free(base);
 		base = NULL;
 	}
@@ -977,11 +969,11 @@ events_new(struct ap_engine *eng)
 	    eng->retry_ev == NULL || eng->rate_ev == NULL ||
 	    eng->stop_ev == NULL || eng->runtime_ev == NULL ||
 	    eng->progress_ev == NULL ||
-	    event_priority_set(eng->refill_ev, PRIO_RUN) == -1 ||
-	    event_priority_set(eng->deadline_ev, PRIO_RUN) == -1 ||
-	    event_priority_set(eng->stagger_ev, PRIO_RUN) == -1 ||
-	    event_priority_set(eng->progress_ev, PRIO_RUN) == -1 ||
-	    event_priority_set(eng->fill_ev, PRIO_IDLE) == -1)
+	    event_priority_set(eng->refill_ev, AP_PRIO_RUN) == -1 ||
+	    event_priority_set(eng->deadline_ev, AP_PRIO_RUN) == -1 ||
+	    event_priority_set(eng->stagger_ev, AP_PRIO_RUN) == -1 ||
+	    event_priority_set(eng->progress_ev, AP_PRIO_RUN) == -1 ||
+	    event_priority_set(eng->fill_ev, AP_PRIO_IDLE) == -1)
 		return (-1);
 	return (0);
 }
@@ -994,9 +986,9 @@ signals_new(struct ap_engine *eng)
 	eng->sigusr1_ev = evsignal_new(eng->base, SIGUSR1, sigusr1_cb, eng);
 	if (eng->sigint_ev == NULL || eng->sigusr1_ev == NULL ||
 	    eng->sigterm_ev == NULL ||
-	    event_priority_set(eng->sigint_ev, PRIO_SIGNAL) == -1 ||
-	    event_priority_set(eng->sigterm_ev, PRIO_SIGNAL) == -1 ||
-	    event_priority_set(eng->sigusr1_ev, PRIO_SIGNAL) == -1 ||
+	    event_priority_set(eng->sigint_ev, AP_PRIO_SIGNAL) == -1 ||
+	    event_priority_set(eng->sigterm_ev, AP_PRIO_SIGNAL) == -1 ||
+	    event_priority_set(eng->sigusr1_ev, AP_PRIO_SIGNAL) == -1 ||
 	    event_add(eng->sigint_ev, NULL) == -1 ||
 	    event_add(eng->sigterm_ev, NULL) == -1 ||
 	    event_add(eng->sigusr1_ev, NULL) == -1)

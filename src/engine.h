@@ -14,6 +14,16 @@
 #include "output.h"
 #include "result.h"
 
+/*
+ * Event priorities of a base from ap_engine_base_new().  libevent runs only
+ * the most urgent priority that has events ready, so a busy one starves
+ * those below it: everything that must keep happening during a scan
+ * (sockets, evdns, deadlines, the progress line, --serve's clients)
+ * shares AP_PRIO_RUN, libevent's default.  Signals go first; the output
+ * flush (record.c) and input yields wait for a quiet pass.
+ */
+enum { AP_PRIO_SIGNAL, AP_PRIO_RUN, AP_PRIO_IDLE, AP_NPRIO };
+
 struct event_base;
 struct ap_changes;
 struct ap_engine;

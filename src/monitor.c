@@ -26,8 +26,6 @@
 
 /* /probe requests probing at once; more are answered 503. */
 #define PROBES_MAX	32
-/* libevent's most urgent priority (engine.c's PRIO_SIGNAL). */
-#define PRIO_SIGNAL	0
 
 /* One /probe: a one-target engine writing blackbox_exporter's format into
  * memory, and the reply it owes. */
@@ -470,7 +468,7 @@ events_new(struct ap_monitor *m)
 	for (i = 0; i < 4; i++)
 		if ((m->sig_ev[i] = evsignal_new(m->base, sigs[i], signal_cb,
 		    m)) == NULL ||
-		    event_priority_set(m->sig_ev[i], PRIO_SIGNAL) == -1 ||
+		    event_priority_set(m->sig_ev[i], AP_PRIO_SIGNAL) == -1 ||
 		    event_add(m->sig_ev[i], NULL) == -1)
 			return (-1);
 	return (0);

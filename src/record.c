@@ -26,8 +26,6 @@
  * is read every FLUSH_CHECK records. */
 #define FLUSH_EVERY_US	100000
 #define FLUSH_CHECK	32
-/* The flush waits for a quiet pass: libevent's lowest priority. */
-#define PRIO_IDLE	2
 
 struct ap_record_group {
 	FILE	*fp;
@@ -67,8 +65,9 @@ ap_recorder_new(struct event_base *base, const struct ap_record_config *c)
 	rec->whole_run = ap_writer_whole_run(c->writer);
 	if (c->opt->ordered && !rec->whole_run)
 		rec->reorder = ap_reorder_new(c->window);
+	/* The flush waits for a quiet pass. */
 	if ((rec->flush_ev = event_new(base, -1, 0, flush_cb, rec)) == NULL ||
-	    event_priority_set(rec->flush_ev, PRIO_IDLE) == -1)
+	    event_priority_set(rec->flush_ev, AP_PRIO_IDLE) == -1)
 		goto fail;
 	if (c->share != NULL) {
 		rec->counts = ap_share_counts(c->share);
