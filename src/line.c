@@ -145,7 +145,7 @@ static bool
 parse_ip4_aton(const char *s, size_t len, unsigned char ip[4])
 {
 	struct in_addr	a;
-	char		buf[32];
+	char		buf[AP_LINE_MAX + 1];	/* leading zeros: any number */
 	size_t		i;
 
 	if (len == 0 || len >= sizeof(buf) || s[0] < '0' || s[0] > '9')

@@ -84,6 +84,11 @@ static const struct line_case {
 	/* inet_aton's forms are addresses too (issue 11), never names. */
 	{ "127.0.0", 0, "1", OK, "127.0.0", true, "", NULL, NULL },
 	{ "127.1:22", 0, NULL, OK, "127.1", true, "22", NULL, NULL },
+	/* Leading zeros in any number, as inet_aton() takes them. */
+	{ "0x000000000000000000000000000000"
+	  "0000000000000000000000000000007f.1:22", 0, NULL, OK,
+	  "0x000000000000000000000000000000"
+	  "0000000000000000000000000000007f.1", true, "22", NULL, NULL },
 	{ "08.1.1.1:22", 0, NULL, OK, "08.1.1.1", false, "22", NULL, NULL },
 	{ "a_b-c.Example.:1", 0, NULL, OK, "a_b-c.Example.", false, "1",
 	    NULL, NULL },

@@ -51,7 +51,7 @@ static bool
 is_numeric(const char *host)
 {
 	unsigned char	 a[16];
-	char		 buf[128];
+	char		 buf[AP_LINE_MAX + 1];	/* a host is at most a line */
 	const char	*cut;
 	size_t		 n;
 
