@@ -458,7 +458,7 @@ END_TEST
  * network > silence > an attempt abandoned for another).
  */
 #define NRANK	5
-#define NPER	10
+#define NPER	32
 
 struct failure {
 	int		 error;		/* 0 ends a row */
@@ -469,6 +469,9 @@ struct failure {
 #define V6(e, t, c)	{ e, AP_ICMP_V6, t, c }
 #define NO(e)		{ e, 0, 0, 0 }
 
+/* Every message result.c names, each with the errno Linux gives it
+ * (icmp_err_convert, icmpv6_err_convert), and one of each family that
+ * no table names. */
 static const struct stage_order {
 	enum ap_stage	 stage;
 	struct failure	 rank[NRANK][NPER];
@@ -477,12 +480,22 @@ static const struct stage_order {
 	    { NO(ECONNREFUSED), NO(ECONNRESET), V4(ECONNREFUSED, 3, 3),
 	      V6(ECONNREFUSED, 1, 4) },
 	    { V4(EHOSTUNREACH, 3, 13), V4(ENETUNREACH, 3, 9),
-	      V4(EHOSTUNREACH, 3, 10), V6(EACCES, 1, 1), NO(EACCES),
-	      NO(EPERM) },
-	    { NO(EHOSTUNREACH), NO(ENETUNREACH), V4(ENETUNREACH, 3, 0),
+	      V4(EHOSTUNREACH, 3, 10), V4(EHOSTUNREACH, 3, 14),
+	      V4(EHOSTUNREACH, 3, 15), V6(EACCES, 1, 1), V6(EACCES, 1, 5),
+	      V6(EACCES, 1, 6), NO(EACCES), NO(EPERM) },
+	    { NO(EHOSTUNREACH), NO(ENETUNREACH), NO(ENOPROTOOPT),
+	      NO(EHOSTDOWN), NO(EINVAL), V4(ENETUNREACH, 3, 0),
 	      V4(EHOSTUNREACH, 3, 1), V4(ENOPROTOOPT, 3, 2),
-	      V4(EHOSTUNREACH, 11, 0), V6(ENETUNREACH, 1, 0),
-	      V6(EHOSTUNREACH, 1, 3), V6(EHOSTUNREACH, 3, 0), NO(EINVAL) },
+	      V4(EMSGSIZE, 3, 4), V4(EOPNOTSUPP, 3, 5),
+	      V4(ENETUNREACH, 3, 6), V4(EHOSTDOWN, 3, 7), V4(ENONET, 3, 8),
+	      V4(ENETUNREACH, 3, 11), V4(EHOSTUNREACH, 3, 12),
+	      V4(EHOSTUNREACH, 11, 0), V4(EHOSTUNREACH, 11, 1),
+	      V4(EPROTO, 12, 0), V4(EPROTO, 12, 1), V4(EPROTO, 12, 2),
+	      V4(EHOSTUNREACH, 3, 99), V6(ENETUNREACH, 1, 0),
+	      V6(EHOSTUNREACH, 1, 2), V6(EHOSTUNREACH, 1, 3),
+	      V6(EMSGSIZE, 2, 0), V6(EHOSTUNREACH, 3, 0),
+	      V6(EHOSTUNREACH, 3, 1), V6(EPROTO, 4, 0), V6(EPROTO, 4, 1),
+	      V6(EPROTO, 4, 2), V6(EHOSTUNREACH, 200, 7) },
 	    { NO(ETIMEDOUT) },
 	    { NO(ECANCELED) } } },
 	{ CO, { { NO(EACCES), NO(EPERM) }, { NO(EADDRNOTAVAIL) },
@@ -491,7 +504,7 @@ static const struct stage_order {
 	{ BI, { { NO(EADDRINUSE), NO(EADDRNOTAVAIL), NO(EACCES) } } },
 	{ SO, { { NO(EMFILE), NO(ENFILE), NO(EAFNOSUPPORT) } } },
 	{ RE, { { NO(AP_ERR_NXDOMAIN), NO(AP_ERR_NODATA),
-	    NO(AP_ERR_SERVFAIL) } } },
+	    NO(AP_ERR_SERVFAIL), NO(AP_ERR_TRUNCATED) } } },
 };
 
 static void
@@ -510,15 +523,16 @@ set_failure(struct ap_attempt *a, const char *ip, enum ap_stage stage,
 		strcpy(a->icmp.from, "198.18.0.1");
 }
 
+/* Which of two failed attempts ap_result_final_error() picks; the second
+ * has the larger address in every pair. */
 static int
-pair_winner(enum ap_stage stage, const struct failure *f1, int64_t s1,
-    const struct failure *f2, int64_t s2)
+pair_winner(enum ap_stage g1, const struct failure *f1, int64_t s1,
+    enum ap_stage g2, const struct failure *f2, int64_t s2)
 {
 	struct ap_attempt	 a[2];
 
-	/* The second attempt has the larger address in every pair. */
-	set_failure(&a[0], "127.0.2.1", stage, f1, s1);
-	set_failure(&a[1], "127.0.2.2", stage, f2, s2);
+	set_failure(&a[0], "127.0.2.1", g1, f1, s1);
+	set_failure(&a[1], "127.0.2.2", g2, f2, s2);
 	return (ap_result_final_error(a, 2));
 }
 
@@ -540,6 +554,7 @@ failure_name(const struct failure *f)
 START_TEST(test_prio_pairs)
 {
 	const struct stage_order	*o = &orders[_i];
+	enum ap_stage			 g = o->stage;
 	const struct failure		*f1, *f2;
 	size_t				 r1, r2, i1, i2, pairs = 0;
 
@@ -550,20 +565,20 @@ START_TEST(test_prio_pairs)
 		if (r1 < r2) {
 			/* f1 ranks higher: it wins at either index, even
 			 * when it started later with the larger address. */
-			ck_assert_msg(pair_winner(o->stage, f2, 0, f1, 9) == 1,
+			ck_assert_msg(pair_winner(g, f2, 0, g, f1, 9) == 1,
 			    "%s: %s should beat %s", ap_stage_name(o->stage),
 			    failure_name(f1), failure_name(f2));
-			ck_assert_msg(pair_winner(o->stage, f1, 9, f2, 0) == 0,
+			ck_assert_msg(pair_winner(g, f1, 9, g, f2, 0) == 0,
 			    "%s: %s should beat %s (other order)",
 			    ap_stage_name(o->stage), failure_name(f1),
 			    failure_name(f2));
 		} else if (r1 == r2) {
 			/* Equal rank: the attempt started first. */
-			ck_assert_msg(pair_winner(o->stage, f1, 9, f2, 0) == 1,
+			ck_assert_msg(pair_winner(g, f1, 9, g, f2, 0) == 1,
 			    "%s: %s vs %s not by start",
 			    ap_stage_name(o->stage), failure_name(f1),
 			    failure_name(f2));
-			ck_assert_int_eq(pair_winner(o->stage, f1, 0, f2, 9),
+			ck_assert_int_eq(pair_winner(g, f1, 0, g, f2, 9),
 			    0);
 		}
 		pairs++;
@@ -572,34 +587,38 @@ START_TEST(test_prio_pairs)
 }
 END_TEST
 
-/* Any failure in a further stage beats any failure in a nearer one. */
+/* Any failure in a further stage beats any failure in a nearer one, in
+ * either order and whichever started first. */
 START_TEST(test_prio_stages)
 {
-	struct ap_attempt	 a[2];
-	size_t			 s1, s2, r1, r2;
-	int			 e1, e2, w;
+	const struct failure	*f1, *f2;
+	size_t			 s1, s2, r1, r2, i1, i2, pairs = 0;
 
 	for (s1 = 0; s1 < NELEM(orders); s1++)
 	for (s2 = 0; s2 < NELEM(orders); s2++) {
 		if (orders[s1].stage <= orders[s2].stage)
 			continue;
 		for (r1 = 0; r1 < NRANK; r1++)
-		for (r2 = 0; r2 < NRANK; r2++) {
-			/* The weakest of the further stage, the strongest of
-			 * the nearer one, started first. */
-			if ((e1 = orders[s1].rank[r1][0].error) == 0 ||
-			    (e2 = orders[s2].rank[r2][0].error) == 0)
-				continue;
-			set_failure(&a[0], "127.0.2.1", orders[s2].stage,
-			    &orders[s2].rank[r2][0], 0);
-			set_failure(&a[1], "127.0.2.2", orders[s1].stage,
-			    &orders[s1].rank[r1][0], 100);
-			w = ap_result_final_error(a, 2);
-			ck_assert_msg(w == 1, "%s %s vs %s %s",
-			    ap_stage_name(a[1].stage), ap_errno_name(e1),
-			    ap_stage_name(a[0].stage), ap_errno_name(e2));
+		for (i1 = 0; i1 < NPER &&
+		    (f1 = &orders[s1].rank[r1][i1])->error != 0; i1++)
+		for (r2 = 0; r2 < NRANK; r2++)
+		for (i2 = 0; i2 < NPER &&
+		    (f2 = &orders[s2].rank[r2][i2])->error != 0; i2++) {
+			ck_assert_msg(pair_winner(orders[s2].stage, f2, 0,
+			    orders[s1].stage, f1, 100) == 1, "%s %s vs %s %s",
+			    ap_stage_name(orders[s1].stage), failure_name(f1),
+			    ap_stage_name(orders[s2].stage), failure_name(f2));
+			ck_assert_msg(pair_winner(orders[s1].stage, f1, 100,
+			    orders[s2].stage, f2, 0) == 0,
+			    "%s %s vs %s %s (other order)",
+			    ap_stage_name(orders[s1].stage), failure_name(f1),
+			    ap_stage_name(orders[s2].stage), failure_name(f2));
+			pairs++;
 		}
 	}
+	/* 47 handshake failures, 8 at connect, 3 bind, 3 socket, 4 resolve */
+	ck_assert_uint_eq(pairs, 47 * (8 + 3 + 3 + 4) + 8 * (3 + 3 + 4) +
+	    3 * (3 + 4) + 3 * 4);
 }
 END_TEST
 
