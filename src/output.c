@@ -141,6 +141,13 @@ write_header(struct ap_writer_header *h)
 	return (rc);
 }
 
+bool
+ap_writer_header_pending(const struct ap_writer *w)
+{
+	return (w->header != NULL &&
+	    !atomic_load_explicit(&w->header->done, memory_order_acquire));
+}
+
 /*
  * The wrappers turn a stream error into -1 whatever the writer returned:
  * stdio reports most write errors late, on a later call or at fflush().

@@ -100,6 +100,10 @@ int				 ap_output_register(const struct ap_writer_ops *);
  */
 int	ap_writer_begin(struct ap_writer *);
 int	ap_writer_write(struct ap_writer *, const struct ap_result *);
+/* The header is still to be written: the next write() puts it on the
+ * writer's own stream (the terminal, say) even from a copy whose fp is
+ * elsewhere. */
+bool	ap_writer_header_pending(const struct ap_writer *);
 int	ap_writer_end(struct ap_writer *);
 /* Free what a format gathered when end() will not run (a write error, a
  * system failure).  end() frees it itself; safe to call again. */

@@ -186,14 +186,24 @@ count(struct ap_recorder *rec, const struct ap_result *r)
 		ap_stats_add(rec->c.stats, r);
 }
 
-/* Write r to fp with the run's writer; -1 with errno. */
+/* Write r to fp with the run's writer; -1 with errno.  The first record's
+ * header goes straight to the real output (output.c), so past the
+ * progress line like any write there. */
 static int
 write_to(struct ap_recorder *rec, FILE *fp, const struct ap_result *r)
 {
 	struct ap_writer	w = *rec->c.writer;
+	bool			hold;
+	int			rc;
 
 	w.fp = fp;
-	return (ap_writer_write(&w, r));
+	hold = rec->c.progress != NULL && ap_writer_header_pending(&w);
+	if (hold)
+		ap_progress_hold(rec->c.progress, false);
+	rc = ap_writer_write(&w, r);
+	if (hold)
+		ap_progress_release(rec->c.progress);
+	return (rc);
 }
 
 void

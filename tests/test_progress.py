@@ -260,6 +260,37 @@ class SharedTerminal(aptest.TestCase):
                     self.assertTrue(tty.endswith(b"\r\x1b[K") or
                                     tty.endswith(b"\n"), what)
 
+    def test_header_never_glued_to_the_line(self):
+        # The first record comes 1.2 s in, after several redraws: the
+        # header written just before it starts a line of its own too,
+        # whatever -j, the format and --ordered (whose records and header
+        # take other paths to the terminal).
+        hole = aptest.net("hole")
+        text = "127.0.0.1:%d\n" % hole.port
+        headers = {"text": rb"TARGET +STATUS", "csv": rb"target,host,port"}
+        for j in ("1", "2"):
+            for fmt, header in headers.items():
+                for ordered in ([], ["--ordered"]):
+                    with self.subTest(j=j, fmt=fmt, ordered=ordered):
+                        rc, tty = run_shared_tty(
+                            ["--progress=always", "-t", "1200ms", "-j", j,
+                             "-f", fmt] + ordered, text)
+                        what = "%r" % tty[-3000:]
+                        self.assertEqual(rc, 1, what)
+                        self.assertGreaterEqual(
+                            len(re.findall(rb"\rasyncprobe: ", tty)), 2,
+                            what)
+                        m = re.search(header, tty)
+                        self.assertIsNotNone(m, what)
+                        seg = tty[tty.rfind(b"\n", 0, m.start()) + 1:
+                                  m.start()]
+                        drawn = seg.rfind(b"\rasyncprobe: ")
+                        if drawn >= 0:
+                            self.assertNotEqual(
+                                seg.find(b"\r\x1b[K", drawn + 1), -1,
+                                "header glued to the line: %r\n%s"
+                                % (seg, what))
+
 
 if __name__ == "__main__":
     aptest.main()
