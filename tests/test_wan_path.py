@@ -20,7 +20,8 @@ cancelled when IPv6 answers; with --attempt-delay above it, one SYN.
 The round trip is at least 2 * DELAY_MS (a loaded machine only adds),
 and both margins are 350 ms or more.
 
-Skipped (77) when unshare or iptables is unavailable."""
+Its tests skip when unshare or iptables is missing; .ci/run fails on
+any skip in the normal build."""
 
 import json
 import os

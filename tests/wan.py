@@ -72,6 +72,8 @@ V6 = [
     ("fd00:c::11", "-j REJECT --reject-with icmp6-addr-unreachable"),
     ("fd00:c::12", "-j REJECT --reject-with icmp6-port-unreachable"),
     ("fd00:c::16", "-j REJECT --reject-with icmp6-adm-prohibited"),
+    ("fd00:c::1a", "-j REJECT --reject-with icmp6-policy-fail"),
+    ("fd00:c::1b", "-j REJECT --reject-with icmp6-reject-route"),
     ("fd00:c::17", "-j DROP"),
     ("fd00:c::18", "-j REJECT --reject-with tcp-reset"),
 ]
