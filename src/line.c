@@ -457,7 +457,7 @@ static int
 set_prefix(struct ap_line *out, const char *len_text, size_t n,
     char *errbuf, size_t errlen)
 {
-	char		 q[REASON_SHOW + 8];
+	char		 q[REASON_SHOW + 8], text[INET6_ADDRSTRLEN];
 	unsigned	 bits, plen, hostbits, i;
 	long		 v;
 
@@ -482,6 +482,13 @@ set_prefix(struct ap_line *out, const char *len_text, size_t n,
 	for (i = plen; i < bits; i++)
 		out->ip[i / 8] &= (unsigned char)~(0x80u >> (i % 8));
 	out->naddrs = (uint32_t)1 << hostbits;
+	if (out->naddrs == 1) {
+		/* One address (/32, /128): the record names it, as those of
+		 * a wider prefix name theirs, never "addr/32". */
+		inet_ntop(out->ip_family, out->ip, text, sizeof(text));
+		ap_pool_free(out->host);
+		out->host = ap_pool_xstrndup(text, strlen(text));
+	}
 	return (0);
 }
 

@@ -285,6 +285,8 @@ static const struct addr_case {
 	{ "[2001:db8::/124]:22", OK, "2001:db8::", 16, 0, NULL },
 	{ "[2001:db8::ff/120]:22", OK, "2001:db8::", 256, 0, NULL },
 	{ "[::1/128]:22", OK, "::1", 1, 0, NULL },
+	{ "[2001:DB8:0::1/128]:22", OK, "2001:db8::1", 1, 0, NULL },
+	{ "127.0.0.010/32:22", OK, "127.0.0.8", 1, 0, NULL },
 	{ "[2001:db8::/112]:22", OK, "2001:db8::", 65536, 0, NULL },
 	{ "[fe80::1%lo]:22", OK, "fe80::1", 1, 1, NULL },
 	{ "[fe80::1%1]:22", OK, "fe80::1", 1, 1, NULL },
@@ -326,6 +328,9 @@ START_TEST(test_addr_table)
 		ck_assert_uint_eq(l.naddrs, c->naddrs);
 		ck_assert_uint_eq(l.scope_id, c->scope);
 		ck_assert_str_eq(l.text, c->line);
+		/* A one-address prefix names its address, never "a/32". */
+		if (c->naddrs == 1 && strchr(c->line, '/') != NULL)
+			ck_assert_str_eq(l.host, c->first);
 	} else
 		ck_assert_str_eq(err, c->reason);
 	ap_line_free(&l);

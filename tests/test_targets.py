@@ -92,12 +92,32 @@ class Prefixes(aptest.TestCase):
                          ["127.0.0.0:%d" % self.acc.port,
                           "127.0.0.1:%d" % self.acc.port])
 
+    def test_one_address_prefix_names_the_address(self):
+        # /32 and /128 hold one address: the record's host is that
+        # address, in the text's first column and the prom host label.
+        line = "127.0.0.1/32:%d" % self.acc.port
+        r = aptest.run(["-f", "json"], line + "\n")
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual([(x["host"], x["target"], x["status"])
+                          for x in r.records],
+                         [("127.0.0.1", line, "connected")])
+        r = aptest.run([], line + "\n")
+        self.assertEqual(r.out.splitlines()[1].split()[0],
+                         "127.0.0.1:%d" % self.acc.port, r.describe())
+        r = aptest.run(["-f", "prom"], line + "\n")
+        # target is the line as written, as for a wider prefix's series
+        self.assertIn('probe_success{target="%s",host="127.0.0.1",'
+                      'port="%d"} 1' % (line, self.acc.port), r.out)
+
     def test_ipv6_prefix(self):
         aptest.need_v6()
         acc6 = aptest.net("accept", v6=True)
         r = aptest.run(["-f", "json"], "[::/127]:%d\n" % acc6.port)
         self.assertEqual(sorted(x["host"] for x in r.records), ["::", "::1"])
         self.assertIn("connected", {x["status"] for x in r.records})
+        r = aptest.run(["-f", "json"], "[::1/128]:%d\n" % acc6.port)
+        self.assertEqual([(x["host"], x["status"]) for x in r.records],
+                         [("::1", "connected")], r.describe())
 
     def test_too_large_is_invalid(self):
         r = aptest.run(["-f", "json"],
