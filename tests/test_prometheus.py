@@ -573,7 +573,7 @@ class MonitorRecipes(aptest.TestCase):
         os.makedirs(textdir, exist_ok=True)
         r = self.sh(self.command("-f prom"),
                     {"/etc/asyncprobe/web.txt": lst,
-                     "/var/lib/node_exporter/textfile": textdir})
+                     "/var/lib/prometheus/node-exporter": textdir})
         self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", ""))
         self.assertEqual(os.listdir(textdir), ["asyncprobe-web.prom"])
         with open(os.path.join(textdir, "asyncprobe-web.prom")) as fp:

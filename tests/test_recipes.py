@@ -18,7 +18,10 @@ import urllib.request
 import aptest
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-CRON = re.compile(r"^(?:\S+\s+){5}(asyncprobe\s.*)$")
+CRON = re.compile(r"^(?:\S+\s+){5}(\S*asyncprobe\s.*)$")
+# Where "make install" puts the binary (prefix /usr/local).  cron's PATH
+# is /usr/bin:/bin, so a crontab names it by this path.
+INSTALLED = "/usr/local/bin/asyncprobe"
 
 
 def readme_block_lines():
@@ -58,6 +61,17 @@ def man_literal_lines():
     return out
 
 
+def man_display_lines():
+    """The man page's one-line displays (.Dl), the prompt cut."""
+    out = []
+    with open(os.path.join(TOP, "man", "asyncprobe.1")) as fp:
+        for line in fp:
+            if line.startswith(".Dl $ "):
+                out.append(line[len(".Dl $ "):].rstrip("\n")
+                           .replace("\\e", "\\").replace("\\&", ""))
+    return out
+
+
 def cron_commands(lines):
     """The commands of the crontab lines (the five time fields cut)."""
     return [m.group(1) for m in (CRON.match(l) for l in lines) if m]
@@ -79,7 +93,7 @@ class Recipes(aptest.TestCase):
         for old, new in subst.items():
             command = command.replace(old, new)
         self.assertNotIn("/etc/", command)
-        command = re.sub(r"(^|[|;&]\s*)asyncprobe\b",
+        command = re.sub(r"(^|[|;&]\s*)(?:/usr/local/bin/)?asyncprobe\b",
                          lambda m: m.group(1) + self.bin, command)
         return subprocess.run(["sh", "-c", command], capture_output=True,
                               timeout=60, text=True)
@@ -105,6 +119,13 @@ class Recipes(aptest.TestCase):
                 self.assertTrue(lines[0].startswith("TARGET "), r.stdout)
                 self.assertRegex(lines[1], r"^127\.0\.0\.1:%d +refused "
                                  r".* ECONNREFUSED$" % self.ref.port)
+
+    def test_cron_recipes_name_the_installed_binary(self):
+        commands = cron_commands(readme_block_lines() + man_literal_lines())
+        self.assertEqual(len(commands), 6, commands)   # README 4, man 2
+        for command in commands:
+            with self.subTest(command=command):
+                self.assertTrue(command.startswith(INSTALLED + " "))
 
     def test_cron_page_recipe(self):
         (command,) = [c for c in cron_commands(readme_block_lines())
@@ -205,7 +226,6 @@ class Recipes(aptest.TestCase):
         # Where "make install" puts it (prefix /usr/local).
         self.assertTrue(command.startswith("/usr/local/bin/asyncprobe "),
                         command)
-        command = command[len("/usr/local/bin/"):]
         r = self.sh(command, {"$ARG1$": self.targets("n.txt", 3)})
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertRegex(r.stdout, r"^ASYNCPROBE OK - 0/3 targets down \| "
@@ -221,6 +241,20 @@ class Recipes(aptest.TestCase):
         self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
         self.assertTrue(r.stdout.startswith("ASYNCPROBE UNKNOWN - cannot "
                                             "read " + missing), r.stdout)
+
+    def test_man_nagios_example(self):
+        (command,) = [c for c in man_display_lines() if "-f nagios" in c]
+        path = re.search(r"(/etc/\S+)", command).group(1)
+        # --warn-down 1, --crit-down 25%: 1 of 8 down warns, 2 is
+        # critical, none is OK; each range alerts at the count it names.
+        for up, down, rc, perf in ((8, 0, 0, "down=0;0;1;0;8"),
+                                   (7, 1, 1, "down=1;0;1;0;8"),
+                                   (6, 2, 2, "down=2;0;1;0;8")):
+            with self.subTest(down=down):
+                r = self.sh(command, {path: self.targets(
+                    "m%d.txt" % down, up, down)})
+                self.assertEqual(r.returncode, rc, r.stdout + r.stderr)
+                self.assertIn(" %s " % perf, r.stdout + " ")
 
     def test_one_target_and_prefix_examples(self):
         # The man page's "asyncprobe 127.0.0.1:22" and prefix examples,
