@@ -491,12 +491,22 @@ class Summary(aptest.TestCase):
 
     def test_min_up_beats_unresolved(self):
         # fping's -x answers only "enough?": its 2 for a name that did not
-        # resolve does not apply.
-        r = aptest.run(["-q", "-x", "1", "-n"], lines_of(self.A, "nx.test:1"))
-        self.assertEqual(r.rc, 3, r.describe())     # -n: a name is invalid
-        r = aptest.run(["-q", "-x", "1", "--resolve", "nx.test:127.0.0.1"],
-                       lines_of(self.A, "127.0.0.1:%d" % self.ref.port))
+        # resolve does not apply (fping 5.1 -x 1 with 127.0.0.1 and an
+        # unknown name exits 0, -x 2 exits 1).
+        dns = aptest.dns("")        # every name: NXDOMAIN
+        two = lines_of(self.A, "nx.test:1")
+        res = ["--resolver", dns.resolver]
+        r = aptest.run(["-f", "json"] + res, two)
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertEqual(sorted(x["status"] for x in r.records),
+                         ["connected", "unresolved"], r.describe())
+        r = aptest.run(["-q", "-x", "1"] + res, two)
         self.assertEqual(r.rc, 0, r.describe())
+        r = aptest.run(["-q", "-x", "2"] + res, two)
+        self.assertEqual(r.rc, 1, r.describe())
+        # An invalid line is exit 3 whatever -x says.
+        r = aptest.run(["-q", "-x", "1", "-n"], two)
+        self.assertEqual(r.rc, 3, r.describe())     # -n: a name is invalid
 
     def test_min_up_long_option(self):
         five = lines_of(self.A, self.A, self.A, self.R, self.R)
@@ -536,6 +546,22 @@ class Formats(aptest.TestCase):
         for status, n in (("connected", 2), ("refused", 1), ("timeout", 1)):
             self.assertIn('asyncprobe_targets{status="%s"} %d' % (status, n),
                           r.out.splitlines())
+
+    def test_prom_cancelled_has_no_success(self):
+        # --max-runtime cuts the hole's target short: unknown, not down,
+        # so no probe_success for it, only the cancelled total; the file
+        # is still written whole (the run was not signalled).
+        out = os.path.join(aptest.tmpdir(), "cut.prom")
+        r = aptest.run(["-f", "prom", "-t", "5s", "--max-runtime", "400ms",
+                        "-o", out] + self.pins, self.stdin)
+        self.assertEqual(r.rc, 1, r.describe())
+        with open(out) as fp:
+            text = fp.read()
+        self.assertEqual(sorted(re.findall(
+            r'^probe_success\{target="([^"]*)",.*\} (\S+)$', text, re.M)),
+            sorted([(self.lines[0], "1"), (self.lines[1], "1"),
+                    (self.lines[2], "0")]), text)
+        self.assertIn('asyncprobe_targets{status="cancelled"} 1\n', text)
 
     def test_prom_passes_promtool(self):
         if aptest.PROMTOOL is None:
