@@ -1096,6 +1096,7 @@ ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
 {
 	char	 source[AP_IPSTR_LEN];
 	int	 c, i, n, seen4 = 0, seen6 = 0;
+	bool	 thresholds = false;	/* --warn-down or --crit-down */
 
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = AP_DEFAULT_TIMEOUT_MS;
@@ -1134,6 +1135,8 @@ ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
 			if (parse_one(c, optarg, o, &seen4, &seen6, errbuf,
 			    errlen) == -1)
 				return (AP_CLI_ERROR);
+			if (c == OPT_WARN_DOWN || c == OPT_CRIT_DOWN)
+				thresholds = true;
 			break;
 		}
 	}
@@ -1151,6 +1154,16 @@ ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
 	if (o->nlabels > 0 && !o->format->labels && o->serve_addr == NULL) {
 		ap_set_error(errbuf, errlen, "--label applies to -f prom and "
 		    "--serve, not -f %s", o->format->name);
+		return (AP_CLI_ERROR);
+	}
+	if (o->min_up.set && o->format->exit_code != NULL) {
+		ap_set_error(errbuf, errlen, "-x/--min-up: -f %s has exit codes "
+		    "of its own (--warn-down, --crit-down)", o->format->name);
+		return (AP_CLI_ERROR);
+	}
+	if (thresholds && o->format->exit_code == NULL) {
+		ap_set_error(errbuf, errlen, "--warn-down and --crit-down apply "
+		    "to -f nagios, not -f %s", o->format->name);
 		return (AP_CLI_ERROR);
 	}
 	if (o->no_header && o->format->begin == NULL) {
