@@ -284,8 +284,16 @@ main(int argc, char **argv)
 	if (tally->targets == 0 && tally->file_errors == 0 &&
 	    tally->signal == 0 && tally->system_error == 0)
 		fprintf(stderr, "asyncprobe: no targets\n");
-	/* On a signal or a failure the old file stays (SPEC 1). */
-	if (of != NULL && tally->system_error == 0 && tally->signal == 0) {
+	/* On a signal or a failure the old file stays (SPEC 1), and when
+	 * no input could be read: an empty list of a missing file must not
+	 * replace the last good one (a metrics file would lose every
+	 * series, as -q -o would make it). */
+	if (of != NULL && tally->targets == 0 && tally->file_errors > 0 &&
+	    tally->signal == 0)
+		fprintf(stderr, "asyncprobe: %s left as it was: no input could "
+		    "be read\n", opt.output);
+	else if (of != NULL && tally->system_error == 0 &&
+	    tally->signal == 0) {
 		char	*path = xstrdup(ap_outfile_target(of));
 
 		if (ap_outfile_commit(of) == -1) {

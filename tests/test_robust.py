@@ -430,6 +430,28 @@ class OutputFile(aptest.TestCase):
                     self.assertEqual(fp.read(), "old content\n")
                 self.assertOnlyOutput()
 
+    def test_unreadable_list_keeps_old_file(self):
+        # Nothing could be read: a metrics file must not lose every
+        # series to a missing list (exit 3 says so to cron).  When one of
+        # two lists is read, its records replace the file as usual.
+        missing = os.path.join(self.dir, "missing.txt")
+        for fmt in ("prom", "json", "nagios"):
+            with self.subTest(format=fmt):
+                r = aptest.run(["-f", fmt, "-o", self.out, missing])
+                self.assertEqual(r.rc, 3, r.describe())
+                self.assertEqual(r.out, "")
+                self.assertIn("asyncprobe: %s left as it was: no input "
+                              "could be read\n" % self.out, r.err)
+                with open(self.out) as fp:
+                    self.assertEqual(fp.read(), "old content\n")
+                self.assertOnlyOutput()
+        one = aptest.write_file("one.txt", "127.0.0.1:%d\n" % self.acc.port)
+        r = aptest.run(["-f", "json", "-o", self.out, missing, one])
+        self.assertEqual(r.rc, 3, r.describe())
+        with open(self.out, "rb") as fp:
+            recs = aptest.json_lines(fp.read())
+        self.assertEqual([x["status"] for x in recs], ["connected"])
+
     def test_symlink_replaces_its_target(self):
         # -o through a symbolic link: the file it points to is replaced
         # (a temporary file beside it, renamed there); the link stays.
