@@ -117,6 +117,20 @@ class Dns(aptest.TestCase):
         r = self.probe(["multi.test"], "-6")
         self.assertUnresolved(r, "NODATA")
 
+    def test_inet_aton_forms_are_numeric(self):
+        # 127.1, hex, octal and a bare 32-bit number are addresses, as
+        # inet_aton() reads them (SPEC 2): probed at once, never asked of
+        # DNS, not even once.
+        forms = ["127.1", "127.0.1", "0x7f.1", "0177.0.0.1", "2130706433",
+                 "0x7f000001", "127.000.000.001"]
+        r = self.probe(forms)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(sorted((x["host"], x["ip"], x["status"])
+                                for x in r.records),
+                         sorted((f, "127.0.0.1", "connected")
+                                for f in forms))
+        self.assertEqual(self.dns.queries(), [])
+
     def test_family_4_skips_numeric_v6(self):
         # A literal of the other family has no usable address.
         v6 = aptest.net("accept", v6=True, port=self.port)
