@@ -231,6 +231,16 @@ class SharedTerminal(aptest.TestCase):
     """Records and the progress line on one terminal: the line is erased
     before every record, so no record is glued to it (issue 12)."""
 
+    def assertLineErased(self, tty, at, what):
+        """What starts at offset at of the terminal bytes starts a line
+        of its own: a progress line drawn before it on the same line was
+        erased first."""
+        seg = tty[tty.rfind(b"\n", 0, at) + 1:at]
+        drawn = seg.rfind(b"\rasyncprobe: ")
+        if drawn >= 0:
+            self.assertNotEqual(seg.find(b"\r\x1b[K", drawn + 1), -1,
+                                "glued to the line: %r\n%s" % (seg, what))
+
     def test_records_never_glued_to_the_line(self):
         # 12 refused targets at --rate 6: a record every ~170 ms while
         # the line redraws every 250 ms.
@@ -245,17 +255,8 @@ class SharedTerminal(aptest.TestCase):
                     self.assertEqual(rc, 1, what)
                     self.assertGreaterEqual(
                         len(re.findall(rb"\rasyncprobe: ", tty)), 3, what)
-                    # Every record starts a line of its own: a line
-                    # drawn before it on the same line was erased first.
                     for m in re.finditer(rb"127\.0\.0\.1:1\b", tty):
-                        seg = tty[tty.rfind(b"\n", 0, m.start()) + 1:
-                                  m.start()]
-                        drawn = seg.rfind(b"\rasyncprobe: ")
-                        if drawn >= 0:
-                            self.assertNotEqual(
-                                seg.find(b"\r\x1b[K", drawn + 1), -1,
-                                "record glued to the line: %r\n%s"
-                                % (seg, what))
+                        self.assertLineErased(tty, m.start(), what)
                     self.assertEqual(tty.count(b"127.0.0.1:1"), 12, what)
                     self.assertTrue(tty.endswith(b"\r\x1b[K") or
                                     tty.endswith(b"\n"), what)
@@ -282,14 +283,7 @@ class SharedTerminal(aptest.TestCase):
                             what)
                         m = re.search(header, tty)
                         self.assertIsNotNone(m, what)
-                        seg = tty[tty.rfind(b"\n", 0, m.start()) + 1:
-                                  m.start()]
-                        drawn = seg.rfind(b"\rasyncprobe: ")
-                        if drawn >= 0:
-                            self.assertNotEqual(
-                                seg.find(b"\r\x1b[K", drawn + 1), -1,
-                                "header glued to the line: %r\n%s"
-                                % (seg, what))
+                        self.assertLineErased(tty, m.start(), what)
 
 
 if __name__ == "__main__":
