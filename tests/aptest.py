@@ -355,11 +355,13 @@ class Run:
 
 
 def json_lines(raw):
-    """Parse output bytes as JSON Lines, insisting every line is whole:
-    the output is empty or ends with a newline, and each line parses."""
-    if raw and not raw.endswith(b"\n"):
-        raise AssertionError("half a line at the end: %r" % raw[-200:])
-    return [json.loads(l) for l in raw.decode().splitlines()]
+    """Parse output (bytes, or text already decoded) as JSON Lines,
+    insisting every line is whole: the output is empty or ends with a
+    newline, and each line parses (a blank line does not)."""
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    if text and not text.endswith("\n"):
+        raise AssertionError("half a line at the end: %r" % text[-200:])
+    return [json.loads(l) for l in text.splitlines()]
 
 
 def probe_argv(args, resolver=True):

@@ -568,7 +568,7 @@ def parse_records(fmt, out):
     """json and csv: a list of dicts with the json keys (csv's attempts
     as None: it has no durations)."""
     if fmt == "json":
-        return [json.loads(l) for l in out.splitlines() if l.strip()]
+        return aptest.json_lines(out)
     rows = list(csv.DictReader(io.StringIO(out, newline="")))
     recs = []
     for x in rows:
@@ -758,7 +758,7 @@ class Checker:
         if fmt in ("json", "csv"):
             try:
                 recs = parse_records(fmt, run.out)
-            except (ValueError, KeyError) as e:
+            except (ValueError, KeyError, AssertionError) as e:
                 self.bad("records", "unparsable %s output: %s", fmt, e)
                 return self.v
             self.records = recs

@@ -177,7 +177,7 @@ class Load(aptest.TestCase):
         finally:
             keep.close()
         self.assertLess(time.monotonic() - t0, 2.5)
-        recs = [json.loads(l) for l in out.splitlines() if l.strip()]
+        recs = aptest.json_lines(out)
         self.assertEqual(len(recs), 30)
         self.assertTrue(all(r["status"] == "cancelled" for r in recs))
 
