@@ -345,6 +345,11 @@ class Run:
             out[r["target"]] = r
         return out
 
+    def as_dict(self):
+        """rc, out and err, as a Run crosses a network namespace's
+        boundary (netns_inner())."""
+        return {"rc": self.rc, "out": self.out, "err": self.err}
+
     def one(self):
         assert len(self.records) == 1, "want 1 record:\n" + self.describe()
         return self.records[0]
@@ -720,8 +725,9 @@ def in_netns(script, *args, timeout=120):
 
 def netns_inner(functions):
     """In the child of in_netns() (lo is up): run functions[argv[2]]
-    with the remaining arguments, print its result as one JSON line and
-    exit.  Returns (doing nothing) when this is not such a child."""
+    with the remaining arguments, print its result as one JSON line (a
+    Run in it as Run.as_dict()) and exit.  Returns (doing nothing) when
+    this is not such a child."""
     if len(sys.argv) < 3 or sys.argv[1] != "--netns-inner":
         return
     global _tmpdir
@@ -730,9 +736,15 @@ def netns_inner(functions):
         res = functions[sys.argv[2]](*sys.argv[3:])
     finally:
         stop_peers()
-    print(json.dumps(res))
+    print(json.dumps(res, default=_as_json))
     sys.stdout.flush()
     sys.exit(0)
+
+
+def _as_json(value):
+    if isinstance(value, Run):
+        return value.as_dict()
+    raise TypeError("%r is not JSON serializable" % (value,))
 
 
 # --- recording peer (test_ops) ----------------------------------------------
