@@ -13,6 +13,7 @@ through --resolve pins or the fake DNS server; run() always passes
 never used.
 """
 
+import calendar
 import csv
 import io
 import json
@@ -367,6 +368,40 @@ def json_lines(raw):
     if text and not text.endswith("\n"):
         raise AssertionError("half a line at the end: %r" % text[-200:])
     return [json.loads(l) for l in text.splitlines()]
+
+
+def timestamp_seconds(stamp):
+    """A record's timestamp (RFC 3339 UTC with ms) in seconds since the
+    epoch."""
+    base, ms = stamp.rstrip("Z").split(".")
+    t = calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S"))
+    return t + int(ms) / 1000.0
+
+
+def span(rec):
+    """(start, end) of a record in seconds since the epoch: the target
+    was in flight from timestamp - elapsed_ms to timestamp."""
+    end = timestamp_seconds(rec["timestamp"])
+    return end - rec["elapsed_ms"] / 1000.0, end
+
+
+def max_overlap(intervals):
+    """(the most intervals open at one instant, that instant); an
+    interval closes at its end before another opens at the same time,
+    and an empty one never opens."""
+    ev = []
+    for a, b in intervals:
+        if b > a:
+            ev.append((a, 1))
+            ev.append((b, -1))
+    ev.sort(key=lambda e: (e[0], e[1]))
+    cur = best = 0
+    at = None
+    for t, d in ev:
+        cur += d
+        if cur > best:
+            best, at = cur, t
+    return best, at
 
 
 def probe_argv(args, resolver=True):
