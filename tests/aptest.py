@@ -20,6 +20,7 @@ import json
 import os
 import re
 import select
+import shlex
 import shutil
 import socket
 import subprocess
@@ -677,6 +678,39 @@ def main():
     if result.failed and os.environ.get("CK_TAP_LOG_FILE_NAME") != "-":
         sys.exit(1)
     sys.exit(0)
+
+
+# --- the documentation's recipes (test_recipes, test_prometheus) -----------
+
+def readme_blocks():
+    """The ``` blocks of README.md: [(language, text)]."""
+    out, lang, lines = [], None, []
+    with open(os.path.join(TOP, "README.md")) as fp:
+        for line in fp:
+            if line.startswith("```"):
+                if lang is None:
+                    lang = line[3:].strip()
+                    lines = []
+                else:
+                    out.append((lang, "".join(lines)))
+                    lang = None
+                continue
+            if lang is not None:
+                lines.append(line)
+    return out
+
+
+def run_recipe(command):
+    """Run a command line of README's or the man page's through sh, as
+    cron does, "asyncprobe" where sh would run it (first, or after |, ;
+    or &) being the binary under test with probe_argv()'s options.  The
+    caller has replaced the recipe's paths.  Returns the
+    subprocess.CompletedProcess (text)."""
+    binary = " ".join(shlex.quote(a) for a in probe_argv([]))
+    command = re.sub(r"(^|[|;&]\s*)asyncprobe\b",
+                     lambda m: m.group(1) + binary, command)
+    return subprocess.run(["sh", "-c", command], capture_output=True,
+                          timeout=60, text=True)
 
 
 # --- robustness helpers (test_robust, test_hostile_input, test_valgrind) ----

@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import re
-import shlex
 import shutil
 import signal
 import subprocess
@@ -222,29 +221,11 @@ def blackbox_job(name, monitor, targets, interval="2s"):
        ", ".join("'%s'" % t for t in targets), monitor.addr)
 
 
-def readme_blocks():
-    """The ``` blocks of README.md: [(language, text)]."""
-    out, lang, lines = [], None, []
-    with open(os.path.join(aptest.TOP, "README.md")) as fp:
-        for line in fp:
-            if line.startswith("```"):
-                if lang is None:
-                    lang = line[3:].strip()
-                    lines = []
-                else:
-                    out.append((lang, "".join(lines)))
-                    lang = None
-                continue
-            if lang is not None:
-                lines.append(line)
-    return out
-
-
 def readme_scrape_config(monitor, probe_targets):
     """README's prometheus.yml scrape jobs, pointed at monitor, the
     /probe job's targets replaced by ours (so nothing reaches the
     example hosts)."""
-    (text,) = [t for lang, t in readme_blocks()
+    (text,) = [t for lang, t in aptest.readme_blocks()
                if lang == "yaml" and "job_name: asyncprobe" in t]
     text = text.replace("127.0.0.1:9115", monitor.addr)
     jobs = text.split("  - job_name: ")
@@ -260,7 +241,7 @@ def readme_scrape_config(monitor, probe_targets):
 
 def readme_monitor_commands():
     """README's command lines that run asyncprobe as a monitor."""
-    return [l for lang, t in readme_blocks() if lang == "sh"
+    return [l for lang, t in aptest.readme_blocks() if lang == "sh"
             for l in t.splitlines()
             if l.startswith("asyncprobe --interval")]
 
@@ -537,10 +518,7 @@ class MonitorRecipes(aptest.TestCase):
             command = command.replace(old, new)
         self.assertNotIn("/etc/", command)
         self.assertNotIn("/var/", command)
-        binary = " ".join(shlex.quote(a) for a in aptest.probe_argv([]))
-        command = binary + command[len("asyncprobe"):]
-        return subprocess.run(["sh", "-c", command], capture_output=True,
-                              timeout=60, text=True)
+        return aptest.run_recipe(command)
 
     def command(self, words):
         (command,) = [c for c in readme_monitor_commands() if words in c]

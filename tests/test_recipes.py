@@ -9,7 +9,6 @@ none and a dead resolver, as every test run)."""
 
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import time
@@ -17,28 +16,20 @@ import urllib.request
 
 import aptest
 
-TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 CRON = re.compile(r"^(?:\S+\s+){5}(asyncprobe\s.*)$")
 
 
 def readme_block_lines():
     """Every line inside the ``` blocks of README.md."""
-    out, inside = [], False
-    with open(os.path.join(TOP, "README.md")) as fp:
-        for line in fp:
-            if line.startswith("```"):
-                inside = not inside
-                continue
-            if inside:
-                out.append(line.rstrip("\n"))
-    return out
+    return [l for _, text in aptest.readme_blocks()
+            for l in text.splitlines()]
 
 
 def man_literal_lines():
     """The lines of the man page's literal displays, continuations
     ("\\e" at the end) joined, escapes undone."""
     out, inside, cont = [], False, ""
-    with open(os.path.join(TOP, "man", "asyncprobe.1")) as fp:
+    with open(os.path.join(aptest.TOP, "man", "asyncprobe.1")) as fp:
         for line in fp:
             line = line.rstrip("\n")
             if line.startswith(".Bd -literal"):
@@ -68,7 +59,6 @@ class Recipes(aptest.TestCase):
         self.acc = aptest.net("accept")
         self.ref = aptest.net("refuse")
         self.dir = aptest.tmpdir()
-        self.bin = " ".join(shlex.quote(a) for a in aptest.probe_argv([]))
 
     def targets(self, name, up, down=0):
         return aptest.write_file(name, "127.0.0.1:%d\n" % self.acc.port * up
@@ -79,10 +69,7 @@ class Recipes(aptest.TestCase):
         for old, new in subst.items():
             command = command.replace(old, new)
         self.assertNotIn("/etc/", command)
-        command = re.sub(r"(^|[|;&]\s*)asyncprobe\b",
-                         lambda m: m.group(1) + self.bin, command)
-        return subprocess.run(["sh", "-c", command], capture_output=True,
-                              timeout=60, text=True)
+        return aptest.run_recipe(command)
 
     def test_cron_recipes(self):
         readme = cron_commands(readme_block_lines())
