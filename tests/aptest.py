@@ -15,6 +15,7 @@ never used.
 
 import calendar
 import csv
+import http.client
 import io
 import json
 import os
@@ -28,6 +29,8 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
@@ -232,6 +235,27 @@ def serving_port(p, timeout=30):
         raise AssertionError("no 'serving' line: %r %s"
                              % (line, err.decode(errors="replace")))
     return int(m.group(1))
+
+
+# urllib honours http_proxy: an opener without one keeps us on loopback.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http_get(url, timeout=15, headers=None):
+    """(status, headers, body text) of a GET, with the request headers
+    given; 4xx and 5xx too.  No answer at all is an OSError naming the
+    URL."""
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        try:
+            resp = _OPENER.open(req, timeout=timeout)
+        except urllib.error.HTTPError as e:
+            resp = e        # 4xx and 5xx: an answer, its body read below
+        with resp:
+            return resp.getcode(), resp.headers, resp.read().decode()
+    except (OSError, http.client.HTTPException) as e:
+        raise OSError("GET %s: no answer (%s: %s)"
+                      % (url, type(e).__name__, e)) from None
 
 
 def free_port(host="127.0.0.1"):

@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import time
-import urllib.request
 
 import aptest
 
@@ -138,15 +137,17 @@ class Recipes(aptest.TestCase):
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and body is None:
                 try:
-                    with urllib.request.urlopen(
-                            "http://127.0.0.1:%d/metrics" % port,
-                            timeout=5) as resp:
-                        self.assertEqual(resp.status, 200)
-                        body = resp.read().decode()
+                    status, _, text = aptest.http_get(
+                        "http://127.0.0.1:%d/metrics" % port, timeout=5)
                 except OSError:
+                    status = None
+                if status is None or status >= 400:     # not up yet
                     if p.poll() is not None:
                         break
                     time.sleep(0.1)
+                    continue
+                self.assertEqual(status, 200)
+                body = text
         finally:
             p.terminate()
             try:
