@@ -121,6 +121,15 @@ class Formats(aptest.TestCase):
         self.assertNotIn("\x1b", text)
         self.assertNotIn("\x01", text)
 
+    def test_json_line_separators_inside_a_record(self):
+        # U+2028 and U+2029 may stand raw in a JSON string, and JSON
+        # Lines ends a record at "\n" only: each is inside one record.
+        r = aptest.run(["-f", "json"], "a\u2028b:80\nc\u2029d:80\n")
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertEqual(r.raw.count(b"\n"), 2, r.describe())
+        self.assertEqual([x["target"] for x in r.records],
+                         ["a\u2028b:80", "c\u2029d:80"])
+
     def test_text_columns_aligned(self):
         r = self.run_fmt()
         self.assertEqual(r.rc, 3, r.describe())
