@@ -13,12 +13,15 @@ through --resolve pins or the fake DNS server; run() always passes
 never used.
 """
 
+import calendar
 import csv
+import http.client
 import io
 import json
 import os
 import re
 import select
+import shlex
 import shutil
 import socket
 import subprocess
@@ -26,6 +29,8 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
@@ -232,6 +237,27 @@ def serving_port(p, timeout=30):
     return int(m.group(1))
 
 
+# urllib honours http_proxy: an opener without one keeps us on loopback.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http_get(url, timeout=15, headers=None):
+    """(status, headers, body text) of a GET, with the request headers
+    given; 4xx and 5xx too.  No answer at all is an OSError naming the
+    URL."""
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        try:
+            resp = _OPENER.open(req, timeout=timeout)
+        except urllib.error.HTTPError as e:
+            resp = e        # 4xx and 5xx: an answer, its body read below
+        with resp:
+            return resp.getcode(), resp.headers, resp.read().decode()
+    except (OSError, http.client.HTTPException) as e:
+        raise OSError("GET %s: no answer (%s: %s)"
+                      % (url, type(e).__name__, e)) from None
+
+
 def free_port(host="127.0.0.1"):
     """A loopback port nothing listens on now (connects to it are refused,
     until something else takes it)."""
@@ -345,6 +371,11 @@ class Run:
             out[r["target"]] = r
         return out
 
+    def as_dict(self):
+        """rc, out and err, as a Run crosses a network namespace's
+        boundary (netns_inner())."""
+        return {"rc": self.rc, "out": self.out, "err": self.err}
+
     def one(self):
         assert len(self.records) == 1, "want 1 record:\n" + self.describe()
         return self.records[0]
@@ -355,11 +386,49 @@ class Run:
 
 
 def json_lines(raw):
-    """Parse output bytes as JSON Lines, insisting every line is whole:
-    the output is empty or ends with a newline, and each line parses."""
-    if raw and not raw.endswith(b"\n"):
-        raise AssertionError("half a line at the end: %r" % raw[-200:])
-    return [json.loads(l) for l in raw.decode().splitlines()]
+    """Parse output (bytes, or text already decoded) as JSON Lines,
+    insisting every line is whole: the output is empty or ends with a
+    newline, and each line parses (a blank line does not).  Lines end at
+    "\n" only: str.splitlines() would also cut at a U+2028 that a JSON
+    string may hold raw."""
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    if text and not text.endswith("\n"):
+        raise AssertionError("half a line at the end: %r" % text[-200:])
+    return [json.loads(l) for l in text.split("\n")[:-1]]
+
+
+def timestamp_seconds(stamp):
+    """A record's timestamp (RFC 3339 UTC with ms) in seconds since the
+    epoch."""
+    base, ms = stamp.rstrip("Z").split(".")
+    t = calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S"))
+    return t + int(ms) / 1000.0
+
+
+def span(rec):
+    """(start, end) of a record in seconds since the epoch: the target
+    was in flight from timestamp - elapsed_ms to timestamp."""
+    end = timestamp_seconds(rec["timestamp"])
+    return end - rec["elapsed_ms"] / 1000.0, end
+
+
+def max_overlap(intervals):
+    """(the most intervals open at one instant, that instant); an
+    interval closes at its end before another opens at the same time,
+    and an empty one never opens."""
+    ev = []
+    for a, b in intervals:
+        if b > a:
+            ev.append((a, 1))
+            ev.append((b, -1))
+    ev.sort(key=lambda e: (e[0], e[1]))
+    cur = best = 0
+    at = None
+    for t, d in ev:
+        cur += d
+        if cur > best:
+            best, at = cur, t
+    return best, at
 
 
 def probe_argv(args, resolver=True):
@@ -637,6 +706,40 @@ def main():
     sys.exit(0)
 
 
+# --- the documentation's recipes (test_recipes, test_prometheus) -----------
+
+def readme_blocks():
+    """The ``` blocks of README.md: [(language, text)]."""
+    out, lang, lines = [], None, []
+    with open(os.path.join(TOP, "README.md")) as fp:
+        for line in fp:
+            if line.startswith("```"):
+                if lang is None:
+                    lang = line[3:].strip()
+                    lines = []
+                else:
+                    out.append((lang, "".join(lines)))
+                    lang = None
+                continue
+            if lang is not None:
+                lines.append(line)
+    return out
+
+
+def run_recipe(command):
+    """Run a command line of README's or the man page's through sh, as
+    cron does, "asyncprobe" or "/usr/local/bin/asyncprobe" (where make
+    install puts it) where sh would run it (first, or after |, ; or &)
+    being the binary under test with probe_argv()'s options.  The caller
+    has replaced the recipe's paths.  Returns the
+    subprocess.CompletedProcess (text)."""
+    binary = " ".join(shlex.quote(a) for a in probe_argv([]))
+    command = re.sub(r"(^|[|;&]\s*)(?:/usr/local/bin/)?asyncprobe\b",
+                     lambda m: m.group(1) + binary, command)
+    return subprocess.run(["sh", "-c", command], capture_output=True,
+                          timeout=60, text=True)
+
+
 # --- robustness helpers (test_robust, test_hostile_input, test_valgrind) ----
 
 def known_bug(reason):
@@ -718,8 +821,9 @@ def in_netns(script, *args, timeout=120):
 
 def netns_inner(functions):
     """In the child of in_netns() (lo is up): run functions[argv[2]]
-    with the remaining arguments, print its result as one JSON line and
-    exit.  Returns (doing nothing) when this is not such a child."""
+    with the remaining arguments, print its result as one JSON line (a
+    Run in it as Run.as_dict()) and exit.  Returns (doing nothing) when
+    this is not such a child."""
     if len(sys.argv) < 3 or sys.argv[1] != "--netns-inner":
         return
     global _tmpdir
@@ -728,9 +832,15 @@ def netns_inner(functions):
         res = functions[sys.argv[2]](*sys.argv[3:])
     finally:
         stop_peers()
-    print(json.dumps(res))
+    print(json.dumps(res, default=_as_json))
     sys.stdout.flush()
     sys.exit(0)
+
+
+def _as_json(value):
+    if isinstance(value, Run):
+        return value.as_dict()
+    raise TypeError("%r is not JSON serializable" % (value,))
 
 
 # --- recording peer (test_ops) ----------------------------------------------

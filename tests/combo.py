@@ -59,7 +59,6 @@ must give the same records.  Invariants (names as reported):
   clean-exit     no exit 4, no sanitizer report
 """
 
-import calendar
 import collections
 import csv
 import io
@@ -551,13 +550,6 @@ def connect_log_shim():
 
 # --- parsing --------------------------------------------------------------
 
-def ts_seconds(stamp):
-    """RFC 3339 UTC with ms to epoch seconds."""
-    base, ms = stamp.rstrip("Z").split(".")
-    t = calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S"))
-    return t + int(ms) / 1000.0
-
-
 def _num(v):
     if v is None or v == "":
         return None
@@ -568,7 +560,7 @@ def parse_records(fmt, out):
     """json and csv: a list of dicts with the json keys (csv's attempts
     as None: it has no durations)."""
     if fmt == "json":
-        return [json.loads(l) for l in out.splitlines() if l.strip()]
+        return aptest.json_lines(out)
     rows = list(csv.DictReader(io.StringIO(out, newline="")))
     recs = []
     for x in rows:
@@ -665,24 +657,6 @@ def expected_targets(case, label):
     return out
 
 
-def max_overlap(intervals):
-    """The most intervals open at one instant (closed at an end before
-    one opens at the same time)."""
-    ev = []
-    for a, b in intervals:
-        if b > a:
-            ev.append((a, 1))
-            ev.append((b, -1))
-    ev.sort(key=lambda e: (e[0], e[1]))
-    cur = best = 0
-    at = None
-    for t, d in ev:
-        cur += d
-        if cur > best:
-            best, at = cur, t
-    return best, at
-
-
 def idle_gaps(intervals, cap, starts, gap):
     """Stretches of at least gap seconds, before some target's start, in
     which fewer than cap intervals were open.  [(from, to, open, start)]"""
@@ -758,7 +732,7 @@ class Checker:
         if fmt in ("json", "csv"):
             try:
                 recs = parse_records(fmt, run.out)
-            except (ValueError, KeyError) as e:
+            except (ValueError, KeyError, AssertionError) as e:
                 self.bad("records", "unparsable %s output: %s", fmt, e)
                 return self.v
             self.records = recs
@@ -945,8 +919,7 @@ class Checker:
                     continue
                 if r["status"] == "cancelled" and not r["addresses"]:
                     continue    # maybe never started: no claim
-                end = ts_seconds(r["timestamp"])
-                spans.append((end - r["elapsed_ms"] / 1000.0, end))
+                spans.append(aptest.span(r))
             if spans:
                 out[key] = (min(s for s, _ in spans), max(e for _, e in spans))
         return out
@@ -956,7 +929,7 @@ class Checker:
         iv = self.intervals(got)
         if c.c is not None:
             shaved = [(a + SHAVE_S, b - SHAVE_S) for a, b in iv.values()]
-            peak, at = max_overlap(shaved)
+            peak, at = aptest.max_overlap(shaved)
             if peak > c.c:
                 t0 = min(a for a, _ in iv.values())
                 self.bad("in-flight", "%d targets in flight at once with "
@@ -1012,10 +985,9 @@ class Checker:
                 for r in rs:
                     if not r["attempts"]:
                         continue
-                    end = ts_seconds(r["timestamp"])
-                    dur = r["elapsed_ms"] / 1000.0
-                    spans.append((end - dur + 0.003, end - 0.003, r["ip"]))
-                peak, at = max_overlap([(a, b) for a, b, _ in spans])
+                    start, end = aptest.span(r)
+                    spans.append((start + 0.003, end - 0.003, r["ip"]))
+                peak, at = aptest.max_overlap([(a, b) for a, b, _ in spans])
                 if peak > 1:
                     self.bad("sequential", "-m --sequential: %d addresses "
                              "of %s port %s probed at once", peak, key[0],

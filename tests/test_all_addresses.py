@@ -182,13 +182,6 @@ class AllAddresses(aptest.TestCase):
     # -m is the same race with each address its own target (issue 10):
     # its own exchange, retries, deadline and record, written at once.
 
-    def start_of(self, rec):
-        import datetime
-        end = datetime.datetime.strptime(
-            rec["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-            tzinfo=datetime.timezone.utc).timestamp()
-        return end - rec["elapsed_ms"] / 1000.0, end
-
     def test_m_expect_mismatch(self):
         """An --expect that cannot match is a mismatch per address, not
         connected with exit 0."""
@@ -219,15 +212,15 @@ class AllAddresses(aptest.TestCase):
         recs = self.by_ip(r.records)
         self.assertEqual(recs["127.0.0.3"]["status"], "timeout")
         self.assertEqual(recs["127.0.0.1"]["status"], "connected")
-        hole_end = self.start_of(recs["127.0.0.3"])[1]
-        self.assertGreaterEqual(self.start_of(recs["127.0.0.1"])[0],
+        hole_end = aptest.span(recs["127.0.0.3"])[1]
+        self.assertGreaterEqual(aptest.span(recs["127.0.0.1"])[0],
                                 hole_end - 0.01, r.describe())
         # Without --sequential both start together.
         r = self.probe("seq.test:%d\n" % self.port, "-m", "-t", "0.4",
                        "-f", "json")
         recs = self.by_ip(r.records)
-        self.assertLess(abs(self.start_of(recs["127.0.0.1"])[0] -
-                            self.start_of(recs["127.0.0.3"])[0]), 0.2)
+        self.assertLess(abs(aptest.span(recs["127.0.0.1"])[0] -
+                            aptest.span(recs["127.0.0.3"])[0]), 0.2)
 
     def test_m_streams_each_record(self):
         """The connected address's record is written when it connects,

@@ -3,7 +3,6 @@
 option values, exit codes 0/1/2/3 from real runs, unreadable files,
 SIGINT/SIGTERM during a run, and a closed stdout."""
 
-import json
 import os
 import signal
 import time
@@ -134,8 +133,7 @@ class Signals(aptest.TestCase):
                 p.wait()
         self.assertEqual(p.returncode, want_rc, err)
         self.assertLess(took, 2.0)
-        recs = [json.loads(first)] + [json.loads(l) for l in
-                                      out.decode().splitlines() if l]
+        recs = aptest.json_lines(first) + aptest.json_lines(out)
         self.assertOnceEach(recs, ["-:1", "-:2", "-:3", "-:4"])
         by = {x["line"]: x for x in recs}
         self.assertRecord(by["-:1"], "connected", None, "127.0.0.1")

@@ -22,9 +22,10 @@ class Helpers(aptest.TestCase):
     """The checker's own arithmetic, so a pass means something."""
 
     def test_max_overlap(self):
-        self.assertEqual(combo.max_overlap([(0, 1), (0.5, 2), (1, 3)])[0], 2)
-        self.assertEqual(combo.max_overlap([(0, 1), (1, 2)])[0], 1)
-        self.assertEqual(combo.max_overlap([(0, 0), (0, 0)])[0], 0)
+        self.assertEqual(aptest.max_overlap([(0, 1), (0.5, 2), (1, 3)])[0],
+                         2)
+        self.assertEqual(aptest.max_overlap([(0, 1), (1, 2)])[0], 1)
+        self.assertEqual(aptest.max_overlap([(0, 0), (0, 0)])[0], 0)
 
     def test_idle_gaps(self):
         # -c 2: one slot busy 0..1 s, the other idle until 1 s, when the

@@ -46,6 +46,14 @@ class Timing(aptest.TestCase):
     def v6_listener(self):
         return aptest.net("accept", v6=True, port=self.port)
 
+    def silent_resolver(self):
+        """A resolver address where a UDP socket nobody reads is bound:
+        no answer and no ICMP either."""
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(silent.close)
+        silent.bind(("127.0.0.1", 0))
+        return "127.0.0.1:%d" % silent.getsockname()[1]
+
     # --- the resolution delay ----------------------------------------------
 
     def test_late_aaaa_waits_only_the_resolution_delay(self):
@@ -126,11 +134,7 @@ class Timing(aptest.TestCase):
         self.assertLess(rec["elapsed_ms"], 400 + SLACK, rec)
 
     def test_silent_resolver_every_target_ends_at_the_deadline(self):
-        # A UDP socket nobody reads: no answer and no ICMP either.
-        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.addCleanup(silent.close)
-        silent.bind(("127.0.0.1", 0))
-        res = "127.0.0.1:%d" % silent.getsockname()[1]
+        res = self.silent_resolver()
         names = ["n%d.silent.test" % i for i in range(20)]
         r = self.probe(names + ["127.0.0.1:%d" % self.port], "-t", "300ms",
                        resolver=res)
@@ -157,11 +161,7 @@ class Timing(aptest.TestCase):
     def test_two_resolvers_one_dead(self):
         v6 = self.v6_listener()
         # A closed port (ICMP port unreachable) and a silent socket.
-        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.addCleanup(silent.close)
-        silent.bind(("127.0.0.1", 0))
-        dead = (aptest.DEAD_RESOLVER,
-                "127.0.0.1:%d" % silent.getsockname()[1])
+        dead = (aptest.DEAD_RESOLVER, self.silent_resolver())
         for d in dead:
             for order in ((d, self.dns.resolver), (self.dns.resolver, d)):
                 with self.subTest(resolvers=order):

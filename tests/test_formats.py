@@ -4,7 +4,6 @@ by Python's csv module (RFC 4180 quoting), JSON Lines parsed line by line
 and through jq, text with aligned columns, -a/-u/-q, -o FILE, -s, and
 -v's attempt lines on stderr."""
 
-import json
 import os
 import re
 import shutil
@@ -87,10 +86,8 @@ class Formats(aptest.TestCase):
     def test_json_lines(self):
         r = self.run_fmt("-f", "json")
         self.assertEqual(r.rc, 3, r.describe())
-        lines = r.out.splitlines()
-        self.assertEqual(len(lines), 4)
-        for l in lines:
-            rec = json.loads(l)
+        self.assertEqual(len(r.out.splitlines()), 4)
+        for rec in r.records:
             self.assertRecordShape(rec)
         recs = {x["line"]: x for x in r.records}
         self.assertEqual(recs["-:3"]["target"], 'bad "quoted",host:80')
@@ -107,7 +104,7 @@ class Formats(aptest.TestCase):
         p = subprocess.run(["jq", "-c", "."], input=r.raw,
                            capture_output=True, timeout=10)
         self.assertEqual(p.returncode, 0, p.stderr)
-        got = [json.loads(l) for l in p.stdout.decode().splitlines()]
+        got = aptest.json_lines(p.stdout)
         self.assertEqual(len(got), 4, r.describe())
         self.assertEqual(got, r.records)
 
@@ -118,11 +115,20 @@ class Formats(aptest.TestCase):
         r = aptest.run(["-f", "json"], data)
         self.assertEqual(r.rc, 3, r.describe())
         text = r.raw.decode("utf-8")  # strict: raises on bad UTF-8
-        recs = [json.loads(l) for l in text.splitlines()]
+        recs = aptest.json_lines(text)
         self.assertEqual(len(recs), 3)
         self.assertEqual({x["status"] for x in recs}, {"invalid"})
         self.assertNotIn("\x1b", text)
         self.assertNotIn("\x01", text)
+
+    def test_json_line_separators_inside_a_record(self):
+        # U+2028 and U+2029 may stand raw in a JSON string, and JSON
+        # Lines ends a record at "\n" only: each is inside one record.
+        r = aptest.run(["-f", "json"], "a\u2028b:80\nc\u2029d:80\n")
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertEqual(r.raw.count(b"\n"), 2, r.describe())
+        self.assertEqual([x["target"] for x in r.records],
+                         ["a\u2028b:80", "c\u2029d:80"])
 
     def test_text_columns_aligned(self):
         r = self.run_fmt()
@@ -241,8 +247,8 @@ class Formats(aptest.TestCase):
         r = self.run_fmt("-f", "json", "-o", path)
         self.assertEqual(r.rc, 3, r.describe())
         self.assertEqual(r.out, "")
-        with open(path) as fp:
-            recs = [json.loads(l) for l in fp.read().splitlines()]
+        with open(path, "rb") as fp:
+            recs = aptest.json_lines(fp.read())
         self.assertEqual(sorted(x["line"] for x in recs),
                          ["-:1", "-:2", "-:3", "-:4"])
         # Only the file: no temporary left beside it.

@@ -120,7 +120,7 @@ class Hostile(aptest.TestCase):
         self.check_common(p)
         self.assertNotIn(b"\r", p.stdout)
         text = p.stdout.decode("utf-8")         # strict: valid UTF-8
-        recs = [json.loads(l) for l in text.splitlines()]
+        recs = aptest.json_lines(text)
         self.assertOnceEach(recs, ["%s:%d" % (self.path, i)
                                    for i in range(1, self.n + 1)])
         by = {r["line"]: r for r in recs}

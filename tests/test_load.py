@@ -8,35 +8,16 @@ Everything is judged from the records themselves: a target was in flight
 from (timestamp - elapsed_ms) to timestamp.  Timing checks are lower
 bounds or wide margins only (a loaded machine is slower, never faster)."""
 
-import datetime
 import json
 
 import aptest
 
 
-def interval(rec):
-    """(start, end) of a record in seconds since the epoch."""
-    end = datetime.datetime.strptime(
-        rec["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-        tzinfo=datetime.timezone.utc).timestamp()
-    return end - rec["elapsed_ms"] / 1000.0, end
-
-
 def peak_overlap(records, slack=0.003):
     """The most records in flight at one instant (each interval shrunk by
     slack at both ends, for the millisecond timestamps)."""
-    edges = []
-    for r in records:
-        s, e = interval(r)
-        if e - s > 2 * slack:
-            edges.append((s + slack, 1))
-            edges.append((e - slack, -1))
-    edges.sort()
-    peak = cur = 0
-    for _, d in edges:
-        cur += d
-        peak = max(peak, cur)
-    return peak
+    return aptest.max_overlap([(s + slack, e - slack) for s, e in
+                               map(aptest.span, records)])[0]
 
 
 class Load(aptest.TestCase):
@@ -82,7 +63,7 @@ class Load(aptest.TestCase):
             with self.subTest(j=j):
                 r = aptest.run(["-j", j, "--rate", "32", "-f", "json"], text)
                 self.assertEqual(len(r.records), 64, r.describe())
-                starts = sorted(interval(rec)[0] for rec in r.records)
+                starts = sorted(aptest.span(rec)[0] for rec in r.records)
                 for i, s in enumerate(starts):
                     inside = [t for t in starts[i:] if t < s + 1.0 - 0.01]
                     self.assertLessEqual(len(inside), 33, r.describe())
@@ -177,7 +158,7 @@ class Load(aptest.TestCase):
         finally:
             keep.close()
         self.assertLess(time.monotonic() - t0, 2.5)
-        recs = [json.loads(l) for l in out.splitlines() if l.strip()]
+        recs = aptest.json_lines(out)
         self.assertEqual(len(recs), 30)
         self.assertTrue(all(r["status"] == "cancelled" for r in recs))
 

@@ -3,7 +3,6 @@
 timeout; invalid lines (SPEC 2); many targets, a descriptor limit far below
 -c, and records streamed as they finish (SPEC 5)."""
 
-import json
 import resource
 import time
 
@@ -209,9 +208,9 @@ class Load(aptest.TestCase):
                 p.wait()
         self.assertTrue(first, "no record within 1.2 s (stderr: %r)" % err)
         self.assertLess(seen, 1.2)
-        rec = json.loads(first)
+        (rec,) = aptest.json_lines(first)
         self.assertRecord(rec, "connected", None, "127.0.0.1", line="-:2")
-        rest = [json.loads(l) for l in out.decode().splitlines() if l]
+        rest = aptest.json_lines(out)
         self.assertEqual(len(rest), 1, out)
         self.assertRecord(rest[0], "timeout", "ETIMEDOUT", "127.0.0.1",
                           "handshake", line="-:1")

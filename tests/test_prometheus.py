@@ -15,19 +15,15 @@ with --serve-any.  Their targets are loopback peers: an accept listener
 --hosts-file none and a dead loopback resolver, numeric targets only.
 Prometheus is given no remote anything, so nothing leaves 127.0.0.1."""
 
-import http.client
 import json
 import os
 import re
-import shlex
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
 import aptest
 
@@ -37,23 +33,6 @@ POLL_S = 60             # bound of every wait for Prometheus (ASan is slow)
 # Sanitizer and glibc complaints a monitor's stderr must never hold.
 BAD_STDERR = ("AddressSanitizer", "LeakSanitizer", "runtime error:",
               "double free", "corrupted")
-
-# urllib honours http_proxy: an opener without one keeps us on loopback.
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def http_get(url, timeout=15):
-    """(status, headers, body text) of a GET; 4xx and 5xx too.  No
-    answer at all is an OSError naming the URL."""
-    try:
-        with OPENER.open(url, timeout=timeout) as resp:
-            return resp.status, resp.headers, resp.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read().decode(errors="replace")
-    except (OSError, http.client.HTTPException) as e:
-        raise OSError("GET %s: no answer (%s: %s)"
-                      % (url, type(e).__name__, e)) from None
-
 
 def poll(fn, what, timeout=POLL_S, interval=0.25):
     """Call fn until it returns something true; that value.  Fails
@@ -147,7 +126,8 @@ class Prometheus:
             if self.p.poll() is not None:
                 return "exited"
             try:
-                status, _, _ = http_get(self.url + "/-/ready", timeout=5)
+                status, _, _ = aptest.http_get(self.url + "/-/ready",
+                                               timeout=5)
             except OSError:
                 return None
             return "ready" if status == 200 else None
@@ -167,7 +147,7 @@ class Prometheus:
     def api(self, path, **params):
         url = "%s/api/v1/%s?%s" % (self.url, path,
                                    urllib.parse.urlencode(params))
-        status, _, body = http_get(url)
+        status, _, body = aptest.http_get(url)
         doc = json.loads(body)
         if status != 200 or doc.get("status") != "success":
             raise AssertionError("%s: %d %s" % (url, status, body))
@@ -222,29 +202,11 @@ def blackbox_job(name, monitor, targets, interval="2s"):
        ", ".join("'%s'" % t for t in targets), monitor.addr)
 
 
-def readme_blocks():
-    """The ``` blocks of README.md: [(language, text)]."""
-    out, lang, lines = [], None, []
-    with open(os.path.join(aptest.TOP, "README.md")) as fp:
-        for line in fp:
-            if line.startswith("```"):
-                if lang is None:
-                    lang = line[3:].strip()
-                    lines = []
-                else:
-                    out.append((lang, "".join(lines)))
-                    lang = None
-                continue
-            if lang is not None:
-                lines.append(line)
-    return out
-
-
 def readme_scrape_config(monitor, probe_targets):
     """README's prometheus.yml scrape jobs, pointed at monitor, the
     /probe job's targets replaced by ours (so nothing reaches the
     example hosts)."""
-    (text,) = [t for lang, t in readme_blocks()
+    (text,) = [t for lang, t in aptest.readme_blocks()
                if lang == "yaml" and "job_name: asyncprobe" in t]
     text = text.replace("127.0.0.1:9115", monitor.addr)
     jobs = text.split("  - job_name: ")
@@ -260,7 +222,7 @@ def readme_scrape_config(monitor, probe_targets):
 
 def readme_monitor_commands():
     """README's command lines that run asyncprobe as a monitor."""
-    return [l for lang, t in readme_blocks() if lang == "sh"
+    return [l for lang, t in aptest.readme_blocks() if lang == "sh"
             for l in t.splitlines()
             if l.startswith("asyncprobe --interval")]
 
@@ -495,7 +457,7 @@ class RealPrometheus(aptest.TestCase):
 
     def test_promtool_accepts_metrics_and_probe_bodies(self):
         def metrics():
-            status, headers, body = http_get(self.a.url + "/metrics")
+            status, headers, body = aptest.http_get(self.a.url + "/metrics")
             return (status, headers, body) if status == 200 else None
         status, headers, body = poll(metrics, "/metrics 200")
         self.assertEqual(headers["Content-Type"],
@@ -507,7 +469,7 @@ class RealPrometheus(aptest.TestCase):
         ref = "127.0.0.1:%d" % self.ref
         for target, ok in ((acc, 1), (ref, 0)):
             with self.subTest(target=target):
-                status, headers, body = http_get(
+                status, headers, body = aptest.http_get(
                     "%s/probe?target=%s&module=tcp_connect"
                     % (self.a.url, target))
                 self.assertEqual(status, 200, body)
@@ -517,10 +479,10 @@ class RealPrometheus(aptest.TestCase):
                 self.assertEqual(aptest.promtool_check(body), (0, ""), body)
                 self.assertIn("\nprobe_success %d\n" % ok, "\n" + body)
                 self.assertIn("\nprobe_ip_protocol 4\n", "\n" + body)
-        status, _, body = http_get("%s/probe?target=%s"
+        status, _, body = aptest.http_get("%s/probe?target=%s"
                                    % (self.a.url, self.unlisted))
         self.assertEqual(status, 403, body)
-        status, _, body = http_get("%s/probe?target=127.0.0.1:%d"
+        status, _, body = aptest.http_get("%s/probe?target=127.0.0.1:%d"
                                    % (self.b.url, self.any_open.port))
         self.assertEqual(status, 200, body)
         self.assertEqual(aptest.promtool_check(body), (0, ""), body)
@@ -537,10 +499,7 @@ class MonitorRecipes(aptest.TestCase):
             command = command.replace(old, new)
         self.assertNotIn("/etc/", command)
         self.assertNotIn("/var/", command)
-        binary = " ".join(shlex.quote(a) for a in aptest.probe_argv([]))
-        command = binary + command[len("asyncprobe"):]
-        return subprocess.run(["sh", "-c", command], capture_output=True,
-                              timeout=60, text=True)
+        return aptest.run_recipe(command)
 
     def command(self, words):
         (command,) = [c for c in readme_monitor_commands() if words in c]

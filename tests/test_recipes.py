@@ -9,15 +9,12 @@ none and a dead resolver, as every test run)."""
 
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import time
-import urllib.request
 
 import aptest
 
-TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 CRON = re.compile(r"^(?:\S+\s+){5}(\S*asyncprobe\s.*)$")
 # Where "make install" puts the binary (prefix /usr/local).  cron's PATH
 # is /usr/bin:/bin, so a crontab names it by this path.
@@ -26,22 +23,15 @@ INSTALLED = "/usr/local/bin/asyncprobe"
 
 def readme_block_lines():
     """Every line inside the ``` blocks of README.md."""
-    out, inside = [], False
-    with open(os.path.join(TOP, "README.md")) as fp:
-        for line in fp:
-            if line.startswith("```"):
-                inside = not inside
-                continue
-            if inside:
-                out.append(line.rstrip("\n"))
-    return out
+    return [l for _, text in aptest.readme_blocks()
+            for l in text.splitlines()]
 
 
 def man_literal_lines():
     """The lines of the man page's literal displays, continuations
     ("\\e" at the end) joined, escapes undone."""
     out, inside, cont = [], False, ""
-    with open(os.path.join(TOP, "man", "asyncprobe.1")) as fp:
+    with open(os.path.join(aptest.TOP, "man", "asyncprobe.1")) as fp:
         for line in fp:
             line = line.rstrip("\n")
             if line.startswith(".Bd -literal"):
@@ -64,7 +54,7 @@ def man_literal_lines():
 def man_display_lines():
     """The man page's one-line displays (.Dl), the prompt cut."""
     out = []
-    with open(os.path.join(TOP, "man", "asyncprobe.1")) as fp:
+    with open(os.path.join(aptest.TOP, "man", "asyncprobe.1")) as fp:
         for line in fp:
             if line.startswith(".Dl $ "):
                 out.append(line[len(".Dl $ "):].rstrip("\n")
@@ -82,7 +72,6 @@ class Recipes(aptest.TestCase):
         self.acc = aptest.net("accept")
         self.ref = aptest.net("refuse")
         self.dir = aptest.tmpdir()
-        self.bin = " ".join(shlex.quote(a) for a in aptest.probe_argv([]))
 
     def targets(self, name, up, down=0):
         return aptest.write_file(name, "127.0.0.1:%d\n" % self.acc.port * up
@@ -93,10 +82,7 @@ class Recipes(aptest.TestCase):
         for old, new in subst.items():
             command = command.replace(old, new)
         self.assertNotIn("/etc/", command)
-        command = re.sub(r"(^|[|;&]\s*)(?:/usr/local/bin/)?asyncprobe\b",
-                         lambda m: m.group(1) + self.bin, command)
-        return subprocess.run(["sh", "-c", command], capture_output=True,
-                              timeout=60, text=True)
+        return aptest.run_recipe(command)
 
     def test_cron_recipes(self):
         readme = cron_commands(readme_block_lines())
@@ -172,15 +158,17 @@ class Recipes(aptest.TestCase):
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and body is None:
                 try:
-                    with urllib.request.urlopen(
-                            "http://127.0.0.1:%d/metrics" % port,
-                            timeout=5) as resp:
-                        self.assertEqual(resp.status, 200)
-                        body = resp.read().decode()
+                    status, _, text = aptest.http_get(
+                        "http://127.0.0.1:%d/metrics" % port, timeout=5)
                 except OSError:
+                    status = None
+                if status is None or status >= 400:     # not up yet
                     if p.poll() is not None:
                         break
                     time.sleep(0.1)
+                    continue
+                self.assertEqual(status, 200)
+                body = text
         finally:
             p.terminate()
             try:

@@ -113,13 +113,10 @@ def inner_portrange(source=None):
     args = ["-f", "json", "-t", "1s", path]
     if source is not None:
         args = ["-S", source] + args
-    p = subprocess.run(aptest.probe_argv(args), capture_output=True,
-                       timeout=30)
+    r = aptest.run(args, timeout=30)
     for s in held:
         s.close()
-    return {"rc": p.returncode, "out": p.stdout.decode(errors="replace"),
-            "err": p.stderr.decode(errors="replace"), "kinds": kinds,
-            "path": path, "held": len(held)}
+    return dict(r.as_dict(), kinds=kinds, path=path, held=len(held))
 
 
 INNER = {"scale": inner_scale, "portrange": inner_portrange}
@@ -181,7 +178,7 @@ class PortRange(aptest.TestCase):
 
     def check_portrange(self, res):
         kinds = res["kinds"]
-        recs = aptest.json_lines(res["out"].encode())
+        recs = aptest.json_lines(res["out"])
         labels = ["%s:%d" % (res["path"], i)
                   for i in range(1, len(kinds) + 1)]
         self.assertOnceEach(recs, labels)

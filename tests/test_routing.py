@@ -70,8 +70,7 @@ class NetNS(aptest.TestCase):
         stdin = "".join("%s:%d\n" % (t, PORT) for t in targets)
         cls.rc, cls.out, cls.err = run_routed(args, stdin)
         cls.recs = {}
-        for line in cls.out.splitlines():
-            rec = json.loads(line)
+        for rec in aptest.json_lines(cls.out):
             cls.recs[rec["target"]] = rec
         cls.targets = ["%s:%d" % (t, PORT) for t in targets]
 

@@ -16,15 +16,12 @@ import shutil
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 
 import aptest
 
 UNIT = os.path.join(aptest.TOP, "examples", "asyncprobe.service")
 MAN = os.path.join(aptest.TOP, "man", "asyncprobe.1")
 ANALYZE = shutil.which("systemd-analyze")
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def unit_settings():
@@ -177,12 +174,10 @@ class Unit(aptest.TestCase):
         """/metrics once the first round is in (503 before)."""
         deadline = time.monotonic() + timeout
         while True:
-            try:
-                with OPENER.open(url, timeout=10) as resp:
-                    return resp.read().decode()
-            except urllib.error.HTTPError as e:
-                if e.code != 503 or time.monotonic() > deadline:
-                    raise
+            status, _, body = aptest.http_get(url, timeout=10)
+            if status != 503 or time.monotonic() > deadline:
+                self.assertEqual(status, 200, body)
+                return body
             time.sleep(0.1)
 
 

@@ -88,18 +88,12 @@ NAMES = {
 }
 
 TIMEOUT = "1500ms"
+RUN_S = 60          # aptest.run()'s hard limit on each run in the namespace
 
 
 def target(addr, port=P):
     return "[%s]:%d" % (addr, port) if ":" in addr else "%s:%d" % (addr,
                                                                   port)
-
-
-def run(args, stdin):
-    p = subprocess.run(aptest.probe_argv(args), input=stdin.encode(),
-                       capture_output=True, timeout=60)
-    return {"rc": p.returncode, "out": p.stdout.decode(errors="replace"),
-            "err": p.stderr.decode(errors="replace")}
 
 
 def tcl_oracle(addrs):
@@ -188,14 +182,17 @@ def inner_classes():
         pins = []
         for name, (addrs, *_rest) in NAMES.items():
             pins += ["--resolve", "%s:%s" % (name, addrs)]
-        res["json"] = run(["-f", "json", "-v", "-t", TIMEOUT] + pins,
-                          "".join(l + "\n" for l in lines))
+        res["json"] = aptest.run(["-f", "json", "-v", "-t", TIMEOUT] + pins,
+                                 "".join(l + "\n" for l in lines),
+                                 timeout=RUN_S)
         one = target("198.18.2.16") + "\n"
         for fmt in ("csv", "text", "prom", "nagios"):
-            res[fmt] = run(["-f", fmt, "-t", TIMEOUT], one)
-        res["verbose"] = run(["-f", "text", "-v", "-t", TIMEOUT], one)
-        res["all"] = run(["-f", "json", "-m", "-t", TIMEOUT] + pins,
-                         "fw6.test:%d\n" % P)
+            res[fmt] = aptest.run(["-f", fmt, "-t", TIMEOUT], one,
+                                  timeout=RUN_S)
+        res["verbose"] = aptest.run(["-f", "text", "-v", "-t", TIMEOUT], one,
+                                    timeout=RUN_S)
+        res["all"] = aptest.run(["-f", "json", "-m", "-t", TIMEOUT] + pins,
+                                "fw6.test:%d\n" % P, timeout=RUN_S)
         res["kernel"] = kernel_icmp_delay()
         res["tcl"] = tcl_oracle(list(CLASSES))
         res["nmap"] = nmap_oracle(list(CLASSES))
@@ -218,23 +215,22 @@ def inner_ratelimit():
     w = wan.Wan(ratelimit=True)
     try:
         stdin = "".join(target(a) + "\n" for a in wan.BURST_ADDRS)
-        res = {"burst": run(["-f", "json", "-t", "1s"], stdin),
-               "retried": run(["-f", "json", "-t", "1s", "-r", "3"], stdin)}
+        res = {"burst": aptest.run(["-f", "json", "-t", "1s"], stdin,
+                                   timeout=RUN_S),
+               "retried": aptest.run(["-f", "json", "-t", "1s", "-r", "3"],
+                                     stdin, timeout=RUN_S)}
         # 1.5 tokens at most: every paced answer but one is a refill.
         time.sleep(1.5)
-        res["paced"] = run(["-f", "json", "-t", "1s", "--rate", "1"],
-                           "".join(target(a) + "\n"
-                                   for a in wan.BURST_ADDRS[:PACED_N]))
+        res["paced"] = aptest.run(["-f", "json", "-t", "1s", "--rate", "1"],
+                                  "".join(target(a) + "\n"
+                                          for a in wan.BURST_ADDRS[:PACED_N]),
+                                  timeout=RUN_S)
         return res
     finally:
         w.teardown()
 
 
 INNER = {"classes": inner_classes, "ratelimit": inner_ratelimit}
-
-
-def records(res):
-    return [json.loads(l) for l in res["out"].splitlines() if l.strip()]
 
 
 # Tcl_ErrnoMsg()'s words for the errnos met here.
@@ -251,7 +247,7 @@ class Classes(aptest.TestCase):
         cls.res = aptest.in_netns(os.path.abspath(__file__), "classes",
                                   timeout=300)
         cls.recs = {}
-        for r in records(cls.res["json"]):
+        for r in aptest.json_lines(cls.res["json"]["out"]):
             cls.recs.setdefault(r["target"], []).append(r)
 
     def rec(self, t):
@@ -370,7 +366,7 @@ class Classes(aptest.TestCase):
                       "(admin-prohibited from 198.18.0.1)\n" % P, out)
 
     def test_all_addresses(self):
-        recs = {r["ip"]: r for r in records(self.res["all"])}
+        recs = {r["ip"]: r for r in aptest.json_lines(self.res["all"]["out"])}
         self.assertEqual(sorted(recs), ["198.18.2.17", "fd00:c::16"])
         self.assertClass(recs["fd00:c::16"], "denied", "EACCES", "fd00:c::16",
                          "admin-prohibited", R6)
@@ -434,7 +430,7 @@ class RateLimit(aptest.TestCase):
         cls.counts = {}
         cls.recs = {}
         for key in ("burst", "retried", "paced"):
-            cls.recs[key] = records(res[key])
+            cls.recs[key] = aptest.json_lines(res[key]["out"])
             c = {}
             for r in cls.recs[key]:
                 c[r["status"]] = c.get(r["status"], 0) + 1

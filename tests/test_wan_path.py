@@ -26,7 +26,6 @@ any skip in the normal build."""
 import json
 import os
 import shutil
-import subprocess
 import sys
 
 import aptest
@@ -48,17 +47,18 @@ RUNS = {            # name -> asyncprobe's options
 }
 
 
+RUN_S = 60          # aptest.run()'s hard limit on each run in the namespace
+
+
 def scan(args, addrs):
+    """How many records of each status: N records are too many to carry
+    out of the namespace."""
     stdin = "".join("%s:%d\n" % (a, wan.PORT) for a in addrs)
-    p = subprocess.run(aptest.probe_argv(["-f", "json"] + args),
-                       input=stdin.encode(), capture_output=True, timeout=60)
+    r = aptest.run(["-f", "json"] + args, stdin, timeout=RUN_S)
     counts = {}
-    for line in p.stdout.decode(errors="replace").splitlines():
-        if line.strip():
-            st = json.loads(line)["status"]
-            counts[st] = counts.get(st, 0) + 1
-    return {"rc": p.returncode, "counts": counts,
-            "err": p.stderr.decode(errors="replace")[-2000:]}
+    for rec in r.records:
+        counts[rec["status"]] = counts.get(rec["status"], 0) + 1
+    return {"rc": r.rc, "counts": counts, "err": r.err[-2000:]}
 
 
 def inner_loss(n=str(N), losses=str(LOSS), rounds="1"):
@@ -94,14 +94,9 @@ def inner_delay():
         res = {}
         for key, delay in (("default", []), ("raised",
                                              ["--attempt-delay", "2s"])):
-            p = subprocess.run(
-                aptest.probe_argv(["-f", "json", "-v", "-t", "3s"] + pin
-                                  + delay),
-                input=("%s:%d\n" % (HE_NAME, wan.PORT)).encode(),
-                capture_output=True, timeout=60)
-            res[key] = {"rc": p.returncode,
-                        "out": p.stdout.decode(errors="replace"),
-                        "err": p.stderr.decode(errors="replace")}
+            res[key] = aptest.run(["-f", "json", "-v", "-t", "3s"] + pin
+                                  + delay, "%s:%d\n" % (HE_NAME, wan.PORT),
+                                  timeout=RUN_S)
         return res
     finally:
         w.teardown()
@@ -163,7 +158,7 @@ class Delay(aptest.TestCase):
 
     def record(self, key):
         r = self.res[key]
-        recs = [json.loads(l) for l in r["out"].splitlines() if l.strip()]
+        recs = aptest.json_lines(r["out"])
         self.assertEqual(len(recs), 1, r["err"])
         rec = recs[0]
         self.assertRecord(rec, "connected", None, HE_ADDRS[0])
