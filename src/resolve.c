@@ -191,11 +191,20 @@ ap_resolver_static_port(struct ap_resolver *r, const char *name,
 }
 
 bool
-ap_resolver_pinned(const struct ap_resolver *r, const char *name)
+ap_resolver_pinned(const struct ap_resolver *r, const char *name,
+    uint16_t port)
 {
+	char	 key[300];
 	size_t	 n = 0;
 
-	return (ap_hosts_lookup(r->pins, name, &n) != NULL);
+	if (ap_hosts_lookup(r->pins, name, &n) != NULL)
+		return (true);
+	/* curl's HOST:PORT:ADDR covers this name on that port only, as
+	 * ap_resolver_static_port() reads it. */
+	if (r->port_pins == NULL)
+		return (false);
+	snprintf(key, sizeof(key), "%s:%u", name, (unsigned)port);
+	return (ap_hosts_lookup(r->port_pins, key, &n) != NULL);
 }
 
 bool
