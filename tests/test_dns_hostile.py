@@ -655,15 +655,37 @@ class Hostile(aptest.TestCase):
         rec = r.one()
         self.assertNotIn("127.0.0.2", [a["ip"] for a in rec["attempts"]])
 
-    def test_under_valgrind(self):
+    def valgrind_prefix(self, logfile):
         if not aptest.valgrind_usable():
             self.skipTest("valgrind is not installed, or this is the "
                           "sanitizer build")
+        return ["valgrind", "-q", "--error-exitcode=99",
+                "--leak-check=full", "--show-leak-kinds=definite",
+                "--errors-for-leak-kinds=definite", "--log-file=" + logfile]
+
+    def test_reask_cut_by_the_deadline_under_valgrind(self):
+        # The re-ask's socket and event, freed when the deadline cancels
+        # the lookup.
+        logfile = os.path.join(aptest.tmpdir(), "valgrind-reask.log")
+        prefix = self.valgrind_prefix(logfile)
+        r = aptest.run(["-f", "json", "-t", "1s", "--resolver",
+                        self.srv.resolver],
+                       "tcslow.test:%d\ntcedns.test:%d\n" % (self.port,
+                                                            self.port),
+                       timeout=60, prefix=prefix)
+        with open(logfile) as fp:
+            log = fp.read()
+        self.assertNotEqual(r.rc, 99, log)
+        self.assertEqual(log.strip(), "", log)
+        recs = r.by_target()
+        self.assertRecord(recs["tcslow.test:%d" % self.port], "unresolved",
+                          "ETIMEDOUT", None, addresses=0)
+        self.assertRecord(recs["tcedns.test:%d" % self.port], "connected",
+                          None, "127.0.0.1", addresses=2)
+
+    def test_under_valgrind(self):
         logfile = os.path.join(aptest.tmpdir(), "valgrind.log")
-        prefix = ["valgrind", "-q", "--error-exitcode=99",
-                  "--leak-check=full", "--show-leak-kinds=definite",
-                  "--errors-for-leak-kinds=definite",
-                  "--log-file=" + logfile]
+        prefix = self.valgrind_prefix(logfile)
         names = sorted(EXPECT)
         r = aptest.run(["-f", "json", "-t", "2s", "--resolver",
                         self.srv.resolver],
