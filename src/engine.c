@@ -649,7 +649,8 @@ fill(struct ap_engine *eng)
 			} else if (eng->draining)
 				ap_record_cancelled(eng->rec, &it);
 			else if (eng->opt->numeric && !it.host_is_ip &&
-			    !ap_resolver_pinned(eng->resolver, it.host)) {
+			    !ap_resolver_pinned(eng->resolver, it.host,
+			    it.port)) {
 				give_back(eng);
 				ap_record_invalid(eng->rec, &it, "a name, but "
 				    "-n/--numeric forbids DNS: give an "

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* resolve.c -- see resolve.h.  A name in flight is a struct name shared by
- * every lookup that asked for it; it owns the two evdns requests and the
- * addresses gathered so far, and hands each lookup what it has not seen. */
+ * every lookup that asked for it; it owns the two evdns requests (and the
+ * re-ask of a question evdns found truncated: reask.h) and the addresses
+ * gathered so far, and hands each lookup what it has not seen. */
 #include "config.h"
 
 #include <sys/queue.h>
@@ -17,7 +18,9 @@
 #include <event2/event.h>
 
 #include "clock.h"
+#include "dnswire.h"
 #include "hosts.h"
+#include "reask.h"
 #include "resolve.h"
 #include "result.h"
 #include "xmalloc.h"
@@ -45,6 +48,7 @@ struct ap_lookup {
 struct query {
 	struct name		*name;
 	struct evdns_request	*req;		/* NULL once answered */
+	struct ap_reask		*reask;		/* a truncated answer's */
 	int			 family;
 	bool			 done;
 	int			 error;		/* AP_ERR_*, ETIMEDOUT; 0 */
@@ -191,11 +195,20 @@ ap_resolver_static_port(struct ap_resolver *r, const char *name,
 }
 
 bool
-ap_resolver_pinned(const struct ap_resolver *r, const char *name)
+ap_resolver_pinned(const struct ap_resolver *r, const char *name,
+    uint16_t port)
 {
+	char	 key[300];
 	size_t	 n = 0;
 
-	return (ap_hosts_lookup(r->pins, name, &n) != NULL);
+	if (ap_hosts_lookup(r->pins, name, &n) != NULL)
+		return (true);
+	/* curl's HOST:PORT:ADDR covers this name on that port only, as
+	 * ap_resolver_static_port() reads it. */
+	if (r->port_pins == NULL)
+		return (false);
+	snprintf(key, sizeof(key), "%s:%u", name, (unsigned)port);
+	return (ap_hosts_lookup(r->port_pins, key, &n) != NULL);
 }
 
 bool
@@ -332,14 +345,99 @@ dns_error(int result, int count)
 	}
 }
 
+/* Keep count addresses of q's family, 4 or 16 bytes each at raw. */
+static void
+add_addresses(struct query *q, const void *raw, size_t count)
+{
+	struct name	*n = q->name;
+	struct ap_addr	 a;
+	size_t		 i;
+
+	for (i = 0; i < count; i++) {
+		memset(&a, 0, sizeof(a));
+		if (q->family == AF_INET) {
+			a.u.sin.sin_family = AF_INET;
+			memcpy(&a.u.sin.sin_addr, (const char *)raw + 4 * i, 4);
+			a.len = sizeof(a.u.sin);
+		} else {
+			a.u.sin6.sin6_family = AF_INET6;
+			memcpy(&a.u.sin6.sin6_addr, (const char *)raw + 16 * i,
+			    16);
+			a.len = sizeof(a.u.sin6);
+		}
+		n->addrs = xreallocarray(n->addrs, n->naddrs + 1,
+		    sizeof(*n->addrs));
+		n->addrs[n->naddrs++] = a;
+	}
+}
+
+/* q has its answer: release the name's addresses, or hold an A answer for
+ * the AAAA one. */
+static void
+query_done(struct query *q)
+{
+	struct name	*n = q->name;
+
+	q->done = true;
+	if (q->family == AF_INET && !n->q6.done && n->naddrs > 0) {
+		/* A came first: give AAAA the resolution delay. */
+		struct timeval tv = { 0, n->res->cfg.resolution_delay_ms *
+		    1000 };
+
+		evtimer_add(n->hold, &tv);
+		return;
+	}
+	evtimer_del(n->hold);
+	n->visible = n->naddrs;
+	deliver(n);
+}
+
+static void
+reask_cb(const struct ap_dnswire_answer *ans, void *arg)
+{
+	struct query	*q = arg;
+	size_t		 i;
+
+	q->reask = NULL;
+	if (ans == NULL || ans->naddrs == 0) {
+		/* Nothing better than the truncated answer: its reason. */
+		query_done(q);
+		return;
+	}
+	q->error = 0;
+	for (i = 0; i < ans->naddrs; i++)
+		add_addresses(q, ans->addrs[i], 1);
+	query_done(q);
+}
+
+/* evdns 2.1 drops the records of an answer with the TC bit: ask the
+ * question again ourselves (reask.h), of the first nameserver, with one
+ * of evdns's per-try timeouts; the target's deadline or a signal cancels
+ * it sooner.  False when it cannot be asked. */
+static bool
+query_reask(struct query *q)
+{
+	struct ap_resolver	*r = q->name->res;
+	struct sockaddr_storage	 ss;
+	int			 len;
+
+	len = evdns_base_get_nameserver_addr(r->dns, 0,
+	    (struct sockaddr *)&ss, sizeof(ss));
+	if (len <= 0 || (size_t)len > sizeof(ss))
+		return (false);
+	q->reask = ap_reask_start(r->base, (struct sockaddr *)&ss,
+	    (socklen_t)len, q->name->host, q->family == AF_INET ?
+	    AP_DNS_TYPE_A : AP_DNS_TYPE_AAAA, DNS_TRY_TIMEOUT_S * 1000,
+	    reask_cb, q);
+	return (q->reask != NULL);
+}
+
 static void
 answer_cb(int result, char type, int count, int ttl, void *addresses,
     void *arg)
 {
 	struct query	*q = arg;
 	struct name	*n = q->name;
-	struct ap_addr	 a;
-	int		 i;
 
 	(void)ttl;
 	q->req = NULL;
@@ -356,38 +454,17 @@ answer_cb(int result, char type, int count, int ttl, void *addresses,
 		name_maybe_free(n);
 		return;
 	}
-	if (result == DNS_ERR_NONE && count > 0 &&
-	    ((type == DNS_IPv4_A && q->family == AF_INET) ||
-	    (type == DNS_IPv6_AAAA && q->family == AF_INET6))) {
-		for (i = 0; i < count; i++) {
-			memset(&a, 0, sizeof(a));
-			if (q->family == AF_INET) {
-				a.u.sin.sin_family = AF_INET;
-				memcpy(&a.u.sin.sin_addr,
-				    (char *)addresses + 4 * i, 4);
-				a.len = sizeof(a.u.sin);
-			} else {
-				a.u.sin6.sin6_family = AF_INET6;
-				memcpy(&a.u.sin6.sin6_addr,
-				    (char *)addresses + 16 * i, 16);
-				a.len = sizeof(a.u.sin6);
-			}
-			n->addrs = xreallocarray(n->addrs, n->naddrs + 1,
-			    sizeof(*n->addrs));
-			n->addrs[n->naddrs++] = a;
-		}
-	}
-	if (q->family == AF_INET && !n->q6.done && n->naddrs > 0) {
-		/* A came first: give AAAA the resolution delay. */
-		struct timeval tv = { 0, n->res->cfg.resolution_delay_ms *
-		    1000 };
-
-		evtimer_add(n->hold, &tv);
+	if (result == DNS_ERR_TRUNCATED && query_reask(q)) {
+		/* Not done until the re-ask answers: error stays the
+		 * truncation's, should that bring nothing. */
+		q->done = false;
 		return;
 	}
-	evtimer_del(n->hold);
-	n->visible = n->naddrs;
-	deliver(n);
+	if (result == DNS_ERR_NONE && count > 0 &&
+	    ((type == DNS_IPv4_A && q->family == AF_INET) ||
+	    (type == DNS_IPv6_AAAA && q->family == AF_INET6)))
+		add_addresses(q, addresses, (size_t)count);
+	query_done(q);
 }
 
 static void
@@ -446,6 +523,18 @@ name_unlink(struct name *n)
 	}
 }
 
+/* End q's re-ask, if it has one; whether it had. */
+static bool
+query_cut(struct query *q)
+{
+	if (q->reask == NULL)
+		return (false);
+	ap_reask_cancel(q->reask);
+	q->reask = NULL;
+	q->done = true;
+	return (true);
+}
+
 /* Drop a name nobody waits for.  Its questions still in flight are
  * cancelled first; evdns calls back for them later, and the last of those
  * callbacks frees it. */
@@ -453,9 +542,14 @@ static void
 name_maybe_free(struct name *n)
 {
 	struct ap_resolver	*r = n->res;
+	bool			 cut;
 
 	if (n->busy > 0 || !TAILQ_EMPTY(&n->lookups))
 		return;
+	/* Our own re-asks end at once; such a name is not answered, so not
+	 * kept. */
+	cut = query_cut(&n->q6);
+	cut = query_cut(&n->q4) || cut;
 	if (n->q6.req != NULL || n->q4.req != NULL) {
 		/* Nobody waits for the answers any more: cancel them. */
 		name_unlink(n);
@@ -473,7 +567,7 @@ name_maybe_free(struct name *n)
 		}
 		return;
 	}
-	if (!n->orphan && name_done(n)) {
+	if (!cut && !n->orphan && name_done(n)) {
 		/* Answered: kept for the rest of the run (a name is resolved
 		 * once), the oldest going first past CACHE_MAX. */
 		if (!n->cached) {
@@ -492,6 +586,8 @@ name_destroy(struct name *n)
 {
 	struct ap_resolver	*r = n->res;
 
+	(void)query_cut(&n->q6);
+	(void)query_cut(&n->q4);
 	name_unlink(n);
 	if (n->cached) {
 		TAILQ_REMOVE(&r->cache, n, cache_entry);

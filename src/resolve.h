@@ -47,9 +47,10 @@ void		 ap_resolver_free(struct ap_resolver *);	/* NULL ok */
 void		 ap_resolver_pin(struct ap_resolver *, const struct ap_pin *);
 /* Pins, then the hosts file: the addresses of name filtered by family
  * into l (port 0).  False when neither knows the name. */
-/* Whether a --resolve pin covers name (-n: the only names allowed). */
+/* Whether a --resolve pin covers name on port, one for every port or one
+ * for this port only (-n: the only names allowed). */
 bool		 ap_resolver_pinned(const struct ap_resolver *,
-		    const char *name);
+		    const char *name, uint16_t port);
 bool		 ap_resolver_static(struct ap_resolver *, const char *name,
 		    struct ap_addrlist *l);
 /* As ap_resolver_static(), a pin for name and this very port first. */

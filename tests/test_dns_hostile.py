@@ -16,12 +16,23 @@ reply_parse()/reply_handle() and checked here):
   stays unanswered until the deadline (ETIMEDOUT).
 - a reply with the right ID that does not parse (cut mid-record, a
   pointer loop, a wrong question name, garbage, an A record whose length
-  is not a multiple of 4) fails the question with DNS_ERR_UNKNOWN, and
-  the TC bit with DNS_ERR_TRUNCATED (evdns has no TCP fallback, and does
-  not parse the records of a truncated answer, so their addresses cannot
-  be used): both are the `DNSERROR` errno, the truncation with its own
-  error text.  Such a reply ends the question, so a spoofed
+  is not a multiple of 4) fails the question with DNS_ERR_UNKNOWN: the
+  `DNSERROR` errno.  Such a reply ends the question, so a spoofed
   malformed packet beats the real answer that comes after it.
+- the TC bit fails the question with DNS_ERR_TRUNCATED: evdns has no TCP
+  fallback and drops the records of a truncated answer.  So asyncprobe
+  asks that question once more itself (src/reask.c, src/dnswire.c), over
+  UDP to the same server with an EDNS0 OPT record offering 4096 bytes
+  (once more without it after FORMERR or NOTIMP), and uses the A/AAAA
+  records of that answer, TC or not, following a CNAME chain inside it.
+  That re-ask ignores a reply with another ID or question, as evdns does,
+  and reads a cut or looping one as no answer.  When it brings no address
+  (TC again without records, garbage, no reply within evdns's per-try
+  timeout of 2 s) the name is `unresolved` `DNSERROR` with the text
+  "DNS answer truncated (TC bit) and no TCP fallback"; a deadline that
+  comes first ends it as ETIMEDOUT, as any silent lookup.  The server
+  tells the re-ask from evdns's question by the OPT record (evdns 2.1
+  sends none).
 - answer records are taken by type and class only; their owner names are
   not checked.  So a CNAME chain resolves (the A record of the chain's
   last name is used; CNAMEs are skipped and never queried), and so does
@@ -32,9 +43,11 @@ reply_parse()/reply_handle() and checked here):
   stops at the 32nd address before it reaches the cut.
 """
 
+import json
 import os
 import random
 import shutil
+import signal
 import socket
 import struct
 import threading
@@ -72,6 +85,13 @@ class Query:
         self.raw_question = data[12:i + 4]
         self.name = ".".join(labels).lower()
         self.first = self.name.split(".")[0]
+        # An EDNS0 OPT record (root owner, type 41) after the question:
+        # evdns 2.1 never sends one, asyncprobe's re-ask does.
+        arcount = struct.unpack(">H", data[10:12])[0]
+        opt = data[i + 4:i + 7]
+        self.edns = arcount > 0 and opt == b"\0\0\x29"
+        self.payload = struct.unpack(">H", data[i + 7:i + 9])[0] \
+            if self.edns else 512
 
 
 def header(q, rcode=0, an=0, ns=0, ar=0, qd=1, flags=0, tid=None):
@@ -122,8 +142,79 @@ def b_tc(q):
 
 
 def b_tcans(q):
-    # TC bit on an answer that holds a usable record.
+    # TC bit on an answer that holds a usable record, every time: the
+    # re-ask's answer carries it too.
     return [answer(q, addr_rr(q, v6=None), flags=0x0200)]
+
+
+# --- truncated, then asked again with EDNS0 (no OPT: evdns) -------------
+
+def tc_empty(q):
+    return header(q, flags=0x0200) + q.raw_question
+
+
+def b_tcedns(q):
+    # 512 bytes without EDNS: TC, no records; the whole answer (a
+    # refused address first) to a query offering 4096.
+    if not q.edns:
+        return [tc_empty(q)]
+    if q.payload < 4096 or q.qtype != T_A:
+        return [answer(q, [])]
+    return [answer(q, [rr(PTR_Q, T_A, a_rdata("127.0.0.2")),
+                       rr(PTR_Q, T_A, a_rdata("127.0.0.1"))])]
+
+
+def b_tcformerr(q):
+    # A server that knows no EDNS: FORMERR without a question to the OPT
+    # record, a truncated answer holding the address otherwise.
+    if q.edns:
+        return [struct.pack(">HHHHHH", q.id, 0x8181, 0, 0, 0, 0)]
+    return [answer(q, addr_rr(q, v6=None), flags=0x0200)]
+
+
+def b_tcslow(q):
+    # The re-ask is never answered.
+    return [] if q.edns else [tc_empty(q)]
+
+
+def b_tcgarbage(q):
+    # The re-ask's answer: its ID and flags, then junk.
+    if not q.edns:
+        return [tc_empty(q)]
+    rng = random.Random(q.qtype + 11)
+    return [struct.pack(">HH", q.id, 0x8180) +
+            bytes(rng.randrange(256) for _ in range(200))]
+
+
+def b_tcloop(q):
+    # The re-ask's answer: two owner names that point at each other.
+    return [b_loopa(q)[0] if q.edns else tc_empty(q)]
+
+
+def b_tcbadid(q):
+    # The re-ask's answer, after one with another ID and another with
+    # another question, both for a refused address.
+    if not q.edns:
+        return [tc_empty(q)]
+    other = header(q, an=1) + encode_name("other.test") + \
+        struct.pack(">HH", q.qtype, 1)
+    return [answer(q, addr_rr(q, v4="127.0.0.2", v6=None), tid=q.id ^ 1),
+            other + b"".join(addr_rr(q, v4="127.0.0.2", v6=None)),
+            answer(q, addr_rr(q, v6=None))]
+
+
+def b_tccname(q):
+    # The re-ask's answer: a CNAME chain, owners in another case.
+    if not q.edns:
+        return [tc_empty(q)]
+    recs = [rr(PTR_Q, T_CNAME, encode_name("Alias1.test")),
+            rr(encode_name("ALIAS1.TEST"), T_CNAME,
+               encode_name("alias2.test")),
+            rr(encode_name("alias1.test"), T_A, a_rdata("127.0.0.2"))]
+    if q.qtype == T_A:
+        recs.append(rr(encode_name("aLiAs2.TeSt"), T_A,
+                       a_rdata("127.0.0.1")))
+    return [answer(q, recs)]
 
 
 def b_cut(q):
@@ -269,10 +360,10 @@ def b_notquery(q):
             q.raw_question]
 
 
-# A truncated answer says so in words (issue 11), whether or not it
-# carried records evdns could not read.
+# A truncated answer whose re-ask brings no address says so in words
+# (issue 11).
 TRUNCATED = "DNS answer truncated (TC bit) and no TCP fallback"
-ERROR_TEXT = {"tc": TRUNCATED, "tcans": TRUNCATED}
+ERROR_TEXT = {"tc": TRUNCATED, "tcgarbage": TRUNCATED, "tcloop": TRUNCATED}
 
 BEHAVIOURS = {name[2:]: fn for name, fn in list(globals().items())
               if name.startswith("b_")}
@@ -284,7 +375,13 @@ BEHAVIOURS = {name[2:]: fn for name, fn in list(globals().items())
 EXPECT = {
     "ok": ("connected", None, "127.0.0.1"),
     "tc": ("unresolved", "DNSERROR", None),
-    "tcans": ("unresolved", "DNSERROR", None),
+    "tcans": ("connected", None, "127.0.0.1"),
+    "tcedns": ("connected", None, "127.0.0.1"),
+    "tcformerr": ("connected", None, "127.0.0.1"),
+    "tcgarbage": ("unresolved", "DNSERROR", None),
+    "tcloop": ("unresolved", "DNSERROR", None),
+    "tcbadid": ("connected", None, "127.0.0.1"),
+    "tccname": ("connected", None, "127.0.0.1"),
     "cut": ("unresolved", "DNSERROR", None),
     "cuthdr": ("unresolved", "DNSERROR", None),
     "big": ("connected", None, "127.0.0.1"),
@@ -345,7 +442,7 @@ class HostileServer(threading.Thread):
             except (IndexError, struct.error) as e:
                 self.errors.append("bad query %r: %s" % (data, e))
                 continue
-            self.log.append((q.qtype, q.name))
+            self.log.append((q.qtype, q.name, q.edns))
             fn = BEHAVIOURS.get(q.first)
             if fn is None:
                 replies = [header(q, rcode=3) + q.raw_question]
@@ -433,7 +530,7 @@ class Hostile(aptest.TestCase):
 
     def test_cname_is_not_followed_by_new_queries(self):
         self.probe(["cname", "cnameonly"])
-        self.assertEqual([n for _, n in self.srv.log
+        self.assertEqual([n for _, n, _ in self.srv.log
                           if n.startswith("alias")], [])
 
     def test_big_answer_keeps_many_addresses(self):
@@ -444,20 +541,151 @@ class Hostile(aptest.TestCase):
         self.assertEqual(rec["addresses"], 20, rec)
         self.assertEqual(rec["attempts"][-1]["ip"], "127.0.0.1", rec)
 
+    # --- truncated answers, asked again (issue 11) ------------------------
+
+    def since(self, mark, name):
+        """What the server was asked of name after log entry mark, as
+        (type, with OPT) pairs in order."""
+        return [(t, e) for t, n, e in self.srv.log[mark:]
+                if n == name + ".test"]
+
+    def test_truncated_answer_with_addresses_is_used(self):
+        # evdns drops the records of a TC answer; the re-ask over UDP
+        # with EDNS0 brings them, whether its own answer has TC or not.
+        attempts = {
+            "tcans": [("127.0.0.1", None)],
+            "tcformerr": [("127.0.0.1", None)],
+            "tcbadid": [("127.0.0.1", None)],
+            "tccname": [("127.0.0.1", None)],
+            "tcedns": [("127.0.0.2", "ECONNREFUSED"), ("127.0.0.1", None)],
+        }
+        for n, want in sorted(attempts.items()):
+            with self.subTest(name=n):
+                r = self.probe([n], "--attempt-delay", "10ms")
+                self.assertEqual(r.rc, 0, r.describe())
+                rec = r.one()
+                self.assertRecord(rec, "connected", None, "127.0.0.1",
+                                  host=n + ".test", addresses=len(want),
+                                  degraded=len(want) > 1)
+                self.assertEqual([(a["ip"], a["errno"])
+                                  for a in rec["attempts"]], want, rec)
+
+    def test_truncated_answer_without_addresses_is_unresolved(self):
+        # TC again with no records, an unreadable answer, a pointer loop:
+        # the reason says what happened, at once (before the deadline).
+        for n in ("tc", "tcgarbage", "tcloop"):
+            with self.subTest(name=n):
+                r = self.probe([n], "-t", "5s")
+                rec = self.assertUnresolved(r, "DNSERROR")
+                self.assertEqual(rec["error"], TRUNCATED, rec)
+                self.assertLess(rec["elapsed_ms"], 1500, rec)
+
+    def test_reask_timing_out_is_truncated(self):
+        # No answer to the re-ask within evdns's per-try timeout (2 s),
+        # well before the deadline: the truncation's reason.
+        r = super().probe(["tcslow.test"], "-t", "6s",
+                          resolver=self.srv.resolver, timeout=15)
+        rec = self.assertUnresolved(r, "DNSERROR")
+        self.assertEqual(rec["error"], TRUNCATED, rec)
+        self.assertGreaterEqual(rec["elapsed_ms"], 1900, rec)
+        self.assertLess(rec["elapsed_ms"], 5500, rec)
+
+    def test_reask_ends_at_the_deadline(self):
+        # A deadline before the re-ask's timeout ends it as any silent
+        # lookup ends.
+        rec = self.assertUnresolved(self.probe(["tcslow"]), "ETIMEDOUT")
+        self.assertLess(rec["elapsed_ms"], 1500, rec)
+
+    def test_one_extra_question_per_truncated_answer(self):
+        # Each truncated answer is asked again once, with OPT (once more
+        # without it after FORMERR); an answer without TC never is.
+        plain = [(T_AAAA, False), (T_A, False)]
+        want = {
+            "ok": plain,
+            "tc": plain + [(T_AAAA, True), (T_A, True)],
+            "tcans": plain + [(T_AAAA, True), (T_A, True)],
+            "tcedns": plain + [(T_AAAA, True), (T_A, True)],
+            "tcgarbage": plain + [(T_AAAA, True), (T_A, True)],
+            "tcformerr": plain + [(T_AAAA, True), (T_A, True),
+                                  (T_AAAA, False), (T_A, False)],
+        }
+        for n, asked in sorted(want.items()):
+            with self.subTest(name=n):
+                mark = len(self.srv.log)
+                r = self.probe([n, n], "-t", "5s")
+                self.assertEqual(len(r.records), 2, r.describe())
+                # Each family's questions in order; the families may
+                # interleave.
+                got = self.since(mark, n)
+                for t in (T_A, T_AAAA):
+                    self.assertEqual([x for x in got if x[0] == t],
+                                     [x for x in asked if x[0] == t], got)
+
+    def test_reask_cancelled_by_a_signal(self):
+        # SIGTERM while the re-ask waits: the target is cancelled, the
+        # socket and the event are freed (the sanitizer build checks).
+        mark = len(self.srv.log)
+        p = aptest.start(["-f", "json", "-t", "10s", "--resolver",
+                          self.srv.resolver],
+                         "ok.test:%d\ntcslow.test:%d\n" % (self.port,
+                                                          self.port))
+        try:
+            first = json.loads(p.stdout.readline())
+            self.assertEqual(first["status"], "connected", first)
+            end = time.monotonic() + 5
+            while (T_A, True) not in self.since(mark, "tcslow") and \
+                    time.monotonic() < end:
+                time.sleep(0.02)
+            self.assertIn((T_A, True), self.since(mark, "tcslow"))
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=5)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+        self.assertEqual(p.returncode, 143, err)
+        recs = [json.loads(x) for x in out.decode().splitlines()]
+        self.assertEqual(len(recs), 1, out)
+        self.assertRecord(recs[0], "cancelled", "ECANCELED", None,
+                          host="tcslow.test", addresses=0)
+        self.assertEqual(err.decode(), "")
+
     def test_spoofed_id_is_ignored(self):
         r = self.probe(["spoofid"])
         rec = r.one()
         self.assertNotIn("127.0.0.2", [a["ip"] for a in rec["attempts"]])
 
-    def test_under_valgrind(self):
+    def valgrind_prefix(self, logfile):
         if not aptest.valgrind_usable():
             self.skipTest("valgrind is not installed, or this is the "
                           "sanitizer build")
+        return ["valgrind", "-q", "--error-exitcode=99",
+                "--leak-check=full", "--show-leak-kinds=definite",
+                "--errors-for-leak-kinds=definite", "--log-file=" + logfile]
+
+    def test_reask_cut_by_the_deadline_under_valgrind(self):
+        # The re-ask's socket and event, freed when the deadline cancels
+        # the lookup.
+        logfile = os.path.join(aptest.tmpdir(), "valgrind-reask.log")
+        prefix = self.valgrind_prefix(logfile)
+        r = aptest.run(["-f", "json", "-t", "1s", "--resolver",
+                        self.srv.resolver],
+                       "tcslow.test:%d\ntcedns.test:%d\n" % (self.port,
+                                                            self.port),
+                       timeout=60, prefix=prefix)
+        with open(logfile) as fp:
+            log = fp.read()
+        self.assertNotEqual(r.rc, 99, log)
+        self.assertEqual(log.strip(), "", log)
+        recs = r.by_target()
+        self.assertRecord(recs["tcslow.test:%d" % self.port], "unresolved",
+                          "ETIMEDOUT", None, addresses=0)
+        self.assertRecord(recs["tcedns.test:%d" % self.port], "connected",
+                          None, "127.0.0.1", addresses=2)
+
+    def test_under_valgrind(self):
         logfile = os.path.join(aptest.tmpdir(), "valgrind.log")
-        prefix = ["valgrind", "-q", "--error-exitcode=99",
-                  "--leak-check=full", "--show-leak-kinds=definite",
-                  "--errors-for-leak-kinds=definite",
-                  "--log-file=" + logfile]
+        prefix = self.valgrind_prefix(logfile)
         names = sorted(EXPECT)
         r = aptest.run(["-f", "json", "-t", "2s", "--resolver",
                         self.srv.resolver],

@@ -168,6 +168,25 @@ class Dns(aptest.TestCase):
         self.assertRecord(r.one(), "connected", None, "127.0.0.1")
         self.assertEqual(self.dns.queries(), [])
 
+    def test_numeric_flag_uses_port_pins(self):
+        # curl's HOST:PORT:ADDR pin covers its name under -n too, on that
+        # port only (it was looked up without the port, so -n called the
+        # name invalid although the same pin connects without -n).
+        pin = "nx.test:%d:127.0.0.1" % self.port
+        r = self.probe(["nx.test"], "-n", "--resolve", pin)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertRecord(r.one(), "connected", None, "127.0.0.1",
+                          host="nx.test", port=self.port, addresses=1)
+        # A pin for another port covers nothing here: still invalid.
+        other = "nx.test:%d:127.0.0.1" % (self.port % 65535 + 1)
+        r = self.probe(["nx.test"], "-n", "--resolve", other)
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertRecord(r.one(), "invalid", None, None, host="nx.test",
+                          port=self.port, addresses=0, attempts=[],
+                          error="a name, but -n/--numeric forbids DNS: "
+                          "give an address")
+        self.assertEqual(self.dns.queries(), [])
+
     def test_literal_of_the_other_family_is_an_error(self):
         # Issue 11: no name was looked up, so not "unresolved NODATA"
         # and not exit 2: error EAFNOSUPPORT, for -4, -6 and -S alike.
