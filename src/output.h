@@ -114,9 +114,6 @@ void	ap_writer_input_error(struct ap_writer *, const char *reason);
 int	ap_writer_exit_code(const struct ap_writer *, int status);
 /* True when the format has its own exit codes (nagios). */
 bool	ap_writer_has_exit_code(const struct ap_writer *);
-/* The Nagios plugin code of a nagios writer after end(): 0 OK,
- * 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 3 when end() has not run or failed. */
-int	ap_output_nagios_code(const struct ap_writer *);
 
 /* Shared formatting helpers, so every format prints the same values. */
 /* Microseconds as milliseconds with 3 decimals: "12.345". */
