@@ -63,16 +63,6 @@ ap_output_find(const char *name)
 	return (NULL);
 }
 
-const struct ap_writer_ops *
-ap_output_at(size_t i)
-{
-	size_t	 n;
-
-	for (n = 0; n < i && writers[n] != NULL; n++)
-		;
-	return (writers[n]);
-}
-
 const char *
 ap_output_list(void)
 {

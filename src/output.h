@@ -83,8 +83,6 @@ struct ap_writer {
 const struct ap_writer_ops	*ap_output_find(const char *name);
 /* "text, csv, json, prom, nagios" for --help and error messages. */
 const char			*ap_output_list(void);
-/* The i-th format of the registry, NULL past the last. */
-const struct ap_writer_ops	*ap_output_at(size_t i);
 /* Add a format to the registry, after the others: the seam that lets a
  * test prove a format is one ops table and one row.  Call it before any
  * thread runs.  -1 when ops has no name or write(), the name is taken,
