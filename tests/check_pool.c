@@ -30,7 +30,6 @@ START_TEST(test_malloc_usable)
 	ck_assert_uint_eq((uintptr_t)p % 16, 0);	/* as malloc's */
 	memset(p, 0xa5, n);	/* ASan/valgrind: all n bytes usable */
 	ap_pool_free(p);
-	ap_pool_drain();
 }
 END_TEST
 
@@ -47,7 +46,6 @@ START_TEST(test_calloc_zeroed)
 	for (i = 0; i < n; i++)
 		ck_assert_uint_eq(p[i], 0);
 	ap_pool_free(p);
-	ap_pool_drain();
 }
 END_TEST
 
@@ -78,7 +76,6 @@ START_TEST(test_realloc_keeps_data)
 		ck_assert_uint_eq(p[i], (unsigned char)i);
 	ap_pool_free(p);
 	ap_pool_free(NULL);
-	ap_pool_drain();
 }
 END_TEST
 
@@ -96,7 +93,6 @@ START_TEST(test_reuse_same_class)
 	c = ap_pool_malloc(300);	/* another class */
 	ck_assert_ptr_ne(c, a);
 	ap_pool_free(c);
-	ap_pool_drain();
 }
 END_TEST
 
@@ -111,7 +107,6 @@ START_TEST(test_big_not_cached)
 	b = ap_pool_malloc(64);
 	ck_assert_ptr_ne(a, b);
 	ap_pool_free(b);
-	ap_pool_drain();
 }
 END_TEST
 
@@ -135,7 +130,6 @@ START_TEST(test_reuse_lifo)
 	}
 	for (i = 0; i < N; i++)
 		ap_pool_free(w[i]);
-	ap_pool_drain();
 	free(v);
 	free(w);
 }
@@ -167,17 +161,15 @@ START_TEST(test_realloc_across_classes)
 	for (i = 0; i < 10; i++)
 		ck_assert_uint_eq(p[i], i + 1);
 	ap_pool_free(p);
-	ap_pool_drain();
 }
 END_TEST
 
-/* A block freed by another thread joins that thread's cache; each
- * thread drains its own.  valgrind/ASan report a leak if one is lost. */
+/* A block freed by another thread joins that thread's cache.
+ * valgrind/ASan report a leak if one is lost. */
 static void *
 free_elsewhere(void *arg)
 {
 	ap_pool_free(arg);
-	ap_pool_drain();
 	return (NULL);
 }
 
@@ -190,7 +182,6 @@ START_TEST(test_cross_thread_free)
 	ck_assert_int_eq(pthread_join(t, NULL), 0);
 	p = ap_pool_xcalloc(2, 50);
 	ap_pool_free(p);
-	ap_pool_drain();
 }
 END_TEST
 
@@ -205,7 +196,6 @@ START_TEST(test_xstrndup)
 	s = ap_pool_xreallocarray(s, 100, 2);
 	ck_assert_str_eq(s, "ab");
 	ap_pool_free(s);
-	ap_pool_drain();
 }
 END_TEST
 
