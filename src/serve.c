@@ -763,12 +763,6 @@ ap_serve_port(const struct ap_server *srv)
 	return (srv->port);
 }
 
-unsigned
-ap_serve_connections(const struct ap_server *srv)
-{
-	return (srv->conns);
-}
-
 void
 ap_serve_set_metrics(struct ap_server *srv, const char *text, size_t len)
 {

@@ -61,8 +61,6 @@ struct ap_server *ap_serve_new(struct event_base *,
 void		 ap_serve_free(struct ap_server *);	/* NULL ok */
 /* The port it listens on (the kernel's pick when config said 0). */
 unsigned	 ap_serve_port(const struct ap_server *);
-/* Client connections open now (at most max_connections). */
-unsigned	 ap_serve_connections(const struct ap_server *);
 /* What /metrics answers from now on (copied); before the first call it
  * answers 503. */
 void		 ap_serve_set_metrics(struct ap_server *, const char *text,

@@ -336,10 +336,49 @@ loop_until(bool (*pred)(void))
 	return (pred());
 }
 
+/*
+ * This process's IPv4 sockets bound to port, listening or not (accepted:
+ * a client's own socket has an ephemeral port); *first gets the lowest
+ * descriptor, -1 for none.  What the kernel holds, not what the server
+ * counts.
+ */
+static unsigned
+count_sockets(unsigned port, bool listening, int *first)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len;
+	unsigned		 n = 0;
+	int			 fd, on;
+
+	*first = -1;
+	for (fd = 0; fd < 1024; fd++) {
+		len = sizeof(sin);
+		if (getsockname(fd, (struct sockaddr *)&sin, &len) == -1 ||
+		    sin.sin_family != AF_INET || ntohs(sin.sin_port) != port)
+			continue;
+		len = sizeof(on);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) ==
+		    0 && (on != 0) == listening) {
+			if (n++ == 0)
+				*first = fd;
+		}
+	}
+	return (n);
+}
+
+/* Client connections the server holds open now. */
+static unsigned
+connections_open(void)
+{
+	int	 fd;
+
+	return (count_sockets(ap_serve_port(srv), false, &fd));
+}
+
 static bool
 no_connections(void)
 {
-	return (ap_serve_connections(srv) == 0);
+	return (connections_open() == 0);
 }
 
 /* Response parts. */
@@ -994,7 +1033,7 @@ static int		 settled;
 static void
 sample_cb(evutil_socket_t fd, short what, void *arg)
 {
-	unsigned	 n = ap_serve_connections(srv);
+	unsigned	 n = connections_open();
 
 	(void)fd;
 	(void)what;
@@ -1201,7 +1240,7 @@ free_when_open_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (srv != NULL && opened && ap_serve_connections(srv) == 1) {
+	if (srv != NULL && opened && connections_open() == 1) {
 		ap_serve_free(srv);
 		srv = NULL;
 	}
@@ -1337,21 +1376,9 @@ END_TEST
 static int
 find_socket(unsigned port, bool listening)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 len;
-	int			 fd, on;
+	int	 fd;
 
-	for (fd = 0; fd < 1024; fd++) {
-		len = sizeof(sin);
-		if (getsockname(fd, (struct sockaddr *)&sin, &len) == -1 ||
-		    sin.sin_family != AF_INET || ntohs(sin.sin_port) != port)
-			continue;
-		len = sizeof(on);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) ==
-		    0 && (on != 0) == listening)
-			return (fd);
-	}
-	return (-1);
+	return (count_sockets(port, listening, &fd) > 0 ? fd : -1);
 }
 
 /* FD_CLOEXEC and O_NONBLOCK set, looked at while the socket is open. */
@@ -1377,7 +1404,7 @@ look_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (opened && accepted_fd == -1 && ap_serve_connections(srv) == 1) {
+	if (opened && accepted_fd == -1 && connections_open() == 1) {
 		accepted_fd = find_socket(ap_serve_port(srv), false);
 		accepted_ok = flags_ok(accepted_fd);
 	}
