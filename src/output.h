@@ -116,6 +116,12 @@ bool	ap_writer_has_exit_code(const struct ap_writer *);
 /* Shared formatting helpers, so every format prints the same values. */
 /* Microseconds as milliseconds with 3 decimals: "12.345". */
 void	ap_format_ms(int64_t us, char *buf, size_t len);
+/* probe_ip_protocol and probe_ip_addr_hash of a record's ip, as
+ * blackbox_exporter says them (prom and the blackbox writer): 4 or 6 for
+ * a numeric address, with its ipHash() in *hash, FNV-1a over the 4 or 16
+ * bytes, a zone (fe80::1%eth0) no part of them; 0 and 0 for none
+ * (unresolved, invalid). */
+int	ap_format_ip_hash(const char *ip, uint32_t *hash);
 
 /*
  * A record being formatted.  A writer appends its fields here and writes
