@@ -178,10 +178,14 @@ dump(const struct ap_options *o, char *buf, size_t len)
 			cat(buf, len, "|");
 		cat(buf, len, o->labels[i]);
 	}
+	strcpy(addr, "-");
+	if (o->have_serve)
+		ap_addr_ntop(&o->serve, addr, sizeof(addr));
 	snprintf(tmp, sizeof(tmp), " every=%lld count=%llu changes=%d "
 	    "serve=%s:%u any=%d", (long long)o->interval_ms,
-	    (unsigned long long)o->count, o->changes,
-	    o->serve_addr ? o->serve_addr : "-", o->serve_port, o->serve_any);
+	    (unsigned long long)o->count, o->changes, addr,
+	    o->have_serve ? ntohs(o->serve.u.sin.sin_port) : 0u,
+	    o->serve_any);
 	cat(buf, len, tmp);
 	cat(buf, len, " files=");
 	ck_assert_ptr_nonnull(o->files);
