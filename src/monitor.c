@@ -551,8 +551,7 @@ ap_monitor_run(const struct ap_options *opt, struct ap_writer *writer,
 	m.writer = writer;
 	m.stats = stats;
 	writer->rounds = true;
-	if (writer->ops == &ap_output_prom)
-		writer->round_info = &m.info;
+	writer->round_info = &m.info;
 	m.per_round = opt->output != NULL || ap_writer_whole_run(writer);
 	if (opt->max_runtime_ms > 0)
 		m.end_us = ap_now_us() + (int64_t)opt->max_runtime_ms * 1000;
@@ -586,6 +585,7 @@ ap_monitor_run(const struct ap_options *opt, struct ap_writer *writer,
 	*peak = m.peak;
 out:
 	writer->fp = stream;
+	writer->round_info = NULL;	/* m.info goes with this frame */
 	monitor_free(&m);
 	return (rc);
 }

@@ -63,9 +63,9 @@ struct ap_writer {
 	char *const			*labels;
 	size_t				 nlabels;
 	bool				 per_address;
-	/* Monitor mode: every record carries its round (SPEC 5); prom
-	 * also says which round it sums up and how long it took (set before
-	 * end(); NULL outside monitor mode). */
+	/* Monitor mode: every record carries its round (SPEC 5), and
+	 * every writer is told which round it sums up and how long it took
+	 * (set before end(); NULL outside monitor mode); prom says so. */
 	bool				 rounds;
 	const struct ap_writer_round	*round_info;
 	/* nagios: --warn-down and --crit-down; borrowed, NULL means a
