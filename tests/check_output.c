@@ -244,30 +244,18 @@ static const char *const golden_text_v[NREC] = {
 
 /* Helpers */
 
-/* Run a writer over records into memory; the caller frees the text. */
+/* A format's writer over records into memory (tu_render()); the caller
+ * frees the text. */
 static char *
 render(const char *format, int verbose, bool begin, const struct ap_result *r,
     size_t n, size_t *lenp)
 {
 	struct ap_writer	 w;
-	char			*buf = NULL;
-	size_t			 len = 0, i;
-	FILE			*fp;
 
-	ck_assert_ptr_nonnull(fp = open_memstream(&buf, &len));
 	memset(&w, 0, sizeof(w));
 	ck_assert_ptr_nonnull(w.ops = ap_output_find(format));
-	w.fp = fp;
 	w.verbose = verbose;
-	if (begin)
-		ck_assert_int_eq(ap_writer_begin(&w), 0);
-	for (i = 0; i < n; i++)
-		ck_assert_int_eq(ap_writer_write(&w, &r[i]), 0);
-	ck_assert_int_eq(ap_writer_end(&w), 0);
-	ck_assert_int_eq(fclose(fp), 0);
-	if (lenp != NULL)
-		*lenp = len;
-	return (buf);
+	return (tu_render(&w, begin, r, n, lenp, NULL));
 }
 
 /* Compare with a golden, byte for byte (goldens hold no NUL). */

@@ -60,41 +60,24 @@ static char *const	*t_labels;
 static size_t		 t_nlabels;
 static bool		 t_per_address;
 
-/* Run a writer over records into memory; the caller frees the text. */
+/* A format's writer with the thresholds, labels and -m above over
+ * records into memory (tu_render(), which also holds a whole-run writer
+ * to writing nothing before end()); the caller frees the text. */
 static char *
 render_th(const char *format, const struct ap_threshold *warn,
     const struct ap_threshold *crit, const struct ap_result *r, size_t n,
     int *codep)
 {
 	struct ap_writer	 w;
-	char			*buf = NULL;
-	size_t			 len = 0, i;
-	FILE			*fp;
 
-	ck_assert_ptr_nonnull(fp = open_memstream(&buf, &len));
 	memset(&w, 0, sizeof(w));
 	ck_assert_ptr_nonnull(w.ops = ap_output_find(format));
-	w.fp = fp;
 	w.warn_down = warn;
 	w.crit_down = crit;
 	w.labels = t_labels;
 	w.nlabels = t_nlabels;
 	w.per_address = t_per_address;
-	ck_assert_int_eq(ap_writer_begin(&w), 0);
-	for (i = 0; i < n; i++)
-		ck_assert_int_eq(ap_writer_write(&w, &r[i]), 0);
-	/* Written whole at the end: nothing has left before end(). */
-	ck_assert_int_eq(fflush(fp), 0);
-	ck_assert_uint_eq(len, 0);
-	/* nagios: UNKNOWN until end() has judged the run. */
-	if (ap_writer_has_exit_code(&w))
-		ck_assert_int_eq(ap_writer_exit_code(&w, 0), 3);
-	ck_assert_int_eq(ap_writer_end(&w), 0);
-	ck_assert_ptr_null(w.state);
-	if (codep != NULL)
-		*codep = ap_writer_exit_code(&w, 0);
-	ck_assert_int_eq(fclose(fp), 0);
-	return (buf);
+	return (tu_render(&w, true, r, n, NULL, codep));
 }
 
 static char *
