@@ -19,7 +19,6 @@
 /* Sizes around the class edges and past the largest class. */
 static const size_t sizes[] = { 0, 1, 15, 16, 17, 100, 496, 1007, 1008,
     1009, 4096, 100000 };
-#define NSIZES	(sizeof(sizes) / sizeof(sizes[0]))
 
 START_TEST(test_malloc_usable)
 {
@@ -206,8 +205,8 @@ pool_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("blocks");
-	tcase_add_loop_test(tc, test_malloc_usable, 0, NSIZES);
-	tcase_add_loop_test(tc, test_calloc_zeroed, 0, NSIZES);
+	tcase_add_loop_test(tc, test_malloc_usable, 0, NELEM(sizes));
+	tcase_add_loop_test(tc, test_calloc_zeroed, 0, NELEM(sizes));
 	tcase_add_test(tc, test_calloc_overflow);
 	tcase_add_test(tc, test_realloc_keeps_data);
 	tcase_add_test(tc, test_xstrndup);
