@@ -20,12 +20,14 @@ _asyncprobe()
 	local formats
 	local whens='auto always never'
 
-	# The formats the binary has (its --help lists them from its table),
-	# or the ones this file knew when it was written.
-	formats=$("${COMP_WORDS[0]:-asyncprobe}" --help 2>/dev/null |
+	# The formats of the binary being completed, which --help lists
+	# from its writer table: no copy here to go stale.  "~/bin/..." as
+	# typed is expanded first; a binary that cannot run offers none.
+	w=${COMP_WORDS[0]:-asyncprobe}
+	[[ $w == "~/"* ]] && w=$HOME/${w#"~/"}
+	formats=$("$w" --help 2>/dev/null |
 	    sed -n 's/^ *-f, --format FMT *\(.*\) (default.*/\1/p' |
 	    tr -d ,)
-	[[ -n $formats ]] || formats='text csv json prom nagios'
 
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}

@@ -800,8 +800,9 @@ parse_serve(const char *arg, struct ap_options *o, char *why, size_t len)
 	}
 	if (ap_parse_uint(colon + 1, 0, 65535, &port, why, len) == -1)
 		return (-1);
-	set_string(&o->serve_addr, host);
-	o->serve_port = (unsigned)port;
+	ap_addr_set_port(&a, (uint16_t)port);
+	o->serve = a;
+	o->have_serve = true;
 	return (0);
 }
 
@@ -1058,7 +1059,7 @@ check_monitor(const struct ap_options *o, char *errbuf, size_t errlen)
 			needs = "--count";
 		else if (o->changes)
 			needs = "--changes";
-		else if (o->serve_addr != NULL)
+		else if (o->have_serve)
 			needs = "--serve";
 		if (needs != NULL) {
 			ap_set_error(errbuf, errlen, "%s applies to monitor "
@@ -1066,7 +1067,7 @@ check_monitor(const struct ap_options *o, char *errbuf, size_t errlen)
 			return (-1);
 		}
 	}
-	if (o->serve_any && o->serve_addr == NULL) {
+	if (o->serve_any && !o->have_serve) {
 		ap_set_error(errbuf, errlen, "--serve-any applies to --serve");
 		return (-1);
 	}
@@ -1151,7 +1152,7 @@ ap_cli_parse(int argc, char **argv, struct ap_options *o, char *errbuf,
 		return (AP_CLI_ERROR);
 	}
 	/* SPEC 1: an option that would be ignored is a usage error. */
-	if (o->nlabels > 0 && !o->format->labels && o->serve_addr == NULL) {
+	if (o->nlabels > 0 && !o->format->labels && !o->have_serve) {
 		ap_set_error(errbuf, errlen, "--label applies to -f prom and "
 		    "--serve, not -f %s", o->format->name);
 		return (AP_CLI_ERROR);
@@ -1213,7 +1214,6 @@ ap_options_free(struct ap_options *o)
 		ap_pin_free(&o->pins[i]);
 	free(o->pins);
 	free(o->output);
-	free(o->serve_addr);
 	for (i = 0; i < (int)o->nlabels; i++)
 		free(o->labels[i]);
 	free(o->labels);

@@ -94,8 +94,9 @@ struct ap_options {
 	int64_t		 interval_ms;		/* --interval; 0: one pass */
 	uint64_t	 count;			/* --count; 0: forever */
 	bool		 changes;		/* --changes */
-	char		*serve_addr;		/* --serve, numeric; or NULL */
-	unsigned	 serve_port;		/* 0: any free port */
+	bool		 have_serve;		/* --serve given: */
+	struct ap_addr	 serve;			/* its address and port (0:
+						 * any free one) */
 	bool		 serve_any;		/* --serve-any */
 	/* operands */
 	char		**files;		/* NULL-terminated; empty: stdin */

@@ -139,10 +139,16 @@ engine_stop(struct ap_engine *eng)
 		event_active(eng->stop_ev, EV_TIMEOUT, 1);
 }
 
+bool
+ap_write_closed(int error)
+{
+	return (error == EPIPE);
+}
+
 void
 ap_tally_failed(struct ap_engine_tally *t, const char *what, int error)
 {
-	if (error == EPIPE && strcmp(what, "write") == 0)
+	if (strcmp(what, "write") == 0 && ap_write_closed(error))
 		t->output_closed = true;
 	else if (t->system_error == 0) {
 		t->system_error = error;

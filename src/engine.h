@@ -47,6 +47,10 @@ struct ap_engine_tally {
  * one kept.  The one place either is decided. */
 void		 ap_tally_failed(struct ap_engine_tally *, const char *what,
 		    int error);
+/* The rule behind it: a write that failed with error met a closed output
+ * (EPIPE), the quiet end of a reader gone away, not a system error.
+ * main() asks it too, of stdout's last flush and close. */
+bool		 ap_write_closed(int error);
 
 /* All pointers are borrowed and must outlive the engine; stats may be
  * NULL.  NULL with a reason in errbuf on a bad configuration (a hosts

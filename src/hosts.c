@@ -152,33 +152,6 @@ ap_hosts_load(struct ap_hosts *h, const char *path)
 	return (0);
 }
 
-int
-ap_hosts_add_list(struct ap_hosts *h, const char *name, const char *addrs,
-    char *errbuf, size_t errlen)
-{
-	char		*copy = xstrdup(addrs), *tok, *save;
-	struct ap_addr	 a;
-	int		 n = 0;
-
-	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		if (ap_addr_pton(tok, 0, &a) == -1) {
-			snprintf(errbuf, errlen, "'%s' is not an IPv4 or "
-			    "IPv6 address", tok);
-			free(copy);
-			return (-1);
-		}
-		add_addr(h, name, &a);
-		n++;
-	}
-	free(copy);
-	if (n == 0) {
-		snprintf(errbuf, errlen, "no address given for '%s'", name);
-		return (-1);
-	}
-	return (0);
-}
-
 /* Every element of a comma list is an address: true with them in pin;
  * else the first that is not is named in errbuf and pin is untouched. */
 static bool

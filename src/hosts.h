@@ -20,10 +20,6 @@ void		 ap_hosts_free(struct ap_hosts *);	/* NULL ok */
  * do not parse are skipped, as the C library does.  -1 with errno when
  * the file cannot be read. */
 int		 ap_hosts_load(struct ap_hosts *, const char *path);
-/* Add "ADDR[,ADDR...]" (each IPv4 or IPv6, bare or bracketed) to name.
- * -1 with a reason in errbuf when an address does not parse. */
-int		 ap_hosts_add_list(struct ap_hosts *, const char *name,
-		    const char *addrs, char *errbuf, size_t errlen);
 /* One --resolve pin, parsed once (by the command line). */
 struct ap_pin {
 	char		*host;			/* as written */

@@ -305,7 +305,7 @@ main(int argc, char **argv)
 		of = NULL;
 	} else if (of == NULL && devnull == NULL && !tally->output_closed &&
 	    tally->system_error == 0 && fflush(stdout) == EOF &&
-	    errno != EPIPE) {
+	    !ap_write_closed(errno)) {
 		fprintf(stderr, "asyncprobe: write: %s\n", strerror(errno));
 		code = EXIT_SYSTEM;
 	}
@@ -326,8 +326,8 @@ out:
 	/* The pool's cached blocks are left to go with the process: see
 	 * pool.h. */
 	/* stdout may be a closed pipe: nothing more to say there. */
-	if (fclose(stdout) == EOF && errno != EPIPE && code < EXIT_SYSTEM &&
-	    (tally == NULL || !tally->output_closed))
+	if (fclose(stdout) == EOF && !ap_write_closed(errno) &&
+	    code < EXIT_SYSTEM && (tally == NULL || !tally->output_closed))
 		code = EXIT_SYSTEM;
 	return (code);
 }

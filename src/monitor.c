@@ -478,12 +478,13 @@ static int
 serve_new(struct ap_monitor *m, char *errbuf, size_t errlen)
 {
 	struct ap_serve_config	c;
+	char			host[AP_IPSTR_LEN];
+	bool			v6;
 
-	if (m->opt->serve_addr == NULL)
+	if (!m->opt->have_serve)
 		return (0);
 	memset(&c, 0, sizeof(c));
-	c.addr = m->opt->serve_addr;
-	c.port = m->opt->serve_port;
+	c.addr = m->opt->serve;
 	c.hooks.probe_check = probe_check;
 	c.hooks.probe_start = probe_start;
 	c.hooks.arg = m;
@@ -495,9 +496,10 @@ serve_new(struct ap_monitor *m, char *errbuf, size_t errlen)
 	m->metrics.nlabels = m->opt->nlabels;
 	m->metrics.per_address = m->opt->all_addresses;
 	m->metrics.round_info = &m->info;
+	ap_addr_ntop(&c.addr, host, sizeof(host));
+	v6 = c.addr.u.sa.sa_family == AF_INET6;
 	fprintf(stderr, "asyncprobe: serving http://%s%s%s:%u/\n",
-	    strchr(c.addr, ':') != NULL ? "[" : "", c.addr,
-	    strchr(c.addr, ':') != NULL ? "]" : "", ap_serve_port(m->server));
+	    v6 ? "[" : "", host, v6 ? "]" : "", ap_serve_port(m->server));
 	return (0);
 }
 
@@ -549,8 +551,7 @@ ap_monitor_run(const struct ap_options *opt, struct ap_writer *writer,
 	m.writer = writer;
 	m.stats = stats;
 	writer->rounds = true;
-	if (writer->ops == &ap_output_prom)
-		writer->round_info = &m.info;
+	writer->round_info = &m.info;
 	m.per_round = opt->output != NULL || ap_writer_whole_run(writer);
 	if (opt->max_runtime_ms > 0)
 		m.end_us = ap_now_us() + (int64_t)opt->max_runtime_ms * 1000;
@@ -584,6 +585,7 @@ ap_monitor_run(const struct ap_options *opt, struct ap_writer *writer,
 	*peak = m.peak;
 out:
 	writer->fp = stream;
+	writer->round_info = NULL;	/* m.info goes with this frame */
 	monitor_free(&m);
 	return (rc);
 }

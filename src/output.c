@@ -4,6 +4,8 @@
  * live in output_<name>.c; choosing what to write is the caller's job. */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -61,16 +63,6 @@ ap_output_find(const char *name)
 			return (writers[i]);
 	}
 	return (NULL);
-}
-
-const struct ap_writer_ops *
-ap_output_at(size_t i)
-{
-	size_t	 n;
-
-	for (n = 0; n < i && writers[n] != NULL; n++)
-		;
-	return (writers[n]);
 }
 
 const char *
@@ -397,6 +389,35 @@ copy_truncated(char *buf, size_t len, const char *s, size_t n)
 		n = len - 1;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
+}
+
+int
+ap_format_ip_hash(const char *ip, uint32_t *hash)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+	char		 buf[INET6_ADDRSTRLEN];
+	const char	*pct;
+
+	*hash = 0;
+	if (ip == NULL || *ip == '\0')
+		return (0);
+	if (inet_pton(AF_INET, ip, &a4) == 1) {
+		*hash = ap_fnv1a(&a4, sizeof(a4), false);
+		return (4);
+	}
+	/* A zone (fe80::1%eth0) is not part of the address bytes. */
+	if ((pct = strchr(ip, '%')) != NULL &&
+	    (size_t)(pct - ip) < sizeof(buf)) {
+		memcpy(buf, ip, pct - ip);
+		buf[pct - ip] = '\0';
+		ip = buf;
+	}
+	if (inet_pton(AF_INET6, ip, &a6) == 1) {
+		*hash = ap_fnv1a(&a6, sizeof(a6), false);
+		return (6);
+	}
+	return (0);
 }
 
 void

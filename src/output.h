@@ -63,9 +63,9 @@ struct ap_writer {
 	char *const			*labels;
 	size_t				 nlabels;
 	bool				 per_address;
-	/* Monitor mode: every record carries its round (SPEC 5); prom
-	 * also says which round it sums up and how long it took (set before
-	 * end(); NULL outside monitor mode). */
+	/* Monitor mode: every record carries its round (SPEC 5), and
+	 * every writer is told which round it sums up and how long it took
+	 * (set before end(); NULL outside monitor mode); prom says so. */
 	bool				 rounds;
 	const struct ap_writer_round	*round_info;
 	/* nagios: --warn-down and --crit-down; borrowed, NULL means a
@@ -83,8 +83,6 @@ struct ap_writer {
 const struct ap_writer_ops	*ap_output_find(const char *name);
 /* "text, csv, json, prom, nagios" for --help and error messages. */
 const char			*ap_output_list(void);
-/* The i-th format of the registry, NULL past the last. */
-const struct ap_writer_ops	*ap_output_at(size_t i);
 /* Add a format to the registry, after the others: the seam that lets a
  * test prove a format is one ops table and one row.  Call it before any
  * thread runs.  -1 when ops has no name or write(), the name is taken,
@@ -118,13 +116,16 @@ void	ap_writer_input_error(struct ap_writer *, const char *reason);
 int	ap_writer_exit_code(const struct ap_writer *, int status);
 /* True when the format has its own exit codes (nagios). */
 bool	ap_writer_has_exit_code(const struct ap_writer *);
-/* The Nagios plugin code of a nagios writer after end(): 0 OK,
- * 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 3 when end() has not run or failed. */
-int	ap_output_nagios_code(const struct ap_writer *);
 
 /* Shared formatting helpers, so every format prints the same values. */
 /* Microseconds as milliseconds with 3 decimals: "12.345". */
 void	ap_format_ms(int64_t us, char *buf, size_t len);
+/* probe_ip_protocol and probe_ip_addr_hash of a record's ip, as
+ * blackbox_exporter says them (prom and the blackbox writer): 4 or 6 for
+ * a numeric address, with its ipHash() in *hash, FNV-1a over the 4 or 16
+ * bytes, a zone (fe80::1%eth0) no part of them; 0 and 0 for none
+ * (unresolved, invalid). */
+int	ap_format_ip_hash(const char *ip, uint32_t *hash);
 
 /*
  * A record being formatted.  A writer appends its fields here and writes

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "addrlist.h"
 #include "output.h"
 #include "xmalloc.h"
 
@@ -35,27 +34,6 @@ blackbox_free(struct ap_writer *w)
 	free(w->state);
 	w->state = NULL;
 	w->free_state = NULL;
-}
-
-/*
- * 4 or 6 and the hash blackbox_exporter's ipHash() gives the address
- * (FNV-1a over its 4 or 16 bytes, a zone being no part of them); 0 and 0
- * for no address (unresolved, invalid).
- */
-static int
-blackbox_protocol(const char *ip, uint32_t *hash)
-{
-	struct ap_addr	 a;
-
-	*hash = 0;
-	if (ip == NULL || *ip == '\0' || ap_addr_pton(ip, 0, &a) == -1)
-		return (0);
-	if (a.u.sa.sa_family == AF_INET) {
-		*hash = ap_fnv1a(&a.u.sin.sin_addr, 4, false);
-		return (4);
-	}
-	*hash = ap_fnv1a(&a.u.sin6.sin6_addr, 16, false);
-	return (6);
 }
 
 /* Resolution ends when the first attempt starts; with no attempt at all
@@ -93,7 +71,7 @@ blackbox_write(struct ap_writer *w, const struct ap_result *r)
 	st->error = r->error;
 	st->duration_us = r->elapsed_us;
 	st->dns_us = blackbox_dns_us(r);
-	st->protocol = blackbox_protocol(r->ip, &st->addr_hash);
+	st->protocol = ap_format_ip_hash(r->ip, &st->addr_hash);
 	return (0);
 }
 

@@ -94,8 +94,8 @@ json_escape_one(struct ap_obuf *b, const char *s, size_t len)
 		AP_OBUF_LIT(b, "\\ufffd");
 		return (1);
 	}
-	if (n == 2 && c == 0xc2 && (unsigned char)s[1] < 0xa0)
-		json_u00(b, (unsigned char)s[1]);	/* C1: U+0080..U+009F */
+	if (ap_text_c1(s, n))
+		json_u00(b, (unsigned char)s[1]);	/* U+0080..U+009F */
 	else
 		ap_obuf_add(b, s, n);
 	return (n);

@@ -321,14 +321,6 @@ nagios_exit_code(const struct ap_writer *w, int status)
 	return (w->code);
 }
 
-int
-ap_output_nagios_code(const struct ap_writer *w)
-{
-	if (w->ops != &ap_output_nagios || !w->ended)
-		return (NAGIOS_UNKNOWN);
-	return (w->code);
-}
-
 const struct ap_writer_ops ap_output_nagios = {
 	.name = "nagios",
 	.whole_run = true,

@@ -8,8 +8,6 @@
  * --label pairs, so files of several runs sit side by side. */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -153,37 +151,6 @@ prom_extra(const struct ap_writer *w)
 	return (s);
 }
 
-/* 4 or 6 for a numeric address, 0 for none (unresolved, invalid); the
- * hash blackbox_exporter gives it (FNV-1a of its 4 or 16 bytes). */
-static unsigned char
-prom_protocol(const char *ip, uint32_t *hash)
-{
-	struct in6_addr	 a6;
-	struct in_addr	 a4;
-	char		 buf[INET6_ADDRSTRLEN];
-	const char	*pct;
-
-	*hash = 0;
-	if (ip == NULL || *ip == '\0')
-		return (0);
-	if (inet_pton(AF_INET, ip, &a4) == 1) {
-		*hash = ap_fnv1a(&a4, sizeof(a4), false);
-		return (4);
-	}
-	/* A zone (fe80::1%eth0) is not part of the address bytes. */
-	if ((pct = strchr(ip, '%')) != NULL &&
-	    (size_t)(pct - ip) < sizeof(buf)) {
-		memcpy(buf, ip, pct - ip);
-		buf[pct - ip] = '\0';
-		ip = buf;
-	}
-	if (inet_pton(AF_INET6, ip, &a6) == 1) {
-		*hash = ap_fnv1a(&a6, sizeof(a6), false);
-		return (6);
-	}
-	return (0);
-}
-
 static void
 prom_free(struct ap_writer *w)
 {
@@ -256,7 +223,8 @@ prom_write(struct ap_writer *w, const struct ap_result *r)
 	p->duration_us = r->elapsed_us;
 	p->success = r->status == AP_STATUS_CONNECTED;
 	p->known = r->status != AP_STATUS_CANCELLED;
-	p->protocol = prom_protocol(r->ip, &p->addr_hash);
+	p->protocol = (unsigned char)ap_format_ip_hash(r->ip,
+	    &p->addr_hash);
 	p->icmp = NULL;
 	if (r->icmp != NULL && r->icmp->origin != AP_ICMP_NONE) {
 		/* A reason word and a numeric address: nothing to escape. */

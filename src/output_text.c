@@ -55,21 +55,6 @@ static const unsigned char text_special[256] = {
 /* Blanks for padding columns, wider than any column. */
 static const char text_blanks[] = "                                        ";
 
-/* n bytes as \xHH each. */
-static void
-text_hex(struct ap_obuf *b, const unsigned char *u, size_t n)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	char			 esc[4] = { '\\', 'x' };
-	size_t			 i;
-
-	for (i = 0; i < n; i++) {
-		esc[2] = hex[u[i] >> 4];
-		esc[3] = hex[u[i] & 0x0f];
-		ap_obuf_add(b, esc, sizeof(esc));
-	}
-}
-
 /*
  * Append len bytes with unprintable ones as \xHH and a backslash as \\, so
  * the output is unambiguous.  Returns the columns used (one per character;
@@ -78,8 +63,8 @@ text_hex(struct ap_obuf *b, const unsigned char *u, size_t n)
 static size_t
 text_escape(struct ap_obuf *b, const char *s, size_t len)
 {
-	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 i = 0, run, n, cols = 0;
+	size_t	 i = 0, run, n, cols = 0;
+	char	 esc[4];
 
 	while (i < len) {
 		run = ap_output_span(text_special, s + i, len - i);
@@ -87,17 +72,16 @@ text_escape(struct ap_obuf *b, const char *s, size_t len)
 		cols += run;
 		if ((i += run) == len)
 			break;
-		n = 1;
-		if (u[i] >= 0x80 &&
-		    (n = ap_text_utf8_len(s + i, len - i)) != 0 &&
-		    !ap_text_dangerous(s + i, n)) {
+		/* Each byte of what may not be shown is \xHH: the rest of a
+		 * dangerous sequence is continuation bytes, escaped in turn. */
+		if ((n = ap_text_safe_len(s + i, len - i)) != 0) {
 			ap_obuf_add(b, s + i, n);
 			cols++;
 		} else {
-			if (n == 0)
-				n = 1;
-			text_hex(b, u + i, n);
-			cols += 4 * n;
+			n = 1;
+			ap_text_hex((unsigned char)s[i], esc);
+			ap_obuf_add(b, esc, sizeof(esc));
+			cols += sizeof(esc);
 		}
 		i += n;
 	}

@@ -279,14 +279,6 @@ ap_pool_xstrndup(const char *s, size_t len)
 }
 
 void
-ap_pool_drain(void)
-{
-	/* Slabs stay with the process: forget this thread's free lists,
-	 * whose blocks the next slab-carving thread cannot reach anyway. */
-	memset(&cache, 0, sizeof(cache));
-}
-
-void
 ap_pool_use_for_libevent(void)
 {
 	event_set_mem_functions(ap_pool_malloc, ap_pool_realloc,

@@ -30,15 +30,11 @@ void	*ap_pool_xreallocarray(void *, size_t, size_t);
 char	*ap_pool_xstrndup(const char *, size_t);
 
 /* Whether freed blocks are kept: not under AddressSanitizer or
- * valgrind, where each goes back to malloc at once. */
+ * valgrind, where each goes back to malloc at once, so their leak checks
+ * see every block freed.  Slabs are never given back: the process returns
+ * them in one piece at its end, where handing tens of thousands of blocks
+ * to free() one by one would take milliseconds. */
 bool	 ap_pool_caching(void);
-
-/* Forget this thread's free lists (tests).  Slabs are never given back:
- * the process returns them in one piece at its end, where handing tens of
- * thousands of blocks to free() one by one would take milliseconds.
- * Nothing is pooled under ASan or valgrind, so their leak checks see
- * every block freed. */
-void	 ap_pool_drain(void);
 
 /* Route libevent's allocations through the pool.  Call before any other
  * libevent call: a block libevent took from plain malloc must not come

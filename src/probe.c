@@ -365,12 +365,6 @@ fail:
 	return (NULL);
 }
 
-int64_t
-ap_probe_started_us(const struct ap_probe *p)
-{
-	return (p->start_us);
-}
-
 int
 ap_probe_exchange(struct ap_probe *p, const struct ap_exchange *x,
     ap_exchange_cb *cb, void *arg)

@@ -37,8 +37,6 @@ typedef void ap_probe_cb(struct ap_probe *, const struct ap_probe_outcome *,
 struct ap_probe	*ap_probe_start(struct event_base *, const struct ap_addr *dst,
 		    const struct ap_addr *src, const struct timeval *timeout,
 		    ap_probe_cb *, void *arg, enum ap_stage *stage);
-/* When ap_probe_start() began, on the ap_now_us() clock. */
-int64_t		 ap_probe_started_us(const struct ap_probe *);
 /* Cancel a running attempt (cb will not run) or release a finished one.
  * A connected socket is closed with a reset, so no TIME_WAIT builds up on
  * this side.  NULL ok. */

@@ -602,44 +602,40 @@ serve_request_cb(struct evhttp_request *req, void *arg)
 		serve_text(req, head, 404, "not found\n");
 }
 
-/* A numeric address's socket, bound and listening, nonblocking and
+/* The address's socket, bound and listening, nonblocking and
  * close-on-exec; -1 with the reason in errbuf. */
 static int
 serve_listen(const struct ap_serve_config *cf, char *errbuf, size_t errlen)
 {
-	struct ap_addr	 a;
-	char		 where[AP_IPSTR_LEN + 16];
-	int		 fd, on = 1, save;
+	const struct ap_addr	*a = &cf->addr;
+	char			 host[AP_IPSTR_LEN];
+	unsigned		 port;
+	int			 fd, on = 1, save;
 
-	if (cf->port > 65535) {
-		ap_set_error(errbuf, errlen, "--serve %s:%u: port out of range",
-		    cf->addr, cf->port);
-		return (-1);
-	}
-	if (cf->addr == NULL || ap_addr_pton(cf->addr, (uint16_t)cf->port,
-	    &a) == -1) {
-		ap_set_error(errbuf, errlen, "--serve %s: not a numeric IPv4 "
-		    "or IPv6 address", cf->addr != NULL ? cf->addr : "");
-		return (-1);
-	}
-	if ((fd = socket(a.u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK |
+	if ((fd = socket(a->u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1)
 		goto fail;
 	/* A restarted monitor binds again while old connections linger
 	 * in TIME_WAIT. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
-	    bind(fd, &a.u.sa, a.len) == -1 || listen(fd, SERVE_BACKLOG) == -1)
+	    bind(fd, &a->u.sa, a->len) == -1 ||
+	    listen(fd, SERVE_BACKLOG) == -1)
 		goto fail;
 	return (fd);
 fail:
 	save = errno;
 	if (fd != -1)
 		close(fd);
-	if (a.u.sa.sa_family == AF_INET6)
-		snprintf(where, sizeof(where), "[%s]:%u", cf->addr, cf->port);
-	else
-		snprintf(where, sizeof(where), "%s:%u", cf->addr, cf->port);
-	ap_set_error(errbuf, errlen, "--serve %s: %s", where, strerror(save));
+	ap_addr_ntop(a, host, sizeof(host));
+	if (a->u.sa.sa_family == AF_INET6) {
+		port = ntohs(a->u.sin6.sin6_port);
+		ap_set_error(errbuf, errlen, "--serve [%s]:%u: %s", host, port,
+		    strerror(save));
+	} else {
+		port = ntohs(a->u.sin.sin_port);
+		ap_set_error(errbuf, errlen, "--serve %s:%u: %s", host, port,
+		    strerror(save));
+	}
 	return (-1);
 }
 
@@ -761,12 +757,6 @@ unsigned
 ap_serve_port(const struct ap_server *srv)
 {
 	return (srv->port);
-}
-
-unsigned
-ap_serve_connections(const struct ap_server *srv)
-{
-	return (srv->conns);
 }
 
 void

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "addrlist.h"
+
 struct event_base;
 struct ap_server;
 /* One /probe request waiting for its answer: a token the monitor keeps
@@ -37,8 +39,8 @@ struct ap_serve_hooks {
 };
 
 struct ap_serve_config {
-	const char		*addr;		/* numeric, v6 bare */
-	unsigned		 port;		/* 0: the kernel picks */
+	struct ap_addr		 addr;		/* and port; 0: the kernel
+						 * picks */
 	struct ap_serve_hooks	 hooks;
 	int			 probe_timeout_ms;	/* -t */
 	/* Bounds; 0 means the default.  Clients past max_connections
@@ -51,7 +53,7 @@ struct ap_serve_config {
 };
 
 /* Bind and listen on base.  NULL with a reason naming the address in
- * errbuf (not numeric, taken, cannot be bound). */
+ * errbuf (taken, cannot be bound). */
 struct ap_server *ap_serve_new(struct event_base *,
 		    const struct ap_serve_config *, char *errbuf,
 		    size_t errlen);
@@ -61,8 +63,6 @@ struct ap_server *ap_serve_new(struct event_base *,
 void		 ap_serve_free(struct ap_server *);	/* NULL ok */
 /* The port it listens on (the kernel's pick when config said 0). */
 unsigned	 ap_serve_port(const struct ap_server *);
-/* Client connections open now (at most max_connections). */
-unsigned	 ap_serve_connections(const struct ap_server *);
 /* What /metrics answers from now on (copied); before the first call it
  * answers 503. */
 void		 ap_serve_set_metrics(struct ap_server *, const char *text,

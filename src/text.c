@@ -51,13 +51,21 @@ ap_text_utf8_len(const char *str, size_t len)
 }
 
 bool
+ap_text_c1(const char *str, size_t n)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+
+	return (n == 2 && s[0] == 0xc2 && s[1] < 0xa0);
+}
+
+bool
 ap_text_dangerous(const char *str, size_t n)
 {
 	const unsigned char	*s = (const unsigned char *)str;
 	uint32_t		 cp;
 
 	if (n == 2)
-		return (s[0] == 0xc2 && s[1] < 0xa0);
+		return (ap_text_c1(str, n));
 	if (n != 3)
 		return (false);
 	cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |

@@ -178,10 +178,14 @@ dump(const struct ap_options *o, char *buf, size_t len)
 			cat(buf, len, "|");
 		cat(buf, len, o->labels[i]);
 	}
+	strcpy(addr, "-");
+	if (o->have_serve)
+		ap_addr_ntop(&o->serve, addr, sizeof(addr));
 	snprintf(tmp, sizeof(tmp), " every=%lld count=%llu changes=%d "
 	    "serve=%s:%u any=%d", (long long)o->interval_ms,
-	    (unsigned long long)o->count, o->changes,
-	    o->serve_addr ? o->serve_addr : "-", o->serve_port, o->serve_any);
+	    (unsigned long long)o->count, o->changes, addr,
+	    o->have_serve ? ntohs(o->serve.u.sin.sin_port) : 0u,
+	    o->serve_any);
 	cat(buf, len, tmp);
 	cat(buf, len, " files=");
 	ck_assert_ptr_nonnull(o->files);
@@ -742,19 +746,21 @@ START_TEST(test_bad)
 END_TEST
 
 /* -p errors come from ap_portlist_parse(); check only our half. */
+static const char *const bad_ports[][3] = {
+	{ "-p", "0", NULL }, { "-p", "65536", NULL },
+	{ "-p", "22,", NULL }, { "--port", "nosuchservice", NULL },
+	{ "-p", "90-80", NULL }, { "-p", "", NULL },
+};
+
 START_TEST(test_bad_port)
 {
-	static const char *const args[][3] = {
-		{ "-p", "0", NULL }, { "-p", "65536", NULL },
-		{ "-p", "22,", NULL }, { "--port", "nosuchservice", NULL },
-		{ "-p", "90-80", NULL }, { "-p", "", NULL },
-	};
+	const char *const	*args = bad_ports[_i];
 	struct ap_options	 o;
 	char			 err[256], want[128];
 
 	snprintf(want, sizeof(want), "invalid value '%s' for -p/--port: ",
-	    args[_i][1]);
-	ck_assert_int_eq(run(args[_i], &o, err, sizeof(err)), AP_CLI_ERROR);
+	    args[1]);
+	ck_assert_int_eq(run(args, &o, err, sizeof(err)), AP_CLI_ERROR);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0 &&
 	    strlen(err) > strlen(want) + 3, "got '%s'", err);
 	ap_options_free(&o);
@@ -1180,22 +1186,19 @@ cli_suite(void)
 
 	tc = tcase_create("options");
 	tcase_add_test(tc, test_defaults);
-	tcase_add_loop_test(tc, test_good, 0, sizeof(good) / sizeof(good[0]));
-	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
-	tcase_add_loop_test(tc, test_bad_port, 0, 6);
-	tcase_add_loop_test(tc, test_rc, 0, sizeof(rcs) / sizeof(rcs[0]));
+	tcase_add_loop_test(tc, test_good, 0, NELEM(good));
+	tcase_add_loop_test(tc, test_bad, 0, NELEM(bad));
+	tcase_add_loop_test(tc, test_bad_port, 0, NELEM(bad_ports));
+	tcase_add_loop_test(tc, test_rc, 0, NELEM(rcs));
 	tcase_add_test(tc, test_twice);
 	tcase_add_test(tc, test_error_frees);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("values");
-	tcase_add_loop_test(tc, test_duration, 0,
-	    sizeof(durs) / sizeof(durs[0]));
-	tcase_add_loop_test(tc, test_uint, 0, sizeof(uints) / sizeof(uints[0]));
-	tcase_add_loop_test(tc, test_threshold, 0,
-	    sizeof(thrs) / sizeof(thrs[0]));
-	tcase_add_loop_test(tc, test_unescape, 0,
-	    sizeof(escs) / sizeof(escs[0]));
+	tcase_add_loop_test(tc, test_duration, 0, NELEM(durs));
+	tcase_add_loop_test(tc, test_uint, 0, NELEM(uints));
+	tcase_add_loop_test(tc, test_threshold, 0, NELEM(thrs));
+	tcase_add_loop_test(tc, test_unescape, 0, NELEM(escs));
 	tcase_add_test(tc, test_no_errbuf);
 	suite_add_tcase(s, tc);
 

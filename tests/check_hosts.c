@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hosts.h"
+#include "hostlist.h"
 #include "testutil.h"
 
 /* The hosts file of the test, from tu_tmpfile(). */
@@ -301,7 +302,7 @@ START_TEST(test_add_list)
 	char			 err[256], buf[256];
 
 	err[0] = '\0';
-	ck_assert_int_eq(ap_hosts_add_list(h, c->name, c->list, err,
+	ck_assert_int_eq(tu_hosts_add_list(h, c->name, c->list, err,
 	    sizeof(err)), c->rc);
 	if (c->rc == 0) {
 		lookup_str(h, "PIN", buf, sizeof(buf));
@@ -318,10 +319,10 @@ START_TEST(test_add_list_errbuf)
 	struct ap_hosts	*h = ap_hosts_new();
 	char		 err[8];
 
-	ck_assert_int_eq(ap_hosts_add_list(h, "x", "nope", err,
+	ck_assert_int_eq(tu_hosts_add_list(h, "x", "nope", err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, "'nope' ");
-	ck_assert_int_eq(ap_hosts_add_list(h, "x", "nope", NULL, 0), -1);
+	ck_assert_int_eq(tu_hosts_add_list(h, "x", "nope", NULL, 0), -1);
 	ap_hosts_free(h);
 }
 END_TEST
@@ -332,11 +333,11 @@ START_TEST(test_add_list_append)
 	struct ap_hosts	*h = ap_hosts_new();
 	char		 err[128], buf[128];
 
-	ck_assert_int_eq(ap_hosts_add_list(h, "n", "127.0.2.1", err,
+	ck_assert_int_eq(tu_hosts_add_list(h, "n", "127.0.2.1", err,
 	    sizeof(err)), 0);
-	ck_assert_int_eq(ap_hosts_add_list(h, "N", "::1,127.0.2.1", err,
+	ck_assert_int_eq(tu_hosts_add_list(h, "N", "::1,127.0.2.1", err,
 	    sizeof(err)), 0);
-	ck_assert_int_eq(ap_hosts_add_list(h, "other", "127.0.2.9", err,
+	ck_assert_int_eq(tu_hosts_add_list(h, "other", "127.0.2.9", err,
 	    sizeof(err)), 0);
 	lookup_str(h, "n", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "127.0.2.1,::1");

@@ -721,8 +721,7 @@ target_suite(void)
 	tcase_add_test(tc, test_line_host_length);
 	tcase_add_test(tc, test_line_ip_bytes);
 	tcase_add_test(tc, test_line_no_errbuf);
-	tcase_add_loop_test(tc, test_line_aton, 0,
-	    (int)(sizeof(aton_cases) / sizeof(aton_cases[0])));
+	tcase_add_loop_test(tc, test_line_aton, 0, NELEM(aton_cases));
 	tcase_add_loop_test(tc, test_line_fast_path_same, 0,
 	    NELEM(plain_cases));
 	suite_add_tcase(s, tc);

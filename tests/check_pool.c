@@ -19,7 +19,6 @@
 /* Sizes around the class edges and past the largest class. */
 static const size_t sizes[] = { 0, 1, 15, 16, 17, 100, 496, 1007, 1008,
     1009, 4096, 100000 };
-#define NSIZES	(sizeof(sizes) / sizeof(sizes[0]))
 
 START_TEST(test_malloc_usable)
 {
@@ -30,7 +29,6 @@ START_TEST(test_malloc_usable)
 	ck_assert_uint_eq((uintptr_t)p % 16, 0);	/* as malloc's */
 	memset(p, 0xa5, n);	/* ASan/valgrind: all n bytes usable */
 	ap_pool_free(p);
-	ap_pool_drain();
 }
 END_TEST
 
@@ -47,7 +45,6 @@ START_TEST(test_calloc_zeroed)
 	for (i = 0; i < n; i++)
 		ck_assert_uint_eq(p[i], 0);
 	ap_pool_free(p);
-	ap_pool_drain();
 }
 END_TEST
 
@@ -78,7 +75,6 @@ START_TEST(test_realloc_keeps_data)
 		ck_assert_uint_eq(p[i], (unsigned char)i);
 	ap_pool_free(p);
 	ap_pool_free(NULL);
-	ap_pool_drain();
 }
 END_TEST
 
@@ -96,7 +92,6 @@ START_TEST(test_reuse_same_class)
 	c = ap_pool_malloc(300);	/* another class */
 	ck_assert_ptr_ne(c, a);
 	ap_pool_free(c);
-	ap_pool_drain();
 }
 END_TEST
 
@@ -111,7 +106,6 @@ START_TEST(test_big_not_cached)
 	b = ap_pool_malloc(64);
 	ck_assert_ptr_ne(a, b);
 	ap_pool_free(b);
-	ap_pool_drain();
 }
 END_TEST
 
@@ -135,7 +129,6 @@ START_TEST(test_reuse_lifo)
 	}
 	for (i = 0; i < N; i++)
 		ap_pool_free(w[i]);
-	ap_pool_drain();
 	free(v);
 	free(w);
 }
@@ -167,17 +160,15 @@ START_TEST(test_realloc_across_classes)
 	for (i = 0; i < 10; i++)
 		ck_assert_uint_eq(p[i], i + 1);
 	ap_pool_free(p);
-	ap_pool_drain();
 }
 END_TEST
 
-/* A block freed by another thread joins that thread's cache; each
- * thread drains its own.  valgrind/ASan report a leak if one is lost. */
+/* A block freed by another thread joins that thread's cache.
+ * valgrind/ASan report a leak if one is lost. */
 static void *
 free_elsewhere(void *arg)
 {
 	ap_pool_free(arg);
-	ap_pool_drain();
 	return (NULL);
 }
 
@@ -190,7 +181,6 @@ START_TEST(test_cross_thread_free)
 	ck_assert_int_eq(pthread_join(t, NULL), 0);
 	p = ap_pool_xcalloc(2, 50);
 	ap_pool_free(p);
-	ap_pool_drain();
 }
 END_TEST
 
@@ -205,7 +195,6 @@ START_TEST(test_xstrndup)
 	s = ap_pool_xreallocarray(s, 100, 2);
 	ck_assert_str_eq(s, "ab");
 	ap_pool_free(s);
-	ap_pool_drain();
 }
 END_TEST
 
@@ -216,8 +205,8 @@ pool_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("blocks");
-	tcase_add_loop_test(tc, test_malloc_usable, 0, NSIZES);
-	tcase_add_loop_test(tc, test_calloc_zeroed, 0, NSIZES);
+	tcase_add_loop_test(tc, test_malloc_usable, 0, NELEM(sizes));
+	tcase_add_loop_test(tc, test_calloc_zeroed, 0, NELEM(sizes));
 	tcase_add_test(tc, test_calloc_overflow);
 	tcase_add_test(tc, test_realloc_keeps_data);
 	tcase_add_test(tc, test_xstrndup);

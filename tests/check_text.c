@@ -53,6 +53,20 @@ START_TEST(test_utf8_table)
 }
 END_TEST
 
+/* The C1 controls and nothing else: not NBSP, not the bidi controls a
+ * terminal also obeys (JSON keeps those as they are). */
+START_TEST(test_c1)
+{
+	ck_assert(ap_text_c1("\xc2\x80", 2));
+	ck_assert(ap_text_c1("\xc2\x9b", 2));		/* CSI */
+	ck_assert(ap_text_c1("\xc2\x9f", 2));
+	ck_assert(!ap_text_c1("\xc2\xa0", 2));	/* NBSP */
+	ck_assert(!ap_text_c1("\xc3\x80", 2));
+	ck_assert(!ap_text_c1("\xe2\x80\xae", 3));	/* RLO */
+	ck_assert(!ap_text_c1("\x1b", 1));
+}
+END_TEST
+
 static const struct escape_case {
 	const char		*in;
 	struct ap_text_opts	 opts;
@@ -126,6 +140,7 @@ text_suite(void)
 
 	tc = tcase_create("utf8");
 	tcase_add_loop_test(tc, test_utf8_table, 0, NELEM(utf8_cases));
+	tcase_add_test(tc, test_c1);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("escape");

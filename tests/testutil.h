@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* testutil.h -- what every Check suite shares, written once: NELEM, the
- * runner main() calls, and temporary files a checked fixture removes.
+ * runner main() calls, temporary files a checked fixture removes, and a
+ * writer run over records into memory.
  * Header-only, so a new suite is one .c file and one word in Makefile.am. */
 #ifndef AP_TESTUTIL_H
 #define AP_TESTUTIL_H
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include <check.h>
+
+#include "output.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -80,6 +83,48 @@ tu_tmp_cleanup(void)
 {
 	while (tu_ntmp > 0)
 		unlink(tu_tmp_paths[--tu_ntmp]);
+}
+
+/*
+ * Run a copy of the writer proto (ops and options; its fp is ignored)
+ * over n records into memory and return the text, which the caller
+ * frees; its length in *lenp.  begin: through ap_writer_begin() first,
+ * as the engine does (the header).  A whole-run writer (prom, nagios)
+ * must let nothing out before end(), one with exit codes must say 3
+ * UNKNOWN until then, and end() must free what the format gathered;
+ * *codep gets the exit code after end() as main.c reads it (status 0).
+ * lenp and codep may be NULL.
+ */
+static inline char *
+tu_render(const struct ap_writer *proto, bool begin,
+    const struct ap_result *r, size_t n, size_t *lenp, int *codep)
+{
+	struct ap_writer	 w = *proto;
+	char			*buf = NULL;
+	size_t			 len = 0, i;
+	FILE			*fp;
+
+	ck_assert_ptr_nonnull(w.ops);
+	ck_assert_ptr_nonnull(fp = open_memstream(&buf, &len));
+	w.fp = fp;
+	if (begin)
+		ck_assert_int_eq(ap_writer_begin(&w), 0);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(ap_writer_write(&w, &r[i]), 0);
+	if (ap_writer_whole_run(&w)) {
+		ck_assert_int_eq(fflush(fp), 0);
+		ck_assert_uint_eq(len, 0);
+	}
+	if (ap_writer_has_exit_code(&w))
+		ck_assert_int_eq(ap_writer_exit_code(&w, 0), 3);
+	ck_assert_int_eq(ap_writer_end(&w), 0);
+	ck_assert_ptr_null(w.state);
+	if (codep != NULL)
+		*codep = ap_writer_exit_code(&w, 0);
+	ck_assert_int_eq(fclose(fp), 0);
+	if (lenp != NULL)
+		*lenp = len;
+	return (buf);
 }
 
 #endif

@@ -25,6 +25,7 @@
 #include "fuzz.h"
 #include "cli.h"
 #include "hosts.h"
+#include "hostlist.h"
 
 #define MAX_PIECES	24
 #define ERRLEN		512
@@ -536,7 +537,7 @@ check_hosts(char **piece, int npieces, bool grow)
 		for (c = 0; c <= (grow ? CLONES : 0); c++) {
 			snprintf(name, sizeof(name), c == 0 ? "%.250s" :
 			    "%.250s#%d", piece[pi], c);
-			rc = ap_hosts_add_list(h, name, list, err, sizeof(err));
+			rc = tu_hosts_add_list(h, name, list, err, sizeof(err));
 			FUZZ_CHECK(rc == (ok ? 0 : -1), "add_list('%s') = %d",
 			    fuzz_show(list, strlen(list)), rc);
 			if (rc == -1)
