@@ -152,6 +152,33 @@ csv_cell_len(struct ap_obuf *b, const char *s, size_t len)
 	ap_obuf_addc(b, ',');
 }
 
+/* The peer's bytes (the banner): as csv_cell_len(), and a backslash as
+ * \\, so a banner that spells "\x1b" never reads like one that sent the
+ * byte (what comes from the input was escaped so by the line parser). */
+static void
+csv_peer_cell(struct ap_obuf *b, const char *s, size_t len)
+{
+	const char	*bs;
+	bool		 quote;
+
+	if (memchr(s, '\\', len) == NULL) {
+		csv_cell_len(b, s, len);
+		return;
+	}
+	if ((quote = csv_needs_quotes(s, len)))
+		ap_obuf_addc(b, '"');
+	while ((bs = memchr(s, '\\', len)) != NULL) {
+		csv_body(b, s, (size_t)(bs - s));
+		AP_OBUF_LIT(b, "\\\\");
+		len -= (size_t)(bs - s) + 1;
+		s = bs + 1;
+	}
+	csv_body(b, s, len);
+	if (quote)
+		ap_obuf_addc(b, '"');
+	ap_obuf_addc(b, ',');
+}
+
 /* An absent value is an empty field. */
 static inline void
 csv_cell(struct ap_obuf *b, const char *s)
@@ -244,7 +271,7 @@ csv_write(struct ap_writer *w, const struct ap_result *r)
 		ap_obuf_addc(&b, '"');
 	ap_obuf_addc(&b, ',');
 	if (r->banner != NULL)
-		csv_cell_len(&b, r->banner, r->banner_len);
+		csv_peer_cell(&b, r->banner, r->banner_len);
 	else
 		ap_obuf_addc(&b, ',');
 	ap_obuf_timestamp(&b, r->timestamp_ms);

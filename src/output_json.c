@@ -38,23 +38,38 @@ static const unsigned char json_special[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 };
 
-/* "\u00XX", lowercase as RFC 8259's examples write it. */
+/* "\uXXXX" of a code point of the BMP, lowercase as RFC 8259's examples
+ * write it. */
 static void
-json_u00(struct ap_obuf *b, unsigned char c)
+json_u(struct ap_obuf *b, unsigned cp)
 {
 	static const char	 hex[] = "0123456789abcdef";
-	char			 esc[6] = { '\\', 'u', '0', '0' };
+	char			 esc[6] = { '\\', 'u' };
 
-	esc[4] = hex[c >> 4];
-	esc[5] = hex[c & 0x0f];
+	esc[2] = hex[(cp >> 12) & 0x0f];
+	esc[3] = hex[(cp >> 8) & 0x0f];
+	esc[4] = hex[(cp >> 4) & 0x0f];
+	esc[5] = hex[cp & 0x0f];
 	ap_obuf_add(b, esc, sizeof(esc));
+}
+
+/* The code point of the well-formed 2- or 3-byte sequence at s (every
+ * character text.c calls dangerous is one). */
+static unsigned
+utf8_bmp(const unsigned char *s, size_t n)
+{
+	if (n == 2)
+		return (((s[0] & 0x1fu) << 6) | (s[1] & 0x3fu));
+	return (((s[0] & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) |
+	    (s[2] & 0x3fu));
 }
 
 /*
  * One byte (or UTF-8 sequence) json_special[] flagged at s; returns how
  * many bytes of s it took.  Quotes, backslashes and control characters are
- * escaped (RFC 8259 7); DEL and the C1 controls too, so a terminal showing
- * the line is never driven by it.  Well-formed UTF-8 is kept as is; each
+ * escaped (RFC 8259 7); DEL, the C1 controls and the bidirectional and
+ * zero-width characters too, so a terminal showing the line is never
+ * driven or fooled by it.  Well-formed UTF-8 is kept as is; each
  * byte that starts no well-formed sequence becomes U+FFFD, "\ufffd".
  */
 static size_t
@@ -87,15 +102,17 @@ json_escape_one(struct ap_obuf *b, const char *s, size_t len)
 		return (1);
 	}
 	if (c < 0x80) {
-		json_u00(b, c);			/* other controls, DEL */
+		json_u(b, c);			/* other controls, DEL */
 		return (1);
 	}
 	if ((n = ap_text_utf8_len(s, len)) == 0) {
 		AP_OBUF_LIT(b, "\\ufffd");
 		return (1);
 	}
-	if (ap_text_c1(s, n))
-		json_u00(b, (unsigned char)s[1]);	/* U+0080..U+009F */
+	/* The C1 controls, and the format characters that reorder or hide
+	 * text (text.h): written as escapes, never raw. */
+	if (ap_text_dangerous(s, n))
+		json_u(b, utf8_bmp((const unsigned char *)s, n));
 	else
 		ap_obuf_add(b, s, n);
 	return (n);

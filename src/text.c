@@ -50,8 +50,9 @@ ap_text_utf8_len(const char *str, size_t len)
 	return (n);
 }
 
-bool
-ap_text_c1(const char *str, size_t n)
+/* A C1 control, U+0080-U+009F (CSI is U+009B). */
+static bool
+text_c1(const char *str, size_t n)
 {
 	const unsigned char	*s = (const unsigned char *)str;
 
@@ -65,7 +66,7 @@ ap_text_dangerous(const char *str, size_t n)
 	uint32_t		 cp;
 
 	if (n == 2)
-		return (ap_text_c1(str, n));
+		return (text_c1(str, n));
 	if (n != 3)
 		return (false);
 	cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |

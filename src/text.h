@@ -16,11 +16,6 @@
  * points past U+10FFFF, a truncated sequence, a stray continuation). */
 size_t	ap_text_utf8_len(const char *s, size_t len);
 
-/* True for the n-byte sequence at s (well-formed UTF-8) that is a C1
- * control, U+0080-U+009F (CSI is U+009B): what JSON escapes beyond
- * RFC 8259's own controls. */
-bool	ap_text_c1(const char *s, size_t n);
-
 /* True for the n-byte sequence at s (well-formed UTF-8) that a terminal
  * or a web UI would obey rather than show: the C1 controls (CSI is
  * U+009B) and the bidirectional and zero-width format characters

@@ -164,7 +164,7 @@ static const char *const golden_json[NREC] = {
 	/* 5 */
 	"{\"target\":\"a,b \\\"q\\\"\\r\\n\\t\\u001b[31m\\u007f\\\\ "
 	"\xc3\xa9\xe6\x97\xa5 \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\\u0"
-	"085\xe2\x80\xae\",\"host\":\"h\xc3\xa9\","
+	"085\\u202e\",\"host\":\"h\xc3\xa9\","
 	"\"port\":1,\"status\":\"error\",\"ip\":null,"
 	"\"rtt_ms\":null,\"elapsed_ms\":0.001,\"errno\":\"EADDRINUSE\""
 	",\"error\":\"Address already in use\",\"icmp\":null,\"icmp_from\":null,\"addresses\":1,"
@@ -571,10 +571,52 @@ static const struct esc_case {
 	{ "\xc2\x85", "\"\\u0085\"", "\\xc2\\x85",
 	    "\\xc2\\x85" },				/* NEL */
 	{ "\xc2\xa0", "\"\xc2\xa0\"", "\xc2\xa0", "\xc2\xa0" },	/* NBSP */
-	{ "\xe2\x80\xae", "\"\xe2\x80\xae\"", "\\xe2\\x80\\xae",
+	{ "\xe2\x80\xae", "\"\\u202e\"", "\\xe2\\x80\\xae",
 	    "\\xe2\\x80\\xae" },			/* RLO */
+	{ "\xe2\x80\x8b", "\"\\u200b\"", "\\xe2\\x80\\x8b",
+	    "\\xe2\\x80\\x8b" },			/* ZWSP */
+	{ "\xe2\x81\xa6", "\"\\u2066\"", "\\xe2\\x81\\xa6",
+	    "\\xe2\\x81\\xa6" },			/* LRI */
 	{ "", "\"\"", "", "-" },
 };
+
+/* A backslash the peer sent is \\ in text and csv, so a banner spelling
+ * "\x1b" never reads like one that sent ESC; JSON says both its way. */
+START_TEST(test_banner_backslash)
+{
+	static const struct {
+		const char	*banner, *text, *csv, *json;
+	} cases[] = {
+		{ "a\\x1bb", "banner: a\\\\x1bb\n", ",a\\\\x1bb,",
+		    "\"banner\":\"a\\\\x1bb\"" },
+		{ "a\x1b" "b", "banner: a\\x1bb\n", ",a\\x1bb,",
+		    "\"banner\":\"a\\u001bb\"" },
+		{ "\\", "banner: \\\\\n", ",\\\\,", "\"banner\":\"\\\\\"" },
+		{ "x, \\y", "banner: x, \\\\y\n", ",\"x, \\\\y\",",
+		    "\"banner\":\"x, \\\\y\"" },
+	};
+	struct ap_result	 r = rec[0];
+	char			*got;
+	size_t			 i;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		r.banner = cases[i].banner;
+		r.banner_len = strlen(cases[i].banner);
+		got = render("text", 0, false, &r, 1, NULL);
+		ck_assert_msg(strstr(got, cases[i].text) != NULL, "text %zu: %s",
+		    i, got);
+		free(got);
+		got = render("csv", 0, false, &r, 1, NULL);
+		ck_assert_msg(strstr(got, cases[i].csv) != NULL, "csv %zu: %s",
+		    i, got);
+		free(got);
+		got = render("json", 0, false, &r, 1, NULL);
+		ck_assert_msg(strstr(got, cases[i].json) != NULL, "json %zu: %s",
+		    i, got);
+		free(got);
+	}
+}
+END_TEST
 
 START_TEST(test_escape)
 {
@@ -1039,6 +1081,7 @@ output_suite(void)
 
 	tc = tcase_create("escaping");
 	tcase_add_loop_test(tc, test_escape, 0, NELEM(esc_cases));
+	tcase_add_test(tc, test_banner_backslash);
 	tcase_add_test(tc, test_banner_bytes);
 	tcase_add_test(tc, test_error_text_override);
 	suite_add_tcase(s, tc);

@@ -53,17 +53,21 @@ START_TEST(test_utf8_table)
 }
 END_TEST
 
-/* The C1 controls and nothing else: not NBSP, not the bidi controls a
- * terminal also obeys (JSON keeps those as they are). */
-START_TEST(test_c1)
+/* The C1 controls and the bidirectional and zero-width characters, and
+ * nothing else: not NBSP, not the letters beside them. */
+START_TEST(test_dangerous)
 {
-	ck_assert(ap_text_c1("\xc2\x80", 2));
-	ck_assert(ap_text_c1("\xc2\x9b", 2));		/* CSI */
-	ck_assert(ap_text_c1("\xc2\x9f", 2));
-	ck_assert(!ap_text_c1("\xc2\xa0", 2));	/* NBSP */
-	ck_assert(!ap_text_c1("\xc3\x80", 2));
-	ck_assert(!ap_text_c1("\xe2\x80\xae", 3));	/* RLO */
-	ck_assert(!ap_text_c1("\x1b", 1));
+	ck_assert(ap_text_dangerous("\xc2\x80", 2));
+	ck_assert(ap_text_dangerous("\xc2\x9b", 2));	/* CSI */
+	ck_assert(ap_text_dangerous("\xc2\x9f", 2));
+	ck_assert(!ap_text_dangerous("\xc2\xa0", 2));	/* NBSP */
+	ck_assert(!ap_text_dangerous("\xc3\x80", 2));
+	ck_assert(ap_text_dangerous("\xe2\x80\xae", 3));	/* RLO */
+	ck_assert(ap_text_dangerous("\xe2\x80\x8b", 3));	/* ZWSP */
+	ck_assert(ap_text_dangerous("\xe2\x81\xa9", 3));	/* PDI */
+	ck_assert(!ap_text_dangerous("\xe2\x80\x8a", 3));	/* hair space */
+	ck_assert(!ap_text_dangerous("\xe2\x81\xaa", 3));
+	ck_assert(!ap_text_dangerous("\x1b", 1));
 }
 END_TEST
 
@@ -140,7 +144,7 @@ text_suite(void)
 
 	tc = tcase_create("utf8");
 	tcase_add_loop_test(tc, test_utf8_table, 0, NELEM(utf8_cases));
-	tcase_add_test(tc, test_c1);
+	tcase_add_test(tc, test_dangerous);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("escape");

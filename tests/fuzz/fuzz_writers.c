@@ -108,9 +108,10 @@ cp_dangerous(uint32_t cp)
 }
 
 /* CSV's change, as text's: every byte of what is not printable ASCII or
- * harmless well-formed UTF-8 as \xHH. */
+ * harmless well-formed UTF-8 as \xHH; with peer (a banner), a backslash
+ * as \\ too. */
 static void
-sb_csv(struct sb *s, const void *p, size_t len)
+sb_csv(struct sb *s, const void *p, size_t len, bool peer)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*u = p;
@@ -121,6 +122,10 @@ sb_csv(struct sb *s, const void *p, size_t len)
 	sb_put(s, "", 0);
 	for (i = 0; i < len; i += n) {
 		n = fuzz_utf8(u + i, len - i, &cp);
+		if (peer && cp == '\\' && n == 1) {
+			sb_put(s, "\\\\", 2);
+			continue;
+		}
 		if (n != 0 && cp >= 0x20 && cp != 0x7f && !cp_dangerous(cp)) {
 			sb_put(s, u + i, n);
 			continue;
@@ -825,10 +830,11 @@ check_csv_record(const struct csv_rec *c, const struct ap_result *r)
 	size_t		 i;
 
 	FUZZ_CHECK(c->n == NFIELDS, "%zu fields", c->n);
-#define CSTR(i, str, len) do {						\
+#define CSTR(i, str, len) CSTR_AS(i, str, len, false)
+#define CSTR_AS(i, str, len, peer) do {					\
 	memset(&s, 0, sizeof(s));					\
 	if ((str) != NULL)						\
-		sb_csv(&s, (str), (len));				\
+		sb_csv(&s, (str), (len), (peer));			\
 	check_cfield(c, (i), (str) != NULL ? &s : NULL, "");		\
 	free(s.b);							\
 } while (0)
@@ -852,13 +858,14 @@ check_csv_record(const struct csv_rec *c, const struct ap_result *r)
 	check_cfield(c, 12, NULL, r->degraded ? "true" : "false");
 	text = r->file != NULL ? r->file : "-";
 	memset(&s, 0, sizeof(s));
-	sb_csv(&s, text, strlen(text));
+	sb_csv(&s, text, strlen(text), false);
 	snprintf(num, sizeof(num), ":%lu", r->line);
 	sb_puts(&s, num);
 	check_cfield(c, 13, &s, NULL);
 	free(s.b);
-	CSTR(14, r->banner, r->banner_len);
+	CSTR_AS(14, r->banner, r->banner_len, true);
 #undef CSTR
+#undef CSTR_AS
 	if (fmt_time(r->timestamp_ms, ts, sizeof(ts)))
 		check_cfield(c, 15, NULL, ts);
 	memset(&s, 0, sizeof(s));
@@ -919,29 +926,36 @@ check_csv(const char *out, size_t len, struct rec *v, size_t n)
 	FUZZ_CHECK(p == end, "bytes after the last record");
 }
 
-/* Nothing that moves the cursor, recolours or reorders: C0 but '\n', DEL,
- * C1, the bidirectional and zero-width format characters. */
+/* Nothing that moves the cursor, recolours or reorders, in what a format
+ * wrote (csv checks its own, with its CRLF): well-formed UTF-8 with no C0
+ * control but '\n', no DEL, no C1, none of the bidirectional and
+ * zero-width format characters.  Returns the count of '\n'. */
+static size_t
+check_shown(const char *fmt, const char *out, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)out;
+	uint32_t		 cp;
+	size_t			 i, k, nl = 0;
+
+	for (i = 0; i < len; i += k) {
+		k = fuzz_utf8(u + i, len - i, &cp);
+		FUZZ_CHECK(k > 0, "%s: invalid UTF-8 at byte %zu", fmt, i);
+		FUZZ_CHECK(cp >= 0x20 || cp == '\n',
+		    "%s: control 0x%02x at byte %zu", fmt, (unsigned)cp, i);
+		FUZZ_CHECK(!cp_dangerous(cp) && cp != 0x7f, "%s: U+%04X at "
+		    "byte %zu", fmt, (unsigned)cp, i);
+		nl += cp == '\n';
+	}
+	return (nl);
+}
+
 static void
 check_text(const char *out, size_t len, struct rec *v, size_t n,
     int verbose)
 {
-	const unsigned char	*u = (const unsigned char *)out;
-	uint32_t		 cp;
-	size_t			 i, k, lines = 1, nl = 0;
+	size_t	 i, lines = 1, nl;
 
-	for (i = 0; i < len; i += k) {
-		k = fuzz_utf8(u + i, len - i, &cp);
-		FUZZ_CHECK(k > 0, "text: invalid UTF-8 at byte %zu", i);
-		FUZZ_CHECK(cp >= 0x20 || cp == '\n', "text: control 0x%02x "
-		    "at byte %zu", (unsigned)cp, i);
-		FUZZ_CHECK(cp < 0x7f || cp > 0x9f, "text: U+%04X at byte %zu",
-		    (unsigned)cp, i);
-		FUZZ_CHECK(!((cp >= 0x200b && cp <= 0x200f) ||
-		    (cp >= 0x202a && cp <= 0x202e) ||
-		    (cp >= 0x2066 && cp <= 0x2069)), "text: U+%04X at byte "
-		    "%zu", (unsigned)cp, i);
-		nl += cp == '\n';
-	}
+	nl = check_shown("text", out, len);
 	for (i = 0; i < n; i++)
 		lines += 1 + (verbose > 0 && v[i].r.attempts != NULL ?
 		    v[i].r.nattempts : 0);
@@ -967,6 +981,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	run_writer(&ap_output_json, verbose, v, n, &out, &outlen);
 	check_json(out, outlen, v, n);
+	(void)check_shown("json", out, outlen);
 	free(out);
 	run_writer(&ap_output_csv, verbose, v, n, &out, &outlen);
 	check_csv(out, outlen, v, n);
