@@ -245,7 +245,7 @@ class SharedTerminal(aptest.TestCase):
         # 12 refused targets at --rate 6: a record every ~170 ms while
         # the line redraws every 250 ms.
         text = "".join("127.0.0.1:1 # %d\n" % i for i in range(12))
-        for j in ("1", "2"):
+        for j in ("1", "2", "4"):
             for fmt in ("json", "text"):
                 with self.subTest(j=j, fmt=fmt):
                     rc, tty = run_shared_tty(
@@ -269,7 +269,7 @@ class SharedTerminal(aptest.TestCase):
         hole = aptest.net("hole")
         text = "127.0.0.1:%d\n" % hole.port
         headers = {"text": rb"TARGET +STATUS", "csv": rb"target,host,port"}
-        for j in ("1", "2"):
+        for j in ("1", "2", "4"):
             for fmt, header in headers.items():
                 for ordered in ([], ["--ordered"]):
                     with self.subTest(j=j, fmt=fmt, ordered=ordered):
