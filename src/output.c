@@ -538,6 +538,21 @@ ap_obuf_ms(struct ap_obuf *b, int64_t us)
 }
 
 void
+ap_obuf_peer(struct ap_obuf *b, const char *s, size_t len,
+    void (*escape)(struct ap_obuf *, const char *, size_t))
+{
+	const char	*bs;
+
+	while ((bs = memchr(s, '\\', len)) != NULL) {
+		escape(b, s, (size_t)(bs - s));
+		AP_OBUF_LIT(b, "\\\\");
+		len -= (size_t)(bs - s) + 1;
+		s = bs + 1;
+	}
+	escape(b, s, len);
+}
+
+void
 ap_obuf_timestamp(struct ap_obuf *b, int64_t ms)
 {
 	char	*p;

@@ -156,6 +156,12 @@ void	ap_obuf_ms(struct ap_obuf *, int64_t us);
 /* RFC 3339 UTC with milliseconds: 2026-11-24T08:25:24.123Z; nothing for
  * a year that cannot be printed. */
 void	ap_obuf_timestamp(struct ap_obuf *, int64_t ms);
+/* The peer's bytes (a banner) for text and csv: each backslash as \\ and
+ * the runs between through the format's own escape, so a banner spelling
+ * "\x1b" never reads like one that sent the byte (what comes from the
+ * input was escaped so by the line parser already). */
+void	ap_obuf_peer(struct ap_obuf *, const char *s, size_t len,
+	    void (*escape)(struct ap_obuf *, const char *, size_t));
 
 /* Room for n more bytes at b->p + b->len, or NULL when out of memory;
  * the caller adds what it wrote there to b->len. */

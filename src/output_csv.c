@@ -152,14 +152,12 @@ csv_cell_len(struct ap_obuf *b, const char *s, size_t len)
 	ap_obuf_addc(b, ',');
 }
 
-/* The peer's bytes (the banner): as csv_cell_len(), and a backslash as
- * \\, so a banner that spells "\x1b" never reads like one that sent the
- * byte (what comes from the input was escaped so by the line parser). */
+/* The peer's bytes (the banner): as csv_cell_len(), each backslash as \\
+ * (ap_obuf_peer()). */
 static void
 csv_peer_cell(struct ap_obuf *b, const char *s, size_t len)
 {
-	const char	*bs;
-	bool		 quote;
+	bool	 quote;
 
 	if (memchr(s, '\\', len) == NULL) {
 		csv_cell_len(b, s, len);
@@ -167,13 +165,7 @@ csv_peer_cell(struct ap_obuf *b, const char *s, size_t len)
 	}
 	if ((quote = csv_needs_quotes(s, len)))
 		ap_obuf_addc(b, '"');
-	while ((bs = memchr(s, '\\', len)) != NULL) {
-		csv_body(b, s, (size_t)(bs - s));
-		AP_OBUF_LIT(b, "\\\\");
-		len -= (size_t)(bs - s) + 1;
-		s = bs + 1;
-	}
-	csv_body(b, s, len);
+	ap_obuf_peer(b, s, len, csv_body);
 	if (quote)
 		ap_obuf_addc(b, '"');
 	ap_obuf_addc(b, ',');

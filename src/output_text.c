@@ -58,7 +58,7 @@ static const char text_blanks[] = "                                        ";
 /*
  * Append len bytes with unprintable ones as \xHH.  A backslash passes:
  * what comes from the input was escaped by the line parser already, its
- * own backslashes as \\ (text_escape_peer() is for the peer's bytes).
+ * own backslashes as \\ (ap_obuf_peer() is for the peer's bytes).
  * Returns the columns used (one per character; wide characters are
  * counted as one, which is close enough here).
  */
@@ -90,20 +90,11 @@ text_escape(struct ap_obuf *b, const char *s, size_t len)
 	return (cols);
 }
 
-/* The peer's bytes: as text_escape(), and a backslash as \\, so a banner
- * that spells "\x1b" never reads like one that sent the byte. */
+/* text_escape() for ap_obuf_peer(), which counts no columns. */
 static void
-text_escape_peer(struct ap_obuf *b, const char *s, size_t len)
+text_escape_run(struct ap_obuf *b, const char *s, size_t len)
 {
-	const char	*bs;
-
-	while ((bs = memchr(s, '\\', len)) != NULL) {
-		text_escape(b, s, (size_t)(bs - s));
-		AP_OBUF_LIT(b, "\\\\");
-		len -= (size_t)(bs - s) + 1;
-		s = bs + 1;
-	}
-	text_escape(b, s, len);
+	(void)text_escape(b, s, len);
 }
 
 /* Blanks from cols up to width; nothing when cols is already there. */
@@ -218,7 +209,7 @@ text_detail(struct ap_obuf *b, const struct ap_result *r)
 			AP_OBUF_LIT(b, "  banner: ");
 		else
 			AP_OBUF_LIT(b, "; banner: ");
-		text_escape_peer(b, r->banner, r->banner_len);
+		ap_obuf_peer(b, r->banner, r->banner_len, text_escape_run);
 	}
 }
 
