@@ -136,7 +136,10 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 				finish(r, NULL);
 			return;
 		}
-		finish(r, ans.rcode == AP_DNS_RCODE_NOERROR ? &ans : NULL);
+		/* An answer, or a whole one that says why there is none. */
+		finish(r, ans.rcode == AP_DNS_RCODE_NOERROR ||
+		    ans.rcode == AP_DNS_RCODE_NXDOMAIN ||
+		    ans.rcode == AP_DNS_RCODE_SERVFAIL ? &ans : NULL);
 		return;
 	}
 	if (wait_answer(r) == -1)

@@ -19,10 +19,11 @@
 struct event_base;
 struct ap_reask;
 
-/* The addresses the answer carried, whether or not its TC bit was set:
- * ans is NULL when there was no usable answer (a timeout, an error from
- * the socket, an unreadable answer, an RCODE other than NOERROR).  The
- * re-ask is freed once cb returns; ans is borrowed for the call. */
+/* The addresses the answer carried, whether or not its TC bit was set,
+ * and its RCODE (NOERROR, NXDOMAIN or SERVFAIL): ans is NULL when there
+ * was no usable answer (a timeout, an error from the socket, an
+ * unreadable answer, another RCODE).  The re-ask is freed once cb
+ * returns; ans is borrowed for the call. */
 typedef void ap_reask_cb(const struct ap_dnswire_answer *ans, void *arg);
 
 /* Ask name (qtype AP_DNS_TYPE_A or _AAAA) of the server at ns, waiting up

@@ -399,8 +399,18 @@ reask_cb(const struct ap_dnswire_answer *ans, void *arg)
 	size_t		 i;
 
 	q->reask = NULL;
+	if (ans != NULL && ans->naddrs == 0 && !ans->tc) {
+		/* A whole answer that says why there is no address. */
+		if (ans->rcode == AP_DNS_RCODE_NXDOMAIN)
+			q->error = AP_ERR_NXDOMAIN;
+		else if (ans->rcode == AP_DNS_RCODE_SERVFAIL)
+			q->error = AP_ERR_SERVFAIL;
+		else
+			q->error = AP_ERR_NODATA;
+	}
 	if (ans == NULL || ans->naddrs == 0) {
-		/* Nothing better than the truncated answer: its reason. */
+		/* Else nothing better than the truncated answer: its
+		 * reason. */
 		query_done(q);
 		return;
 	}

@@ -172,6 +172,18 @@ def b_tcformerr(q):
     return [answer(q, addr_rr(q, v6=None), flags=0x0200)]
 
 
+def b_tcnx(q):
+    # The whole answer to the re-ask: no such name.
+    if not q.edns:
+        return [tc_empty(q)]
+    return [header(q, rcode=3) + q.raw_question]
+
+
+def b_tcnodata(q):
+    # The whole answer to the re-ask: the name has no address.
+    return [answer(q, []) if q.edns else tc_empty(q)]
+
+
 def b_tcslow(q):
     # The re-ask is never answered.
     return [] if q.edns else [tc_empty(q)]
@@ -380,6 +392,8 @@ EXPECT = {
     "tcformerr": ("connected", None, "127.0.0.1"),
     "tcgarbage": ("unresolved", "DNSERROR", None),
     "tcloop": ("unresolved", "DNSERROR", None),
+    "tcnx": ("unresolved", "NXDOMAIN", None),
+    "tcnodata": ("unresolved", "NODATA", None),
     "tcbadid": ("connected", None, "127.0.0.1"),
     "tccname": ("connected", None, "127.0.0.1"),
     "cut": ("unresolved", "DNSERROR", None),
@@ -569,6 +583,14 @@ class Hostile(aptest.TestCase):
                                   degraded=len(want) > 1)
                 self.assertEqual([(a["ip"], a["errno"])
                                   for a in rec["attempts"]], want, rec)
+
+    def test_reask_says_why_there_is_no_address(self):
+        # The re-ask's whole answer (no TC) names the outcome itself.
+        for n, errno in (("tcnx", "NXDOMAIN"), ("tcnodata", "NODATA")):
+            with self.subTest(name=n):
+                r = self.probe([n], "-t", "5s")
+                rec = self.assertUnresolved(r, errno)
+                self.assertLess(rec["elapsed_ms"], 1500, rec)
 
     def test_truncated_answer_without_addresses_is_unresolved(self):
         # TC again with no records, an unreadable answer, a pointer loop:
