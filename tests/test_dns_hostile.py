@@ -179,6 +179,11 @@ def b_tcnx(q):
     return [header(q, rcode=3) + q.raw_question]
 
 
+def b_tcservfail(q):
+    # The whole answer to the re-ask: the server failed.
+    return [header(q, rcode=2) + q.raw_question if q.edns else tc_empty(q)]
+
+
 def b_tcnodata(q):
     # The whole answer to the re-ask: the name has no address.
     return [answer(q, []) if q.edns else tc_empty(q)]
@@ -394,6 +399,7 @@ EXPECT = {
     "tcloop": ("unresolved", "DNSERROR", None),
     "tcnx": ("unresolved", "NXDOMAIN", None),
     "tcnodata": ("unresolved", "NODATA", None),
+    "tcservfail": ("unresolved", "SERVFAIL", None),
     "tcbadid": ("connected", None, "127.0.0.1"),
     "tccname": ("connected", None, "127.0.0.1"),
     "cut": ("unresolved", "DNSERROR", None),
@@ -586,7 +592,8 @@ class Hostile(aptest.TestCase):
 
     def test_reask_says_why_there_is_no_address(self):
         # The re-ask's whole answer (no TC) names the outcome itself.
-        for n, errno in (("tcnx", "NXDOMAIN"), ("tcnodata", "NODATA")):
+        for n, errno in (("tcnx", "NXDOMAIN"), ("tcnodata", "NODATA"),
+                         ("tcservfail", "SERVFAIL")):
             with self.subTest(name=n):
                 r = self.probe([n], "-t", "5s")
                 rec = self.assertUnresolved(r, errno)
