@@ -673,7 +673,7 @@ class Hostile(aptest.TestCase):
                 p.kill()
                 p.communicate()
         self.assertEqual(p.returncode, 143, err)
-        recs = [json.loads(x) for x in out.decode().splitlines()]
+        recs = aptest.json_lines(out)
         self.assertEqual(len(recs), 1, out)
         self.assertRecord(recs[0], "cancelled", "ECANCELED", None,
                           host="tcslow.test", addresses=0)
